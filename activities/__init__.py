@@ -1,0 +1,36 @@
+"""Activities only: every piece of I/O a workflow needs, as methods of classes given their dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from activities.billing import BillingActivities
+from activities.case import CaseActivities
+from activities.production import ProductionActivities
+from activities.records import RecordsActivities
+from activities.verification import VerificationActivities
+from les.config import Settings
+
+
+def build_activities(settings: Settings) -> list[Callable[..., Any]]:
+    """Every activity of LES Orchestrator, bound to one engine and one session factory."""
+    from recordstore.db import create_schema, make_engine, make_session_factory
+
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    sessions = make_session_factory(engine)
+    case = CaseActivities(sessions)
+    production = ProductionActivities(settings, sessions)
+    return [
+        case.open_case,
+        case.authorize_decision,
+        case.record_case_event,
+        case.notify,
+        case.close_case,
+        VerificationActivities(settings.documents_root).verify_legal_process,
+        RecordsActivities(settings, engine).retrieve_records,
+        production.package_production,
+        production.deliver_production,
+        BillingActivities(sessions).bill_request,
+    ]

@@ -1,0 +1,117 @@
+"""The case store's side of a request: open and close the case file, the roster, the history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+
+from domain import case as dto
+from les.logging import activity_logger
+from recordstore.models import Actor, ActorRole, Case, CaseEvent, EventVia, Notification
+
+
+class CaseActivities:
+    """Every write is keyed by the request, so a retried activity changes nothing twice."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    @activity.defn
+    def open_case(self, opening: dto.OpenCaseInput) -> None:
+        """Record the case file with the document exactly as received."""
+        log = activity_logger(opening.request_id)
+        with self._sessions() as session:
+            if session.get(Case, opening.request_id) is not None:
+                return
+            session.add(Case(
+                request_id=opening.request_id, request_type=opening.request_type,
+                received_at=_received_at(opening.document), document=opening.document,
+                workflow_id=opening.workflow_id, state="open", resolution=None,
+                opened_at=datetime.now(UTC), closed_at=None,
+            ))
+            _commit_once(session)
+        log.info("case opened", request_type=opening.request_type)
+
+    @activity.defn
+    def authorize_decision(self, asked: dto.AuthorizeInput) -> dto.Authorization:
+        """Does the roster say this actor is active and holds this role?"""
+        with self._sessions() as session:
+            actor = session.get(Actor, asked.actor)
+            if actor is None:
+                return dto.Authorization(authorized=False, reason=f"{asked.actor} is not on the roster")
+            if not actor.active:
+                return dto.Authorization(authorized=False, reason=f"{asked.actor} is no longer active on the roster")
+            roles = set(session.scalars(select(ActorRole.role).where(ActorRole.actor_id == asked.actor)))
+        if asked.role not in roles:
+            held = ", ".join(sorted(roles)) or "none"
+            return dto.Authorization(
+                authorized=False, reason=f"{asked.actor} does not hold the {asked.role} role (holds: {held})"
+            )
+        return dto.Authorization(authorized=True, display_name=actor.display_name)
+
+    @activity.defn
+    def record_case_event(self, event: dto.CaseEvent) -> None:
+        """Append one event to the case history (once per request and sequence number)."""
+        with self._sessions() as session:
+            exists = session.scalar(select(CaseEvent.id).where(
+                CaseEvent.request_id == event.request_id, CaseEvent.seq == event.seq))
+            if exists is not None:
+                return
+            session.add(CaseEvent(
+                request_id=event.request_id, seq=event.seq, at=event.at, actor=event.actor,
+                role=event.role, event=event.name, accepted=event.accepted, reason=event.reason or None,
+                note=event.note or None, via=EventVia(event.via), details=event.details,
+            ))
+            _commit_once(session)
+        activity_logger(event.request_id).info(
+            "case event", case_event=event.name, actor=event.actor, accepted=event.accepted, reason=event.reason
+        )
+
+    @activity.defn
+    def notify(self, notice: dto.NotifyInput) -> None:
+        """Send a reminder or an escalation to a role's queue, at most once per kind."""
+        with self._sessions() as session:
+            exists = session.scalar(select(Notification.id).where(
+                Notification.request_id == notice.request_id, Notification.kind == notice.kind))
+            if exists is not None:
+                return
+            session.add(Notification(
+                request_id=notice.request_id, kind=notice.kind, recipient_role=notice.recipient_role,
+                message=notice.message, created_at=datetime.now(UTC),
+            ))
+            _commit_once(session)
+        activity_logger(notice.request_id).warning(
+            "notification", kind=notice.kind, recipient_role=notice.recipient_role, message=notice.message
+        )
+
+    @activity.defn
+    def close_case(self, closing: dto.CloseInput) -> None:
+        with self._sessions() as session:
+            case = session.get(Case, closing.request_id)
+            if case is None or case.closed_at is not None:
+                return
+            case.state, case.resolution, case.closed_at = "closed", str(closing.resolution), datetime.now(UTC)
+            session.commit()
+        activity_logger(closing.request_id).info("case closed", resolution=str(closing.resolution))
+
+
+def _commit_once(session: Session) -> None:
+    """Commit; a unique-key clash means a concurrent attempt already wrote the same row."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+
+
+def _received_at(document: dict) -> datetime:
+    """The document's received_at when it is a valid aware timestamp, else the moment of filing."""
+    text = document.get("received_at")
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(UTC)
+    return moment if moment.tzinfo is not None else datetime.now(UTC)

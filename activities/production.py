@@ -1,0 +1,143 @@
+"""Packaging and delivering a production: legend, manifest, certificate, then one atomic move."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+
+from activities.errors import production_conflict
+from domain.case import DeliverInput, Delivery, PackagedProduction, PackageInput
+from domain.production import (
+    CERTIFICATE_FILE,
+    LEGEND_FILE,
+    MANIFEST_FILE,
+    certificate_text,
+    manifest_bytes,
+    sha256_hex,
+)
+from les.config import Settings
+from les.logging import activity_logger
+from recordstore.export import FIELD_LEGEND
+from recordstore.models import Production
+
+
+def staging_dir(delivery_root: Path, request_id: str, production_id: str) -> Path:
+    """Where retrieval writes a production's files before it is delivered."""
+    return delivery_root / ".staging" / request_id / production_id
+
+
+def delivered_dir(delivery_root: Path, request_id: str, production_id: str) -> Path:
+    return delivery_root / request_id / production_id
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+class ProductionActivities:
+    """Writes the production's paperwork and delivers it; both steps are safe to retry."""
+
+    def __init__(self, settings: Settings, session_factory: sessionmaker[Session]) -> None:
+        self._settings = settings
+        self._sessions = session_factory
+
+    @activity.defn
+    def package_production(self, package: PackageInput) -> PackagedProduction:
+        log = activity_logger(package.request_id, production_id=package.production_id)
+        folder = staging_dir(self._settings.delivery_root, package.request_id, package.production_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        legend = legend_csv([f.category for f in package.files])
+        write_atomically(folder / LEGEND_FILE, legend)
+        entries = [
+            {"name": f.file_name, "category": str(f.category), "rows": f.rows, "sha256": f.sha256, "bytes": f.bytes}
+            for f in package.files
+        ]
+        for entry in entries:  # a file changed since retrieval must never be certified
+            if sha256_hex((folder / entry["name"]).read_bytes()) != entry["sha256"]:
+                raise production_conflict(f"{entry['name']} no longer matches the hash taken at retrieval")
+        entries.append({"name": LEGEND_FILE, "category": None, "rows": legend.count(b"\n") - 1,
+                        "sha256": sha256_hex(legend), "bytes": len(legend)})
+        manifest = manifest_bytes(
+            request=package.document, production_id=package.production_id, produced_at=package.produced_at,
+            files=entries, refused=package.refused, approved_by=package.approved_by,
+        )
+        write_atomically(folder / MANIFEST_FILE, manifest)
+        manifest_sha = sha256_hex(manifest)
+        certificate = certificate_text(
+            request=package.document, production_id=package.production_id, produced_at=package.produced_at,
+            manifest_sha256=manifest_sha, files=entries, custodian_name=self._settings.custodian_name,
+            custodian_title=self._settings.custodian_title, carrier_name=self._settings.carrier_name,
+        )
+        write_atomically(folder / CERTIFICATE_FILE, certificate.encode())
+        rows = sum(f.rows for f in package.files)
+        log.info("production packaged", files=len(entries), rows=rows, manifest_sha256=manifest_sha)
+        return PackagedProduction(
+            production_id=package.production_id, staging_dir=str(folder), manifest_sha256=manifest_sha,
+            file_count=len(entries) + 2, row_count=rows,
+        )
+
+    @activity.defn
+    def deliver_production(self, delivery: DeliverInput) -> Delivery:
+        log = activity_logger(delivery.request_id, production_id=delivery.production_id)
+        final = delivered_dir(self._settings.delivery_root, delivery.request_id, delivery.production_id)
+        if not final.exists():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(delivery.staging_dir, final)
+        delivered_sha = sha256_hex((final / MANIFEST_FILE).read_bytes())
+        if delivered_sha != delivery.manifest_sha256:
+            raise production_conflict(
+                f"{final} already holds a different production (manifest {delivered_sha}); not overwritten"
+            )
+        shutil.rmtree(Path(delivery.staging_dir).parent, ignore_errors=True)
+        delivered_at = self._record(delivery, final)
+        log.info("production delivered", path=str(final), manifest_sha256=delivered_sha)
+        return Delivery(production_id=delivery.production_id, path=str(final),
+                        manifest_sha256=delivered_sha, delivered_at=delivered_at)
+
+    def _record(self, delivery: DeliverInput, final: Path) -> datetime:
+        """One productions row per request and production number, however often retried."""
+        number = int(delivery.production_id.rsplit("-P", 1)[-1])
+        lookup = select(Production).where(
+            Production.request_id == delivery.request_id, Production.production_no == number
+        )
+        with self._sessions() as session:
+            existing = session.scalar(lookup)
+            if existing is not None:
+                return existing.created_at
+            row = Production(
+                request_id=delivery.request_id, production_no=number, path=str(final),
+                manifest_sha256=delivery.manifest_sha256, file_count=delivery.file_count,
+                row_count=delivery.row_count, created_at=datetime.now(UTC),
+            )
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:  # a concurrent attempt recorded it first
+                session.rollback()
+                return session.scalar(lookup).created_at
+            return row.created_at
+
+
+def legend_csv(categories: list) -> bytes:
+    """One row per column of every delivered file: what the column means."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["file", "column", "meaning"])
+    for category in categories:
+        for column, meaning in FIELD_LEGEND[category]:
+            writer.writerow([f"{category}.csv", column, meaning])
+    return buffer.getvalue().encode()

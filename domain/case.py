@@ -1,0 +1,215 @@
+"""A case as the workflow sees it: its states, its events, and the typed inputs and results
+that pass between the workflow and its activities (identifiers, counts and hashes, never records)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from domain.vocabulary import RecordCategory
+
+
+class CaseState(StrEnum):
+    VERIFYING = "verifying"
+    AWAITING_APPROVAL = "awaiting_approval"
+    AWAITING_INFO = "awaiting_info"
+    RETRIEVING = "retrieving"
+    PACKAGING = "packaging"
+    DELIVERING = "delivering"
+    BILLING = "billing"
+    CLOSED = "closed"
+
+
+OPEN_FOR_DECISION = frozenset({CaseState.AWAITING_APPROVAL, CaseState.AWAITING_INFO})
+
+
+class Resolution(StrEnum):
+    DELIVERED = "delivered"
+    """The certified production was delivered and the request billed."""
+    REJECTED_ON_VERIFICATION = "rejected_on_verification"
+    """The legal process failed verification: nothing may be produced."""
+    REJECTED_BY_ANALYST = "rejected_by_analyst"
+    WITHDRAWN = "withdrawn"
+
+
+class RequestSubmission(BaseModel):
+    """The workflow's one input: the request document exactly as received."""
+
+    request_id: str
+    request_type: str
+    document: dict[str, Any]
+    """The JSON object as received, unknown fields included (the case file)."""
+    reminder_lead_hours: float = 72.0
+    """How long before the response is due the team is reminded."""
+
+
+class CaseEvent(BaseModel):
+    """One entry of the case history: a human decision (accepted or refused) or a system event."""
+
+    request_id: str
+    seq: int
+    """Position in this case's history; with request_id it makes the event's idempotency key."""
+    at: AwareDatetime
+    name: str
+    actor: str
+    role: str | None = None
+    accepted: bool = True
+    reason: str = ""
+    note: str = ""
+    via: str = "system"
+    """signal, update or system."""
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class OpenCaseInput(BaseModel):
+    request_id: str
+    request_type: str
+    workflow_id: str
+    document: dict[str, Any]
+
+
+class VerifyInput(BaseModel):
+    request_id: str
+    document: dict[str, Any]
+
+
+class AuthorizeInput(BaseModel):
+    request_id: str
+    actor: str
+    role: str
+
+
+class Authorization(BaseModel):
+    authorized: bool
+    reason: str = ""
+    display_name: str | None = None
+
+
+class NotifyInput(BaseModel):
+    request_id: str
+    kind: str
+    """reminder or overdue: one notification of each kind per request, however often retried."""
+    recipient_role: str
+    message: str
+
+
+class RetrieveInput(BaseModel):
+    request_id: str
+    production_id: str
+    category: RecordCategory
+    document: dict[str, Any]
+    """The request (targets and period are read from it inside the activity)."""
+
+
+class ProductionFile(BaseModel):
+    """One CSV of a production, as the retrieval activity left it in staging."""
+
+    category: RecordCategory
+    file_name: str
+    rows: int
+    sha256: str
+    bytes: int
+
+
+class PackageInput(BaseModel):
+    request_id: str
+    production_id: str
+    produced_at: AwareDatetime
+    """The workflow's clock at packaging, so a retried package is byte-identical."""
+    document: dict[str, Any]
+    files: list[ProductionFile]
+    approved_by: dict[str, str]
+    """Role -> actor who approved."""
+    refused: list[dict[str, str]] = Field(default_factory=list)
+
+
+class PackagedProduction(BaseModel):
+    production_id: str
+    staging_dir: str
+    manifest_sha256: str
+    file_count: int
+    row_count: int
+
+
+class DeliverInput(BaseModel):
+    request_id: str
+    production_id: str
+    staging_dir: str
+    manifest_sha256: str
+    file_count: int
+    row_count: int
+
+
+class Delivery(BaseModel):
+    production_id: str
+    path: str
+    manifest_sha256: str
+    delivered_at: AwareDatetime
+
+
+class DeliveredCategory(BaseModel):
+    category: RecordCategory
+    rows: int
+
+
+class BillInput(BaseModel):
+    request_id: str
+    request_type: str
+    delivered: list[DeliveredCategory]
+    target_count: int
+
+
+class InvoiceSummary(BaseModel):
+    request_id: str
+    total_cents: int
+    currency: str
+    line_count: int
+    basis: str
+
+
+class CloseInput(BaseModel):
+    request_id: str
+    resolution: Resolution
+    note: str = ""
+
+
+class DecisionReceipt(BaseModel):
+    """What a `_sync` update answers: the decision as recorded."""
+
+    accepted: bool
+    state: CaseState
+    message: str
+
+
+class CaseStatus(BaseModel):
+    """Everything `starter.py status` shows: state, open human tasks, clocks, decisions so far."""
+
+    request_id: str
+    request_type: str
+    state: CaseState
+    open_tasks: list[str]
+    deadlines: dict[str, datetime]
+    overdue: bool
+    reminded: bool
+    verdict: str | None
+    permitted: list[str]
+    refused: list[dict[str, str]]
+    problems: list[dict[str, str]]
+    approvals_required: list[str]
+    approvals: dict[str, str]
+    history: list[CaseEvent]
+    production: Delivery | None
+    invoice: InvoiceSummary | None
+    resolution: Resolution | None
+
+
+class CaseOutcome(BaseModel):
+    """The workflow's result."""
+
+    request_id: str
+    resolution: Resolution
+    production: Delivery | None = None
+    invoice: InvoiceSummary | None = None

@@ -1,0 +1,100 @@
+"""What a certified production says (SPEC §4): the manifest and the certificate of authenticity."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+LEGEND_FILE = "field_legend.csv"
+MANIFEST_FILE = "manifest.json"
+CERTIFICATE_FILE = "certificate_of_authenticity.txt"
+
+
+def manifest_bytes(
+    *,
+    request: dict[str, Any],
+    production_id: str,
+    produced_at: datetime,
+    files: list[dict[str, Any]],
+    refused: list[dict[str, str]],
+    approved_by: dict[str, str],
+) -> bytes:
+    """The manifest as stable bytes (sorted keys), so its SHA-256 is reproducible."""
+    process = request.get("legal_process") or {}
+    manifest = {
+        "request_id": request.get("request_id"),
+        "production_id": production_id,
+        "request_type": request.get("type"),
+        "legal_process_reference": process.get("reference"),
+        "issued_by": process.get("issued_by"),
+        "requester": request.get("requester"),
+        "targets": [t.get("value") for t in request.get("targets") or []],
+        "period": request.get("period"),
+        "produced_at": utc_text(produced_at),
+        "timestamps": "every timestamp in these files is UTC (ISO 8601, Z)",
+        "files": files,
+        "refused_categories": refused,
+        "approved_by": approved_by,
+    }
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def certificate_text(
+    *,
+    request: dict[str, Any],
+    production_id: str,
+    produced_at: datetime,
+    manifest_sha256: str,
+    files: list[dict[str, Any]],
+    custodian_name: str,
+    custodian_title: str,
+    carrier_name: str,
+) -> str:
+    """A certificate of authenticity under Federal Rules of Evidence 902(11) and 902(14)."""
+    process = request.get("legal_process") or {}
+    reference = process.get("reference") or "(none)"
+    listing = "\n".join(f"  {f['name']:<36} {f['rows']:>10} rows  sha256 {f['sha256']}" for f in files)
+    return f"""CERTIFICATE OF AUTHENTICITY OF BUSINESS RECORDS
+Federal Rules of Evidence 902(11) and 902(14)
+
+Request:            {request.get('request_id')} ({request.get('type')})
+Legal process:      {reference}, issued by {process.get('issued_by') or '(not applicable)'}
+Production:         {production_id}, produced {utc_text(produced_at)}
+Manifest SHA-256:   {manifest_sha256}
+
+I, {custodian_name}, {custodian_title} of {carrier_name}, certify that:
+
+1. I am a custodian of records of {carrier_name}, or am otherwise qualified by my duties
+   to make this certification, and I am familiar with how its records are created and kept.
+2. The records in this production were made at or near the time of the acts and events they
+   record, by (or from information transmitted by) a person with knowledge of those matters;
+   they were kept in the course of the regularly conducted business of {carrier_name}; and
+   making them was a regular practice of that business (FRE 803(6)(A)-(C), 902(11)).
+3. The records were copied from the carrier's electronic systems of record by a process of
+   digital identification: each file below is identified by its SHA-256 hash, listed in the
+   manifest whose own SHA-256 is given above, and a copy matching these hashes is a true
+   duplicate of the data retrieved (FRE 902(14)).
+
+Files:
+{listing}
+
+I declare under penalty of perjury under the laws of the United States of America that the
+foregoing is true and correct.
+
+Executed on {produced_at.astimezone(UTC):%Y-%m-%d}.
+
+______________________________
+{custodian_name}
+{custodian_title}
+{carrier_name}
+"""
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,223 @@
+"""The pre-screen of a request document (SPEC §2), the same offline and in the workflow."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+
+from domain.findings import Problem, Refusal
+from domain.policy import APPROVALS_REQUIRED, deadlines
+from domain.request import LegalRequest, parse_request
+from domain.screening import policy_problems, screen_categories
+from domain.vocabulary import RecordCategory, RequestType, Role, Verdict
+
+__all__ = [
+    "CheckResult", "Problem", "Refusal", "UnreadableRequest", "check_request",
+    "read_request_file", "schema_problems", "verify_request",
+]
+
+
+def utc_text(moment: AwareDatetime) -> str:
+    """An instant as ISO-8601 UTC ending in Z, e.g. 2026-12-11T00:00:00Z."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class CheckResult(BaseModel):
+    """The outcome of verifying one request document."""
+
+    request_id: str | None = Field(description="As written in the document; None if absent.")
+    type: str | None = Field(description="The type as written; None if absent.")
+    verdict: Verdict = Field(description="accept, partial or reject.")
+    permitted: list[RecordCategory] = Field(
+        default_factory=list, description="Categories to produce (for preservation: to preserve)."
+    )
+    refused: list[Refusal] = Field(default_factory=list, description="Categories refused, why.")
+    problems: list[Problem] = Field(default_factory=list, description="Defects and warnings.")
+    deadlines: dict[str, AwareDatetime] = Field(
+        default_factory=dict, description="Every clock the document sets, in UTC."
+    )
+    approvals_required: list[Role] = Field(
+        default_factory=list, description="Roles that approve before any retrieval."
+    )
+    request: LegalRequest | None = Field(None, description="The parsed request, when it parsed.")
+
+    def spec_dict(self) -> dict[str, Any]:
+        """Exactly the JSON object of SPEC §2."""
+        return {
+            "request_id": self.request_id,
+            "type": self.type,
+            "verdict": str(self.verdict),
+            "permitted": [str(c) for c in self.permitted],
+            "refused": [{"category": r.category, "reason": r.reason} for r in self.refused],
+            "problems": [
+                {"code": p.code, "message": p.message if p.fatal else f"warning: {p.message}"}
+                for p in self.problems
+            ],
+            "deadlines": {name: utc_text(at) for name, at in self.deadlines.items()},
+            "approvals_required": [str(r) for r in self.approvals_required],
+        }
+
+    def render_text(self) -> str:
+        """A human-readable summary, verdict first."""
+        name = f"{self.request_id or '(no request_id)'} ({self.type or 'no type'})"
+        lines = [f"{str(self.verdict).upper()}  {name}"]
+        label = "to preserve" if self.type == RequestType.PRESERVATION else "permitted"
+        lines.append(f"{label}: {', '.join(self.permitted) or 'none'}")
+        if self.refused:
+            lines.append("refused:")
+            lines += [f"  - {r.category}: {r.reason}" for r in self.refused]
+        if self.problems:
+            lines.append("problems:")
+            lines += [f"  - {p.code} ({'fatal' if p.fatal else 'warning'}): {p.message}"
+                      for p in self.problems]
+        if self.deadlines:
+            lines.append("deadlines:")
+            lines += [f"  - {k}: {utc_text(v)}" for k, v in self.deadlines.items()]
+        lines.append(f"approvals required: {', '.join(self.approvals_required) or 'none'}")
+        return "\n".join(lines)
+
+
+def _path(loc: tuple[int | str, ...], field: str | None = None) -> str:
+    """A pydantic location as a dotted path with indexes, e.g. targets[0].observed_at."""
+    text = ""
+    for part in (*loc, *([field] if field else [])):
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "request"
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, default=str)
+
+
+def _schema_problem(error: Mapping[str, Any]) -> Problem:
+    """One pydantic error as a fatal problem with a stable code and a path-first message."""
+    kind, loc, value = error["type"], tuple(error["loc"]), error.get("input")
+    path = _path(loc, (error.get("ctx") or {}).get("field"))
+    if kind == "timezone_aware":
+        return Problem(code="naive_timestamp",
+                       message=f"{path}: timestamp '{value}' has no UTC offset; every timestamp "
+                               "must carry an offset or Z")
+    if kind in ("missing", "missing_field"):
+        detail = "required field is missing" if kind == "missing" else error["msg"]
+        return Problem(code="missing_field", message=f"{path}: {detail}")
+    if kind == "enum" and loc == ("type",):
+        return Problem(code="unknown_type",
+                       message=f"type: {_shown(value)} is not a request type; valid types: "
+                               f"{', '.join(RequestType)}")
+    if kind == "enum" and len(loc) == 2 and loc[0] == "records":
+        return Problem(code="unknown_category",
+                       message=f"{path}: {_shown(value)} is not a record category; valid "
+                               f"categories: {', '.join(RecordCategory)}")
+    detail = error["msg"]
+    if kind != "invalid_field" and not isinstance(value, dict | list):
+        detail += f" (got {_shown(value)})"
+    return Problem(code="invalid_field", message=f"{path}: {detail}")
+
+
+def schema_problems(error: ValidationError) -> list[Problem]:
+    """Every validation error of a document, each a fatal problem."""
+    return [_schema_problem(e) for e in error.errors(include_url=False)]
+
+
+def _raw_text(raw: Any, key: str) -> str | None:
+    value = raw.get(key) if isinstance(raw, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def _approvals(type_text: str | None) -> list[Role]:
+    known = type_text in set(RequestType)
+    return list(APPROVALS_REQUIRED[RequestType(type_text)]) if known else []
+
+
+def check_request(request: LegalRequest) -> CheckResult:
+    """Apply the legal policy to a parsed request."""
+    problems = policy_problems(request)
+    permitted, refused = screen_categories(request)
+    fatal = [p.code for p in problems if p.fatal]
+    if not fatal and not permitted:
+        problems.append(Problem(
+            code="nothing_permitted",
+            message=f"records: no category asked for may be "
+                    f"{'preserved' if request.type == RequestType.PRESERVATION else 'produced'} "
+                    f"on a {request.type}; nothing will be done",
+        ))
+        fatal.append("nothing_permitted")
+    if fatal:
+        # Every category asked for is accounted for: the refused ones with their own reason.
+        because = f"not produced: the request is rejected ({', '.join(fatal)})"
+        refused += [Refusal(category=c, reason=because) for c in permitted]
+        refused.sort(key=lambda r: request.records.index(RecordCategory(r.category)))
+        permitted = []
+    verdict = Verdict.REJECT if fatal else Verdict.PARTIAL if refused else Verdict.ACCEPT
+    return CheckResult(
+        request_id=request.request_id, type=str(request.type), verdict=verdict,
+        permitted=permitted, refused=refused, problems=problems,
+        deadlines=deadlines(request), approvals_required=_approvals(request.type),
+        request=request,
+    )
+
+
+def verify_request(raw: Mapping[str, Any]) -> CheckResult:
+    """Parse a decoded document and screen it; never raises on a bad document."""
+    try:
+        request = parse_request(raw)
+    except ValidationError as error:
+        type_text = _raw_text(raw, "type")
+        return CheckResult(
+            request_id=_raw_text(raw, "request_id"), type=type_text, verdict=Verdict.REJECT,
+            problems=schema_problems(error), approvals_required=_approvals(type_text),
+        )
+    return check_request(request)
+
+
+class UnreadableRequest(Exception):
+    """The file is not a readable request document (SPEC §2: exit status 2)."""
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        # Two values for one field leave the document's meaning undecided.
+        raise ValueError(f"duplicate key {duplicates[0]!r}")
+    return dict(pairs)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def read_request_file(path: str | Path) -> dict[str, Any]:
+    """Read one request document: UTF-8 JSON whose top level is an object."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise UnreadableRequest(f"{path}: cannot read the file ({reason})") from None
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark is tolerated, other encodings are not
+    except UnicodeDecodeError as error:
+        raise UnreadableRequest(
+            f"{path}: not UTF-8 text (invalid byte at offset {error.start})"
+        ) from None
+    try:
+        document = json.loads(
+            text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
+        )
+    except json.JSONDecodeError as error:
+        raise UnreadableRequest(
+            f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
+    except (ValueError, RecursionError) as error:
+        raise UnreadableRequest(f"{path}: not a valid request document: {error}") from None
+    if not isinstance(document, dict):
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+            type(document), "a number")
+        raise UnreadableRequest(f"{path}: the top level is {kind}, not a JSON object")
+    return document

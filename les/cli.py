@@ -1,0 +1,236 @@
+"""The commands behind starter.py: each prints a clear answer and returns an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import WorkflowFailureError, WorkflowQueryFailedError, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.case import CaseStatus, DecisionReceipt, RequestSubmission
+from domain.verification import UnreadableRequest, read_request_file, verify_request
+from domain.vocabulary import DecisionName, Role
+from les.config import Settings
+from les.temporal import TemporalUnavailable, connect, workflow_id_for
+
+OK, REFUSED, BAD_INPUT, UNAVAILABLE = 0, 1, 2, 3
+RPC_TIMEOUT = timedelta(seconds=15)
+
+
+class CommandError(Exception):
+    """A failure the user is told about in one line, with the exit status to use."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="starter.py", description="LES Orchestrator: analyst commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="pre-screen a request document offline")
+    check.add_argument("file")
+    check.add_argument("--json", action="store_true", help="print SPEC §2's JSON object")
+    submit = sub.add_parser("submit", help="start the request's workflow and print its id")
+    submit.add_argument("file")
+    status = sub.add_parser("status", help="state, open tasks, deadlines and decisions of a request")
+    status.add_argument("request_id")
+    status.add_argument("--json", action="store_true")
+    for name in DecisionName:
+        decide = sub.add_parser(name.replace("_", "-"), help=f"send the `{name}` decision")
+        decide.set_defaults(decision=name)
+        decide.add_argument("request_id")
+        decide.add_argument("--actor", required=True, help="who decides, as on the roster (e.g. jdoe)")
+        decide.add_argument("--role", required=True, choices=[r.value for r in Role])
+        decide.add_argument("--note", default="")
+        decide.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                            help="a further field the decision needs (e.g. question=...)")
+        decide.add_argument("--signal", action="store_true",
+                            help="fire-and-forget signal instead of the answered `_sync` update")
+    return parser
+
+
+async def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return run_check(args.file, as_json=args.json)
+        settings = Settings.from_env()
+        if args.command == "submit":
+            return await run_submit(settings, args.file)
+        if args.command == "status":
+            return await run_status(settings, args.request_id, as_json=args.json)
+        return await run_decision(settings, args)
+    except CommandError as err:
+        print(f"starter: {err}", file=sys.stderr)
+        return err.status
+    except TemporalUnavailable as err:
+        print(f"starter: {err}", file=sys.stderr)
+        return UNAVAILABLE
+
+
+def read_document(path: str) -> dict[str, Any]:
+    try:
+        return read_request_file(path)
+    except UnreadableRequest as err:
+        raise CommandError(str(err), BAD_INPUT) from None
+
+
+def run_check(path: str, *, as_json: bool) -> int:
+    result = verify_request(read_document(path))
+    if as_json:
+        print(json.dumps(result.spec_dict(), indent=2))
+    else:
+        print(result.render_text())
+    return REFUSED if result.verdict == "reject" else OK
+
+
+async def run_submit(settings: Settings, path: str) -> int:
+    from workflows import WORKFLOW_FOR_TYPE
+
+    document = read_document(path)
+    request_id = document.get("request_id")
+    if not isinstance(request_id, str) or not request_id.strip():
+        raise CommandError(f"{path}: the request has no `request_id`; it cannot be tracked", BAD_INPUT)
+    request_type = document.get("type")
+    workflow_class = WORKFLOW_FOR_TYPE.get(str(request_type))
+    if workflow_class is None:
+        handled = ", ".join(sorted(WORKFLOW_FOR_TYPE))
+        raise CommandError(
+            f"{request_id}: no workflow handles requests of type {request_type!r} yet "
+            f"(handled: {handled}); `starter.py check` still pre-screens it",
+            BAD_INPUT,
+        )
+    precheck = verify_request(document)
+    client = await connect(settings)
+    workflow_id = workflow_id_for(request_id)
+    try:
+        await client.start_workflow(
+            workflow_class.run,
+            RequestSubmission(request_id=request_id, request_type=str(request_type), document=document),
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            static_summary=f"{request_type} {request_id} from {_requester(document)}",
+            rpc_timeout=RPC_TIMEOUT,
+        )
+    except WorkflowAlreadyStartedError:
+        raise CommandError(
+            f"{request_id} was already submitted (workflow {workflow_id}); nothing new was started",
+            REFUSED,
+        ) from None
+    except RPCError as err:
+        raise _rpc_error(err, settings, request_id) from None
+    print(workflow_id)
+    print(f"pre-screen verdict: {precheck.verdict}", file=sys.stderr)
+    return OK
+
+
+async def run_status(settings: Settings, request_id: str, *, as_json: bool) -> int:
+    client = await connect(settings)
+    handle = client.get_workflow_handle(workflow_id_for(request_id))
+    try:
+        status = await handle.query("status", result_type=CaseStatus, rpc_timeout=RPC_TIMEOUT)
+    except WorkflowQueryFailedError as err:
+        raise CommandError(f"{request_id}: the status query failed: {err}", REFUSED) from None
+    except RPCError as err:
+        if err.status == RPCStatusCode.DEADLINE_EXCEEDED or "timeout" in err.message.lower():
+            raise CommandError(
+                f"{request_id}: no worker answered the status query; is `python worker.py` "
+                "(or `python3 stack.py up`) running?",
+                UNAVAILABLE,
+            ) from None
+        raise _rpc_error(err, settings, request_id) from None
+    if as_json:
+        print(status.model_dump_json(indent=2))
+    else:
+        print(render_status(status))
+    return OK
+
+
+async def run_decision(settings: Settings, args: argparse.Namespace) -> int:
+    decision: DecisionName = args.decision
+    payload: dict[str, Any] = {"actor": args.actor, "role": args.role, "note": args.note}
+    for item in args.set:
+        field, sep, value = item.partition("=")
+        if not sep or not field:
+            raise CommandError(f"--set expects FIELD=VALUE, got {item!r}", BAD_INPUT)
+        payload[field] = value
+    client = await connect(settings)
+    handle = client.get_workflow_handle(workflow_id_for(args.request_id))
+    try:
+        if args.signal:
+            await handle.signal(str(decision), payload, rpc_timeout=RPC_TIMEOUT)
+            print(f"{decision} sent to {args.request_id} (signal; see `starter.py status`)")
+            return OK
+        receipt = await handle.execute_update(
+            f"{decision}_sync", payload, result_type=DecisionReceipt, rpc_timeout=RPC_TIMEOUT
+        )
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause.message if getattr(err.cause, "message", None) else str(err.cause)
+        raise CommandError(f"{args.request_id}: {decision} refused: {cause}", REFUSED) from None
+    except WorkflowFailureError as err:
+        raise CommandError(f"{args.request_id}: {err}", REFUSED) from None
+    except RPCError as err:
+        raise _rpc_error(err, settings, args.request_id) from None
+    print(f"{args.request_id}: {receipt.message} (state: {receipt.state})")
+    return OK if receipt.accepted else REFUSED
+
+
+def _rpc_error(err: RPCError, settings: Settings, request_id: str) -> Exception:
+    if err.status == RPCStatusCode.NOT_FOUND:
+        return CommandError(f"{request_id}: no such request was submitted", REFUSED)
+    if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        return TemporalUnavailable(
+            f"the Temporal server at {settings.temporal_address} did not answer ({err.message}); "
+            "is the stack up (`python3 stack.py up`) and a worker running?"
+        )
+    if "already completed" in err.message or "workflow execution already completed" in err.message:
+        return CommandError(f"{request_id}: the case is closed; it takes no more decisions", REFUSED)
+    if "unknown update" in err.message.lower() or "update handler" in err.message.lower():
+        return CommandError(f"{request_id}: this kind of request takes no such decision ({err.message})", REFUSED)
+    return CommandError(f"{request_id}: the server refused: {err.message}", REFUSED)
+
+
+def _requester(document: dict[str, Any]) -> str:
+    requester = document.get("requester") or {}
+    if not isinstance(requester, dict):
+        return "unknown requester"
+    return str(requester.get("agency") or requester.get("name") or "unknown requester")
+
+
+def render_status(status: CaseStatus) -> str:
+    lines = [
+        f"{status.request_type} {status.request_id}: {status.state}"
+        + (" — OVERDUE" if status.overdue else "")
+        + (f" ({status.resolution})" if status.resolution else ""),
+        f"verdict: {status.verdict}; permitted: {', '.join(status.permitted) or 'none'}",
+    ]
+    lines += [f"refused: {r['category']}: {r['reason']}" for r in status.refused]
+    lines += [f"problem: {p['code']}: {p['message']}" for p in status.problems]
+    lines.append("open tasks:" + ("" if status.open_tasks else " none"))
+    lines += [f"  - {task}" for task in status.open_tasks]
+    lines.append("deadlines:" + ("" if status.deadlines else " none"))
+    lines += [f"  - {name}: {moment.isoformat()}" for name, moment in status.deadlines.items()]
+    if status.approvals:
+        lines.append("approvals: " + ", ".join(f"{role} by {actor}" for role, actor in status.approvals.items()))
+    lines.append("history:")
+    for event in status.history:
+        verdict = "" if event.accepted else f" REFUSED ({event.reason})"
+        who = f"{event.actor}" + (f"/{event.role}" if event.role else "")
+        note = f" — {event.note}" if event.note else ""
+        when = f"{event.at:%Y-%m-%d %H:%M:%SZ}"
+        lines.append(f"  {event.seq:>3}. {when} {event.name} by {who} via {event.via}{verdict}{note}")
+    if status.production:
+        lines.append(f"production: {status.production.path} (manifest sha256 {status.production.manifest_sha256})")
+    if status.invoice:
+        invoice = status.invoice
+        lines.append(f"invoice: {invoice.total_cents / 100:.2f} {invoice.currency} ({invoice.basis})")
+    return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""Settings, read once from the environment; every default works on a developer's first run."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = PROJECT_ROOT / ".les"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    """SQLAlchemy URL of the records and case store (SQLite by default, PostgreSQL in production)."""
+    temporal_address: str
+    temporal_namespace: str
+    task_queue: str
+    delivery_root: Path
+    """Folder under which each certified production is delivered."""
+    documents_root: Path
+    """Folder holding each request's scanned legal papers as `<request_id>/<name>`."""
+    custodian_name: str
+    custodian_title: str
+    carrier_name: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ.get
+        return cls(
+            database_url=env("LES_DATABASE_URL", f"sqlite:///{STATE_DIR / 'records.db'}"),
+            temporal_address=env("LES_TEMPORAL_ADDRESS", "localhost:7233"),
+            temporal_namespace=env("LES_TEMPORAL_NAMESPACE", "default"),
+            task_queue=env("LES_TASK_QUEUE", "les-requests"),
+            delivery_root=Path(env("LES_DELIVERY_ROOT", str(STATE_DIR / "deliveries"))),
+            documents_root=Path(env("LES_DOCUMENTS_ROOT", str(STATE_DIR / "documents"))),
+            custodian_name=env("LES_CUSTODIAN_NAME", "Dana Whitfield"),
+            custodian_title=env("LES_CUSTODIAN_TITLE", "Custodian of Records, Law Enforcement Support"),
+            carrier_name=env("LES_CARRIER_NAME", "Example Carrier Communications, Inc."),
+        )

@@ -1,0 +1,176 @@
+"""`python3 stack.py up`: the whole local stack in one command, stopped with Ctrl-C.
+
+Starts the Temporal dev server (SQLite state in .les/, Web UI on :8233, the project's search
+attributes registered) unless one already answers, prepares the records store, starts the
+worker, submits the sample subpoena and says where to look."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from les.config import PROJECT_ROOT, STATE_DIR, Settings
+from les.temporal import TemporalUnavailable, connect, search_attribute_flags, workflow_id_for
+
+BIN = Path(sys.executable).parent
+SAMPLE = PROJECT_ROOT / "examples" / "subpoena.json"
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def start_temporal(settings: Settings, ui_port: int) -> subprocess.Popen | None:
+    """Start the dev server unless something already listens on the Temporal address."""
+    host, _, port = settings.temporal_address.rpartition(":")
+    if port_open(host or "localhost", int(port)):
+        print(f"Temporal already answers at {settings.temporal_address}; using it")
+        return None
+    log = open(STATE_DIR / "temporal.log", "ab")  # noqa: SIM115 - the server owns it until stop
+    command = [
+        str(BIN / "temporal"), "server", "start-dev",
+        "--db-filename", str(STATE_DIR / "temporal.db"),
+        "--ip", "127.0.0.1", "--port", port, "--ui-port", str(ui_port),
+        "--namespace", settings.temporal_namespace, "--log-level", "warn",
+        *search_attribute_flags(),
+    ]
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+async def wait_for_temporal(settings: Settings, server: subprocess.Popen | None, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        if server is not None and server.poll() is not None:
+            raise SystemExit(f"the Temporal dev server exited ({server.returncode}); see {STATE_DIR / 'temporal.log'}")
+        try:
+            await connect(settings)
+            return
+        except TemporalUnavailable:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the Temporal server did not come up in {seconds:.0f}s") from None
+            await asyncio.sleep(0.5)
+
+
+def prepare_records_store(settings: Settings, subscribers: int) -> str:
+    """Create the schema, fill it on first use, place the examples and the demo roster."""
+    from sqlalchemy import func, select
+
+    from recordstore.db import create_schema, make_engine, make_session_factory
+    from recordstore.generator import generate, place_examples, seed_roster
+    from recordstore.models import CallRecord, Subscriber
+
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    with make_session_factory(engine)() as session:
+        empty = session.scalar(select(func.count()).select_from(Subscriber)) == 0
+    if empty:
+        print(f"filling the records store with {subscribers} synthetic subscribers …", flush=True)
+        generate(engine, subscribers=subscribers)
+    place_examples(engine)
+    with make_session_factory(engine)() as session:
+        seed_roster(session)
+        session.commit()
+        people = session.scalar(select(func.count()).select_from(Subscriber))
+        calls = session.scalar(select(func.count()).select_from(CallRecord))
+    engine.dispose()
+    return f"{people} subscribers, {calls} call records"
+
+
+async def submit_sample(settings: Settings) -> str:
+    from les.cli import CommandError, run_submit
+
+    try:
+        await run_submit(settings, str(SAMPLE))
+        return "submitted"
+    except CommandError as err:
+        return str(err)
+
+
+async def up(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    STATE_DIR.mkdir(exist_ok=True)
+    settings.delivery_root.mkdir(parents=True, exist_ok=True)
+    server = start_temporal(settings, args.ui_port)
+    worker: subprocess.Popen | None = None
+    try:
+        await wait_for_temporal(settings, server)
+        summary = prepare_records_store(settings, args.subscribers)
+        worker_log = open(STATE_DIR / "worker.log", "ab")  # noqa: SIM115 - the worker owns it
+        worker = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "worker.py")],
+                                  stdout=worker_log, stderr=subprocess.STDOUT)
+        sample = await submit_sample(settings)
+        print_guide(settings, args.ui_port, summary, sample)
+        if args.no_wait:
+            return 0
+        await wait_for_stop(worker)
+        return 0
+    finally:
+        for process in (worker, server):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+async def wait_for_stop(worker: subprocess.Popen) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    while not stop.is_set():
+        if worker.poll() is not None:
+            print(f"the worker exited ({worker.returncode}); see {STATE_DIR / 'worker.log'}", file=sys.stderr)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=1)
+    print("\nstopping (state is kept in .les/) …")
+
+
+def print_guide(settings: Settings, ui_port: int, summary: str, sample: str) -> None:
+    request_id = "LES-2026-000101"
+    wid = workflow_id_for(request_id)
+    print(f"""
+LES Orchestrator is up.
+  Temporal Web UI   http://localhost:{ui_port}/namespaces/{settings.temporal_namespace}/workflows
+  sample subpoena   {request_id}: {sample} — workflow {wid} awaits the analyst's approval
+  records store     {settings.database_url} ({summary})
+  deliveries        {settings.delivery_root}
+  logs              {STATE_DIR / 'temporal.log'}, {STATE_DIR / 'worker.log'}
+
+Try, in another terminal:
+  .venv/bin/python starter.py status {request_id}
+  .venv/bin/python starter.py approve {request_id} --actor jdoe --role analyst --note "in order"
+  .venv/bin/temporal workflow signal --workflow-id {wid} --name approve --input '{{"actor": "jdoe", "role": "analyst"}}'
+  .venv/bin/python starter.py check examples/title3_wiretap.json
+
+Press Ctrl-C to stop.""", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="stack.py up")
+    parser.add_argument("--ui-port", type=int, default=8233)
+    parser.add_argument("--subscribers", type=int, default=300)
+    parser.add_argument("--no-wait", action="store_true", help="bring everything up, then stop (smoke test)")
+    args = parser.parse_args()
+    from les.logging import configure_logging
+
+    configure_logging("WARNING")
+    try:
+        return asyncio.run(up(args))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

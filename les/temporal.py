@@ -1,0 +1,66 @@
+"""How every process reaches Temporal: one client factory, one data converter, the search attributes."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from les.config import Settings
+
+REQUEST_TYPE = SearchAttributeKey.for_keyword("LesRequestType")
+CASE_STATE = SearchAttributeKey.for_keyword("LesCaseState")
+RESPONSE_DUE = SearchAttributeKey.for_datetime("LesResponseDue")
+OVERDUE = SearchAttributeKey.for_bool("LesOverdue")
+
+SEARCH_ATTRIBUTES = (REQUEST_TYPE, CASE_STATE, RESPONSE_DUE, OVERDUE)
+"""Registered on the server at start-up (`temporal server start-dev --search-attribute ...`)."""
+
+CLI_TYPE_NAMES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}
+
+
+def search_attribute_flags() -> list[str]:
+    """`--search-attribute Name=Type` flags for the Temporal CLI dev server."""
+    flags: list[str] = []
+    for key in SEARCH_ATTRIBUTES:
+        flags += ["--search-attribute", f"{key.name}={CLI_TYPE_NAMES[key.indexed_value_type.name]}"]
+    return flags
+
+
+def workflow_id_for(request_id: str) -> str:
+    """The workflow id of a request: one workflow per request id, ever."""
+    return f"case-{request_id}"
+
+
+class TemporalUnavailable(Exception):
+    """The Temporal server cannot be reached."""
+
+
+async def connect(settings: Settings) -> Client:
+    """Connect with the pydantic data converter, turning a dead server into a clear error."""
+    try:
+        return await Client.connect(
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            data_converter=pydantic_data_converter,
+        )
+    except RuntimeError as err:
+        raise TemporalUnavailable(
+            f"cannot reach the Temporal server at {settings.temporal_address} ({err}); "
+            "start the stack with `python3 stack.py up`"
+        ) from err
+
+
+async def register_search_attributes(client: Client, namespace: str) -> None:
+    """Register the project's search attributes on a server started without the CLI flags."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=namespace,
+            search_attributes={
+                key.name: IndexedValueType.ValueType(key.indexed_value_type.value) for key in SEARCH_ATTRIBUTES
+            },
+        )
+    )

@@ -1,0 +1,38 @@
+"""Opening the store: one SQLAlchemy URL picks SQLite (development) or PostgreSQL (production)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from recordstore.models import Base
+
+
+def make_engine(url: str, **engine_options: Any) -> Engine:
+    """An engine for `url`, tuned for its backend (SQLite: foreign keys and WAL)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, **engine_options)
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **engine_options)
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets the worker's readers run while an activity writes; memory databases ignore it.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """The one session factory of a process; sessions keep loaded values after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table and index that does not exist yet (safe to run at each start)."""
+    Base.metadata.create_all(engine)

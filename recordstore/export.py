@@ -1,0 +1,127 @@
+"""Retrieval: one record category for a demand's targets and period, streamed to a CSV file.
+
+PostgreSQL streams the rows with `COPY (SELECT ...) TO STDOUT` straight into the file;
+other backends stream a server-side cursor through the same CSV dialect. Timestamps and
+other non-text values are rendered as text inside the SELECT, so both produce the same bytes.
+Memory stays flat however many rows a target has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, false, or_
+
+from domain.vocabulary import PROSPECTIVE_CATEGORIES, RecordCategory
+from recordstore.categories import CATEGORY_QUERIES, Selector
+from recordstore.csvfile import HashingFile, atomic_file, csv_lines
+from recordstore.targets import TargetSpec, period_window, resolve_targets
+
+CATEGORY_EXPORTS: dict[RecordCategory, Select[Any]] = {
+    category: query.select for category, query in CATEGORY_QUERIES.items()
+}
+"""Each stored category's SELECT: labelled columns in CSV order, deterministic ORDER BY."""
+
+FIELD_LEGEND: dict[RecordCategory, list[tuple[str, str]]] = {
+    category: query.legend for category, query in CATEGORY_QUERIES.items()
+}
+"""Each stored category's CSV columns, in header order, with what each one means."""
+
+FETCH_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class CategoryExport:
+    """One category's file of a production: where it is and what it holds."""
+
+    category: RecordCategory
+    path: Path
+    rows: int
+    sha256: str
+    """SHA-256 of the file's bytes, hex."""
+    bytes: int
+    columns: list[str]
+
+
+def export_statement(
+    conn: Connection,
+    category: RecordCategory,
+    targets: list[TargetSpec],
+    period_start: datetime | None,
+    period_end: datetime | None,
+) -> Select[Any]:
+    """The SELECT that retrieves `category` for `targets` within the period (bounds inclusive)."""
+    category = RecordCategory(category)
+    if category in PROSPECTIVE_CATEGORIES:
+        raise ValueError(
+            f"{category} is collected prospectively under a live order, not kept as a stored "
+            "record; it cannot be exported from the records store"
+        )
+    query = CATEGORY_QUERIES[category]
+    period = period_window(period_start, period_end)
+    scope = resolve_targets(conn, targets, period)
+    keys = scope.numbers if query.selector is Selector.NUMBER else scope.subscribers
+    in_scope = or_(*(query.in_window(key, window) for key, window in keys)) if keys else false()
+    return query.select.where(in_scope).params(period_start=period.start, period_end=period.end)
+
+
+def export_category(
+    engine: Engine,
+    category: RecordCategory,
+    targets: list[TargetSpec],
+    period_start: datetime | None,
+    period_end: datetime | None,
+    out_path: Path,
+) -> CategoryExport:
+    """Write `category` for `targets` to `out_path` as CSV; a target that names nothing
+    gives a header-only file. The same inputs always write the same bytes."""
+    category = RecordCategory(category)
+    with _snapshot(engine) as conn:
+        statement = export_statement(conn, category, targets, period_start, period_end)
+        with atomic_file(out_path) as sink:
+            if conn.dialect.name == "postgresql":
+                rows = _copy_out(conn, statement, sink)
+            else:
+                rows = _stream_out(conn, statement, sink)
+    columns = list(statement.selected_columns.keys())
+    return CategoryExport(category, out_path, rows, sink.sha256, sink.bytes, columns)
+
+
+def _snapshot(engine: Engine) -> Connection:
+    """A connection whose reads all see one snapshot (targets resolved, then rows read)."""
+    if engine.dialect.name == "postgresql":
+        return engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    return engine.connect()
+
+
+def copy_sql(conn: Connection, statement: Select[Any]) -> str:
+    """`statement` as one PostgreSQL SELECT with its parameters inlined, ready for COPY."""
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return cursor.mogrify(compiled.string, compiled.params).decode()
+    finally:
+        cursor.close()
+
+
+def _copy_out(conn: Connection, statement: Select[Any], sink: HashingFile) -> int:
+    sql = copy_sql(conn, statement)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)", sink)
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _stream_out(conn: Connection, statement: Select[Any], sink: HashingFile) -> int:
+    result = conn.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(statement)
+    sink.write(csv_lines([result.keys()]))
+    rows = 0
+    for batch in result.partitions():
+        sink.write(csv_lines(batch))
+        rows += len(batch)
+    return rows

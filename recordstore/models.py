@@ -1,0 +1,56 @@
+"""Every mapped table of the store, importable from one place."""
+
+from recordstore.base import Base, UtcDateTime
+from recordstore.case_models import (
+    Actor,
+    ActorRole,
+    Case,
+    CaseEvent,
+    EventVia,
+    Invoice,
+    Notification,
+    Production,
+)
+from recordstore.records_models import (
+    AccessType,
+    AccountNote,
+    AgencyDirectoryEntry,
+    BillingStatement,
+    CallRecord,
+    CallType,
+    EmergencyCall,
+    InternetSession,
+    PaymentMethod,
+    Service,
+    ServiceType,
+    Subscriber,
+    TelephoneNumber,
+    Voicemail,
+)
+
+__all__ = [
+    "AccessType",
+    "AccountNote",
+    "Actor",
+    "ActorRole",
+    "AgencyDirectoryEntry",
+    "Base",
+    "BillingStatement",
+    "CallRecord",
+    "CallType",
+    "Case",
+    "CaseEvent",
+    "EmergencyCall",
+    "EventVia",
+    "InternetSession",
+    "Invoice",
+    "Notification",
+    "PaymentMethod",
+    "Production",
+    "Service",
+    "ServiceType",
+    "Subscriber",
+    "TelephoneNumber",
+    "UtcDateTime",
+    "Voicemail",
+]

@@ -1,0 +1,44 @@
+"""docker-compose.yml and the Dockerfile, checked as far as this machine allows.
+
+Docker cannot run here (no engine, no compose plugin), so these tests read the files:
+they catch a renamed setting, a missing package in the image or an unregistered search
+attribute, not a container that fails to start. That needs a machine with Docker."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+
+from les.temporal import SEARCH_ATTRIBUTES
+from tests.conftest import REPO
+
+COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+def test_the_stack_has_its_services():
+    assert set(COMPOSE["services"]) == {"postgres", "temporal", "temporal-admin-tools", "temporal-ui", "worker"}
+    assert COMPOSE["services"]["temporal-ui"]["ports"] == ["8233:8080"]
+
+
+def test_the_worker_is_given_only_settings_it_reads():
+    read = set(re.findall(r'env\("(LES_[A-Z_]+)"', (REPO / "les" / "config.py").read_text()))
+    given = set(COMPOSE["services"]["worker"]["environment"])
+    assert given <= read, given - read
+    assert COMPOSE["services"]["worker"]["environment"]["LES_DATABASE_URL"].startswith("postgresql+psycopg2://")
+
+
+def test_every_search_attribute_the_workflows_upsert_is_registered():
+    command = " ".join(COMPOSE["services"]["temporal-admin-tools"]["entrypoint"])
+    registered = dict(re.findall(r"--name (\w+) --type (\w+)", command))
+    assert registered == {key.name: key.indexed_value_type.name.title() for key in SEARCH_ATTRIBUTES}
+
+
+def test_the_image_carries_every_package_of_the_project():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    dockerfile = (REPO / "Dockerfile").read_text()
+    for package in project["tool"]["setuptools"]["packages"]:
+        assert f"COPY {package} {package}" in dockerfile
+    for module in project["tool"]["setuptools"]["py-modules"]:
+        assert f"{module}.py" in dockerfile

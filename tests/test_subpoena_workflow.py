@@ -1,0 +1,228 @@
+"""The subpoena workflow on the time-skipping test server, against the records store under test."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from temporalio.client import WorkflowUpdateFailedError
+
+from domain.case import CaseState, Resolution
+from recordstore.models import CallRecord, Case, CaseEvent, Invoice, Notification, Production
+from tests.workflow_support import decision, example, running_worker, status, submit, wait_for_state
+from workflows import SubpoenaWorkflow
+
+TARGET = "+13035550123"
+PERIOD = (datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 8, 31, 23, 59, 59, tzinfo=UTC))
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def count_calls(engine, column) -> int:
+    with Session(engine) as session:
+        return session.scalar(
+            select(func.count()).select_from(CallRecord).where(
+                column == TARGET, CallRecord.started_at >= PERIOD[0], CallRecord.started_at <= PERIOD[1]
+            )
+        )
+
+
+async def test_an_approved_subpoena_ends_in_a_certified_billed_production(
+    time_skipping_env, settings, prepared_store
+):
+    client = time_skipping_env.client
+    async with running_worker(client, settings):
+        handle = await submit(client, settings, example("subpoena", "TS-SUB-APPROVE"))
+        waiting = await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+        assert waiting.permitted == ["subscriber_info", "call_records_outgoing", "call_records_incoming"]
+        assert waiting.open_tasks == ["approval by analyst (approve / reject / request_info)"]
+        receipt = await handle.execute_update(SubpoenaWorkflow.approve_sync, decision())
+        assert receipt.accepted
+        outcome = await handle.result()
+
+    assert outcome.resolution is Resolution.DELIVERED
+    folder = Path(outcome.production.path)
+    assert folder == settings.delivery_root / "TS-SUB-APPROVE" / "TS-SUB-APPROVE-P01"
+    manifest_bytes = (folder / "manifest.json").read_bytes()
+    assert hashlib.sha256(manifest_bytes).hexdigest() == outcome.production.manifest_sha256
+    manifest = json.loads(manifest_bytes)
+    names = sorted(f["name"] for f in manifest["files"])
+    assert names == ["call_records_incoming.csv", "call_records_outgoing.csv", "field_legend.csv",
+                     "subscriber_info.csv"]
+    assert not (folder / "voicemail_content.csv").exists()  # refused, so never retrieved
+    assert [r["category"] for r in manifest["refused_categories"]] == ["voicemail_content"]
+    for entry in manifest["files"]:
+        data = (folder / entry["name"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["name"]
+        assert len(csv_rows(folder / entry["name"])) == entry["rows"], entry["name"]
+
+    outgoing = csv_rows(folder / "call_records_outgoing.csv")
+    incoming = csv_rows(folder / "call_records_incoming.csv")
+    assert len(outgoing) == count_calls(prepared_store, CallRecord.caller_number) > 0
+    assert len(incoming) == count_calls(prepared_store, CallRecord.callee_number) > 0
+    for row in outgoing + incoming:
+        started = row["started_at"]
+        assert started.endswith("Z") and "2026-06-01" <= started[:10] <= "2026-08-31"
+    assert {row["caller_number"] for row in outgoing} == {TARGET}
+    assert {row["callee_number"] for row in incoming} == {TARGET}
+
+    certificate = (folder / "certificate_of_authenticity.txt").read_text()
+    assert outcome.production.manifest_sha256 in certificate
+    assert "TS-SUB-APPROVE" in certificate and settings.custodian_name in certificate
+    assert "902(11)" in certificate and "902(14)" in certificate
+
+    with Session(prepared_store) as session:
+        invoice = session.scalar(select(Invoice).where(Invoice.request_id == "TS-SUB-APPROVE"))
+        case = session.get(Case, "TS-SUB-APPROVE")
+        productions = session.scalars(select(Production).where(Production.request_id == "TS-SUB-APPROVE")).all()
+        events = session.scalars(select(CaseEvent.event).where(CaseEvent.request_id == "TS-SUB-APPROVE")
+                                 .order_by(CaseEvent.seq)).all()
+    assert case.resolution == "delivered" and case.closed_at is not None
+    assert len(productions) == 1 and productions[0].manifest_sha256 == outcome.production.manifest_sha256
+    toll = [line for line in invoice.lines if line["category"] in ("call_records_outgoing", "call_records_incoming")]
+    assert toll and all(line["amount_cents"] == 0 for line in toll)  # 2706(c): toll records not billed
+    assert invoice.total_cents == outcome.invoice.total_cents
+    assert events == ["verified", "approve", "production_delivered", "invoiced", "closed"]
+
+
+async def test_a_rejected_subpoena_retrieves_nothing(time_skipping_env, settings, prepared_store):
+    client = time_skipping_env.client
+    async with running_worker(client, settings):
+        handle = await submit(client, settings, example("subpoena", "TS-SUB-REJECT"))
+        await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+        await handle.signal(SubpoenaWorkflow.reject, decision(note="overbroad"))
+        outcome = await handle.result()
+        final = await status(handle)
+
+    assert outcome.resolution is Resolution.REJECTED_BY_ANALYST
+    assert outcome.production is None and outcome.invoice is None
+    assert not (settings.delivery_root / "TS-SUB-REJECT").exists()
+    assert not (settings.delivery_root / ".staging" / "TS-SUB-REJECT").exists()
+    assert [e.name for e in final.history] == ["verified", "reject", "closed"]
+    with Session(prepared_store) as session:
+        assert session.scalar(select(Production).where(Production.request_id == "TS-SUB-REJECT")) is None
+        assert session.scalar(select(Invoice).where(Invoice.request_id == "TS-SUB-REJECT")) is None
+
+
+async def test_a_passing_response_clock_turns_the_case_overdue_and_escalates(
+    time_skipping_env, settings, prepared_store
+):
+    env = time_skipping_env
+    now = await env.get_current_time()
+    due = now + timedelta(days=20)
+    document = example("subpoena", "TS-SUB-OVERDUE", received_at=now.isoformat())
+    document["legal_process"].update(signed_at=(now - timedelta(days=1)).isoformat(),
+                                      issued_at=(now - timedelta(days=1)).isoformat(),
+                                      response_due=due.isoformat())
+    async with running_worker(env.client, settings):
+        handle = await submit(env.client, settings, document)
+        await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+        await env.sleep(timedelta(days=16))
+        before = await status(handle)
+        await env.sleep(timedelta(days=2))
+        reminded = await status(handle)
+        await env.sleep(timedelta(days=3))
+        late = await status(handle)
+
+    assert not before.reminded and not before.overdue
+    assert reminded.reminded and not reminded.overdue
+    assert late.overdue and late.state is CaseState.AWAITING_APPROVAL  # nobody acted; still open
+    events = {e.name: e for e in late.history}
+    assert abs(events["reminder_sent"].at - (due - timedelta(hours=72))) < timedelta(minutes=1)
+    assert abs(events["overdue_escalated"].at - due) < timedelta(minutes=1)
+    assert all(e.actor == "les-orchestrator" for e in (events["reminder_sent"], events["overdue_escalated"]))
+    with Session(prepared_store) as session:
+        notices = session.scalars(select(Notification).where(Notification.request_id == "TS-SUB-OVERDUE")).all()
+    assert sorted((n.kind, n.recipient_role) for n in notices) == [("overdue", "supervisor"), ("reminder", "analyst")]
+
+
+async def test_decisions_from_the_wrong_people_are_refused_and_change_nothing(
+    time_skipping_env, settings, prepared_store
+):
+    client = time_skipping_env.client
+    async with running_worker(client, settings):
+        handle = await submit(client, settings, example("subpoena", "TS-SUB-ROLES"))
+        await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+        refusals = {}
+        for label, payload in {
+            "not on roster": decision(actor="mallory"),
+            "role not held": decision(actor="kpatel", role="analyst"),
+            "role may not approve this": decision(actor="mlee", role="supervisor"),
+            "inactive": decision(actor="bwilson"),
+        }.items():
+            with pytest.raises(WorkflowUpdateFailedError) as failed:
+                await handle.execute_update(SubpoenaWorkflow.approve_sync, payload)
+            refusals[label] = str(failed.value.cause)
+        await handle.signal(SubpoenaWorkflow.approve, {"role": "analyst"})  # no actor: malformed
+        await handle.signal(SubpoenaWorkflow.approve, decision(actor="mallory"))
+        current = await wait_for_refusals(handle, 2)
+        await handle.signal(SubpoenaWorkflow.withdraw, decision(note="agency withdrew"))
+        outcome = await handle.result()
+
+    assert "mallory is not on the roster" in refusals["not on roster"]
+    assert "kpatel does not hold the analyst role" in refusals["role not held"]
+    assert "not by supervisor" in refusals["role may not approve this"]
+    assert "no longer active" in refusals["inactive"]
+    assert current.state is CaseState.AWAITING_APPROVAL and current.approvals == {}
+    refused = [e for e in current.history if not e.accepted]
+    assert [e.via for e in refused][-2:] == ["signal", "signal"]
+    assert "actor" in refused[-2].reason and "mallory" in refused[-1].reason
+    assert outcome.resolution is Resolution.WITHDRAWN and outcome.production is None
+
+
+async def wait_for_refusals(handle, count: int):
+    for _ in range(300):
+        current = await status(handle)
+        if sum(1 for e in current.history if not e.accepted and e.via == "signal") >= count:
+            return current
+        await __import__("asyncio").sleep(0.1)
+    raise AssertionError(f"refusals not recorded: {current.history}")
+
+
+async def test_more_information_is_asked_and_answered_before_approval(time_skipping_env, settings, prepared_store):
+    client = time_skipping_env.client
+    async with running_worker(client, settings):
+        handle = await submit(client, settings, example("subpoena", "TS-SUB-INFO"))
+        await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+        with pytest.raises(WorkflowUpdateFailedError):  # a question is required
+            await handle.execute_update(SubpoenaWorkflow.request_info_sync, decision())
+        await handle.execute_update(SubpoenaWorkflow.request_info_sync,
+                                    decision(question="Which account holder is meant?"))
+        asking = await status(handle)
+        with pytest.raises(WorkflowUpdateFailedError):  # nothing to approve while waiting for the answer
+            await handle.execute_update(SubpoenaWorkflow.approve_sync, decision())
+        await handle.execute_update(SubpoenaWorkflow.provide_info_sync, decision(info="The holder since 2024."))
+        answered = await status(handle)
+        await handle.execute_update(SubpoenaWorkflow.approve_sync, decision(actor="asmith"))
+        outcome = await handle.result()
+
+    assert asking.state is CaseState.AWAITING_INFO
+    assert asking.open_tasks == ["provide_info: answer from the requester to: Which account holder is meant?"]
+    assert answered.state is CaseState.AWAITING_APPROVAL
+    assert outcome.resolution is Resolution.DELIVERED
+
+
+async def test_an_unsigned_subpoena_is_rejected_on_verification_without_anyone_acting(
+    time_skipping_env, settings, prepared_store
+):
+    document = example("subpoena", "TS-SUB-UNSIGNED")
+    del document["legal_process"]["signed_by"]
+    client = time_skipping_env.client
+    async with running_worker(client, settings):
+        handle = await submit(client, settings, document)
+        outcome = await handle.result()
+        final = await status(handle)
+
+    assert outcome.resolution is Resolution.REJECTED_ON_VERIFICATION
+    assert final.verdict == "reject" and "unsigned" in [p["code"] for p in final.problems]
+    assert [e.name for e in final.history] == ["verified", "closed"]
+    assert not (settings.delivery_root / "TS-SUB-UNSIGNED").exists()

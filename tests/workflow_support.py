@@ -1,0 +1,81 @@
+"""Helpers for driving request workflows in tests: documents, a worker, waiting for a state."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
+
+from activities import build_activities
+from domain.case import CaseState, CaseStatus, RequestSubmission
+from les.config import Settings
+from les.temporal import workflow_id_for
+from tests.conftest import EXAMPLES
+from workflows import ALL_WORKFLOWS, SubpoenaWorkflow
+
+
+def example(name: str, request_id: str, **changes: Any) -> dict[str, Any]:
+    """A sample request from examples/ under a fresh request id, with top-level changes."""
+    document = json.loads((EXAMPLES / f"{name}.json").read_text())
+    document = copy.deepcopy(document)
+    document["request_id"] = request_id
+    document.update(changes)
+    return document
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+@asynccontextmanager
+async def running_worker(client: Client, settings: Settings):
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        worker = Worker(
+            client,
+            task_queue=settings.task_queue,
+            workflows=ALL_WORKFLOWS,
+            activities=build_activities(settings),
+            activity_executor=executor,
+        )
+        async with worker:
+            yield worker
+
+
+async def submit(client: Client, settings: Settings, document: dict[str, Any]) -> WorkflowHandle:
+    return await client.start_workflow(
+        SubpoenaWorkflow.run,
+        RequestSubmission(request_id=document["request_id"], request_type=document["type"], document=document),
+        id=workflow_id_for(document["request_id"]),
+        task_queue=settings.task_queue,
+    )
+
+
+async def status(handle: WorkflowHandle) -> CaseStatus:
+    return await handle.query(SubpoenaWorkflow.status)
+
+
+async def wait_for_state(handle: WorkflowHandle, state: CaseState, seconds: float = 30) -> CaseStatus:
+    """Poll the status query until the case reaches `state` (real seconds, no time skipped)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        current = await status(handle)
+        if current.state is state:
+            return current
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"case stayed {current.state}, expected {state}: {current.history}")
+        await asyncio.sleep(0.1)
+
+
+def decision(actor: str = "jdoe", role: str = "analyst", **fields: Any) -> dict[str, Any]:
+    return {"actor": actor, "role": role, "note": "test", **fields}
+
+
+def days(n: float) -> timedelta:
+    return timedelta(days=n)

@@ -1,0 +1,57 @@
+"""The LES worker: runs every workflow and activity on the task queue until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities import build_activities
+from les.config import Settings
+from les.logging import configure_logging
+from les.temporal import TemporalUnavailable, connect
+from workflows import ALL_WORKFLOWS
+
+log = structlog.get_logger("les.worker")
+
+
+def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
+    """The worker with all workflows and activities of LES Orchestrator registered."""
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=ALL_WORKFLOWS,
+        activities=build_activities(settings),
+        activity_executor=executor,
+    )
+
+
+async def main() -> int:
+    configure_logging()
+    settings = Settings.from_env()
+    try:
+        client = await connect(settings)
+    except TemporalUnavailable as err:
+        print(f"worker: {err}", file=sys.stderr)
+        return 3
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    with ThreadPoolExecutor(max_workers=16) as executor:
+        worker = build_worker(client, settings, executor)
+        log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address,
+                 database=settings.database_url.split("@")[-1], delivery_root=str(settings.delivery_root))
+        async with worker:
+            await stop.wait()
+    log.info("worker stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
