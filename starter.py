@@ -17,12 +17,13 @@ from pathlib import Path
 
 def _use_project_venv() -> None:
     """Re-run under the project's virtual environment when started with a bare `python`."""
-    venv_python = Path(__file__).resolve().parent / ".venv" / "bin" / "python"
+    venv = Path(__file__).resolve().parent / ".venv"
+    venv_python = venv / "bin" / "python"
     try:
         import pydantic  # noqa: F401
         import temporalio  # noqa: F401
     except ImportError:
-        if venv_python.exists() and Path(sys.executable).resolve() != venv_python.resolve():
+        if venv_python.exists() and Path(sys.prefix).resolve() != venv.resolve():
             os.execv(str(venv_python), [str(venv_python), *sys.argv])
         sys.exit("starter: dependencies missing; run `python3 stack.py up` once to install them")
 
@@ -35,4 +36,9 @@ import asyncio  # noqa: E402
 from les.cli import main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1:])))
+    status = asyncio.run(main(sys.argv[1:]))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: the Temporal client's native runtime can crash while it is
+    # torn down after the answer is already printed, turning a success into exit 139.
+    os._exit(status)

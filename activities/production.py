@@ -26,6 +26,7 @@ from domain.production import (
 )
 from les.config import Settings
 from les.logging import activity_logger
+from recordstore.csvfile import atomic_file
 from recordstore.export import FIELD_LEGEND
 from recordstore.models import Production
 
@@ -40,12 +41,8 @@ def delivered_dir(delivery_root: Path, request_id: str, production_id: str) -> P
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "wb") as handle:
+    with atomic_file(path) as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
 
 
 class ProductionActivities:

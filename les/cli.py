@@ -14,6 +14,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case import CaseStatus, DecisionReceipt, RequestSubmission
+from domain.production import utc_text
 from domain.verification import UnreadableRequest, read_request_file, verify_request
 from domain.vocabulary import DecisionName, Role
 from les.config import Settings
@@ -179,9 +180,20 @@ async def run_decision(settings: Settings, args: argparse.Namespace) -> int:
     except WorkflowFailureError as err:
         raise CommandError(f"{args.request_id}: {err}", REFUSED) from None
     except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND and await _is_closed(handle):
+            raise CommandError(f"{args.request_id}: the case is closed; it takes no more decisions", REFUSED) from None
         raise _rpc_error(err, settings, args.request_id) from None
     print(f"{args.request_id}: {receipt.message} (state: {receipt.state})")
     return OK if receipt.accepted else REFUSED
+
+
+async def _is_closed(handle) -> bool:
+    """True when the workflow exists but has finished (updates then answer NOT_FOUND)."""
+    try:
+        description = await handle.describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError:
+        return False
+    return description.close_time is not None
 
 
 def _rpc_error(err: RPCError, settings: Settings, request_id: str) -> Exception:
@@ -218,7 +230,7 @@ def render_status(status: CaseStatus) -> str:
     lines.append("open tasks:" + ("" if status.open_tasks else " none"))
     lines += [f"  - {task}" for task in status.open_tasks]
     lines.append("deadlines:" + ("" if status.deadlines else " none"))
-    lines += [f"  - {name}: {moment.isoformat()}" for name, moment in status.deadlines.items()]
+    lines += [f"  - {name}: {utc_text(moment)}" for name, moment in status.deadlines.items()]
     if status.approvals:
         lines.append("approvals: " + ", ".join(f"{role} by {actor}" for role, actor in status.approvals.items()))
     lines.append("history:")

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from les.config import PROJECT_ROOT, STATE_DIR, Settings
@@ -21,6 +22,8 @@ from les.temporal import TemporalUnavailable, connect, search_attribute_flags, w
 
 BIN = Path(sys.executable).parent
 SAMPLE = PROJECT_ROOT / "examples" / "subpoena.json"
+DEMO_YEAR = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC))
+"""The span of the synthetic traffic: every example period falls inside it."""
 
 
 def port_open(host: str, port: int) -> bool:
@@ -74,7 +77,7 @@ def prepare_records_store(settings: Settings, subscribers: int) -> str:
         empty = session.scalar(select(func.count()).select_from(Subscriber)) == 0
     if empty:
         print(f"filling the records store with {subscribers} synthetic subscribers …", flush=True)
-        generate(engine, subscribers=subscribers)
+        generate(engine, subscribers=subscribers, start=DEMO_YEAR[0], end=DEMO_YEAR[1])
     place_examples(engine)
     with make_session_factory(engine)() as session:
         seed_roster(session)

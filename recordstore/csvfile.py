@@ -54,6 +54,10 @@ class HashingFile:
         return self._sha256.hexdigest()
 
 
+PRODUCTION_FILE_MODE = 0o640
+"""Customer records: readable by the owner and the delivery group, never by everyone."""
+
+
 @contextmanager
 def atomic_file(out_path: Path) -> Iterator[HashingFile]:
     """A file that appears at `out_path` complete and durable, or not at all.
@@ -63,6 +67,7 @@ def atomic_file(out_path: Path) -> Iterator[HashingFile]:
     """
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent)
+    os.fchmod(fd, PRODUCTION_FILE_MODE)
     try:
         with os.fdopen(fd, "wb", buffering=1 << 20) as raw:
             yield HashingFile(raw)

@@ -78,6 +78,8 @@ async def test_subpoena_end_to_end_on_the_dev_server(
         closed = wait_for(env, "closed")
         text = run(sys.executable, "starter.py", "status", "E2E-SUB-0001", env=env)
         unknown = run(sys.executable, "starter.py", "status", "NO-SUCH-REQUEST", env=env)
+        late = run(sys.executable, "starter.py", "reject", "E2E-SUB-0001", "--actor", "jdoe", "--role", "analyst",
+                   env=env)
     finally:
         worker.terminate()
         worker_output = worker.communicate(timeout=30)[0]
@@ -97,6 +99,7 @@ async def test_subpoena_end_to_end_on_the_dev_server(
 
     assert text.returncode == 0 and "closed (delivered)" in text.stdout
     assert unknown.returncode == 1 and "no such request" in unknown.stderr
+    assert late.returncode == 1 and "the case is closed; it takes no more decisions" in late.stderr
 
 
 def wait_for(env: dict[str, str], state: str, seconds: float = 60) -> dict:

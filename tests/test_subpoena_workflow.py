@@ -15,7 +15,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from domain.case import CaseState, Resolution
 from recordstore.models import CallRecord, Case, CaseEvent, Invoice, Notification, Production
-from tests.workflow_support import decision, example, running_worker, status, submit, wait_for_state
+from tests.workflow_support import decision, example, finish, running_worker, status, submit, wait_for_state
 from workflows import SubpoenaWorkflow
 
 TARGET = "+13035550123"
@@ -47,7 +47,7 @@ async def test_an_approved_subpoena_ends_in_a_certified_billed_production(
         assert waiting.open_tasks == ["approval by analyst (approve / reject / request_info)"]
         receipt = await handle.execute_update(SubpoenaWorkflow.approve_sync, decision())
         assert receipt.accepted
-        outcome = await handle.result()
+        outcome = await finish(time_skipping_env, handle)
 
     assert outcome.resolution is Resolution.DELIVERED
     folder = Path(outcome.production.path)
@@ -100,7 +100,7 @@ async def test_a_rejected_subpoena_retrieves_nothing(time_skipping_env, settings
         handle = await submit(client, settings, example("subpoena", "TS-SUB-REJECT"))
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
         await handle.signal(SubpoenaWorkflow.reject, decision(note="overbroad"))
-        outcome = await handle.result()
+        outcome = await finish(time_skipping_env, handle)
         final = await status(handle)
 
     assert outcome.resolution is Resolution.REJECTED_BY_ANALYST
@@ -166,7 +166,7 @@ async def test_decisions_from_the_wrong_people_are_refused_and_change_nothing(
         await handle.signal(SubpoenaWorkflow.approve, decision(actor="mallory"))
         current = await wait_for_refusals(handle, 2)
         await handle.signal(SubpoenaWorkflow.withdraw, decision(note="agency withdrew"))
-        outcome = await handle.result()
+        outcome = await finish(time_skipping_env, handle)
 
     assert "mallory is not on the roster" in refusals["not on roster"]
     assert "kpatel does not hold the analyst role" in refusals["role not held"]
@@ -203,7 +203,7 @@ async def test_more_information_is_asked_and_answered_before_approval(time_skipp
         await handle.execute_update(SubpoenaWorkflow.provide_info_sync, decision(info="The holder since 2024."))
         answered = await status(handle)
         await handle.execute_update(SubpoenaWorkflow.approve_sync, decision(actor="asmith"))
-        outcome = await handle.result()
+        outcome = await finish(time_skipping_env, handle)
 
     assert asking.state is CaseState.AWAITING_INFO
     assert asking.open_tasks == ["provide_info: answer from the requester to: Which account holder is meant?"]
@@ -219,7 +219,7 @@ async def test_an_unsigned_subpoena_is_rejected_on_verification_without_anyone_a
     client = time_skipping_env.client
     async with running_worker(client, settings):
         handle = await submit(client, settings, document)
-        outcome = await handle.result()
+        outcome = await finish(time_skipping_env, handle)
         final = await status(handle)
 
     assert outcome.resolution is Resolution.REJECTED_ON_VERIFICATION

@@ -79,3 +79,10 @@ def decision(actor: str = "jdoe", role: str = "analyst", **fields: Any) -> dict[
 
 def days(n: float) -> timedelta:
     return timedelta(days=n)
+
+
+async def finish(env, handle: WorkflowHandle):
+    """The workflow's result, waited for in real time: a test about decisions must not have the
+    time-skipping server jump to the response clock's timers while an activity is in flight."""
+    with env.auto_time_skipping_disabled():
+        return await handle.result()

@@ -375,8 +375,8 @@ class SubpoenaWorkflow:
                 if via == "update":
                     raise ApplicationError(str(refusal), type="DecisionRefused", non_retryable=True) from None
                 return DecisionReceipt(accepted=False, state=self._state, message=str(refusal))
+            await self._record_decision(name, raw, payload, via)  # on file before it takes effect
             message = self._apply(name, payload)
-            await self._record_decision(name, raw, payload, via)
             return DecisionReceipt(accepted=True, state=self._state, message=message)
 
     def _apply(self, name: DecisionName, payload: DecisionPayload) -> str:

@@ -1,0 +1,62 @@
+"""Recorded histories replay against the current workflow code: a change to a workflow's
+command sequence that is not guarded by `workflow.patched` fails here."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from activities.case import CaseActivities
+from domain.case import CaseOutcome, CloseInput, OpenCaseInput, RequestSubmission, Resolution
+from workflows import ALL_WORKFLOWS
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_histories_are_recorded_for_every_scenario():
+    names = {path.stem for path in HISTORIES}
+    assert {"subpoena_v1_approve", "subpoena_v1_info_then_reject", "subpoena_v1_overdue_then_withdraw"} <= names
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+async def test_a_recorded_history_replays(path: Path):
+    history = WorkflowHistory.from_json(f"case-{path.stem}", path.read_text())
+    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None
+
+
+
+@workflow.defn(name="Subpoena", sandboxed=False)
+class SubpoenaWithoutVerification:
+    """A 'Subpoena' whose command sequence differs from v1: it skips verification."""
+
+    @workflow.run
+    async def run(self, submission: RequestSubmission) -> CaseOutcome:
+        await workflow.execute_activity_method(
+            CaseActivities.open_case,
+            OpenCaseInput(request_id=submission.request_id, request_type=submission.request_type,
+                          workflow_id=workflow.info().workflow_id, document=submission.document),
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+        await workflow.execute_activity_method(
+            CaseActivities.close_case,
+            CloseInput(request_id=submission.request_id, resolution=Resolution.WITHDRAWN),
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+        return CaseOutcome(request_id=submission.request_id, resolution=Resolution.WITHDRAWN)
+
+
+async def test_a_changed_command_sequence_fails_replay():
+    """The guard works: a 'Subpoena' that skips verification cannot replay the recorded history."""
+    path = next(p for p in HISTORIES if p.stem.endswith("_approve"))
+    history = WorkflowHistory.from_json("changed", path.read_text())
+    replayer = Replayer(workflows=[SubpoenaWithoutVerification], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is not None
