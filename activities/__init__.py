@@ -28,7 +28,7 @@ def build_activities(settings: Settings) -> list[Callable[..., Any]]:
         case.record_case_event,
         case.notify,
         case.close_case,
-        VerificationActivities(settings.documents_root).verify_legal_process,
+        VerificationActivities(settings.documents_root, engine).verify_legal_process,
         RecordsActivities(settings, engine).retrieve_records,
         production.package_production,
         production.deliver_production,

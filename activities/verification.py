@@ -5,25 +5,32 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from sqlalchemy import Engine
 from temporalio import activity
 
 from domain.case import VerifyInput
 from domain.findings import Problem, warning
+from domain.policy import binds_target
+from domain.request import LegalRequest
 from domain.verification import CheckResult, verify_request
 from domain.vocabulary import Verdict
 from les.logging import activity_logger
+from recordstore.targets import TargetSpec, period_window, service_states
 
 
 class VerificationActivities:
-    def __init__(self, documents_root: Path) -> None:
+    def __init__(self, documents_root: Path, engine: Engine) -> None:
         self._documents_root = documents_root
+        self._engine = engine
 
     @activity.defn
     def verify_legal_process(self, verification: VerifyInput) -> CheckResult:
         """The same verdict as `starter.py check`, then each listed paper is checked against its hash."""
         result = verify_request(verification.document)
         if result.verdict is not Verdict.REJECT and result.request is not None:
-            result = with_problems(result, self._document_problems(verification.request_id, result))
+            problems = self._document_problems(verification.request_id, result)
+            problems += self._jurisdiction_problems(result.request)
+            result = with_problems(result, problems)
         activity_logger(verification.request_id).info(
             "legal process verified", verdict=str(result.verdict),
             problems=[p.code for p in result.problems], refused=[r.category for r in result.refused],
@@ -48,6 +55,30 @@ class VerificationActivities:
                     message=f"documents: {paper.name} on file has SHA-256 {actual}, the request "
                             f"names {paper.sha256}; the papers are not the ones described",
                 ))
+        return problems
+
+
+    def _jurisdiction_problems(self, request: LegalRequest) -> list[Problem]:
+        """A state court's order binds within its state; a federal order nationwide (LEGAL.md)."""
+        process = request.legal_process
+        if process is None or process.jurisdiction == "federal":
+            return []
+        span = request.period
+        period = period_window(span.start if span else request.received_at, span.end if span else request.received_at)
+        problems: list[Problem] = []
+        with self._engine.connect() as conn:
+            for index, target in enumerate(request.targets):
+                spec = TargetSpec(kind=target.kind, value=target.value,
+                                  observed_at=getattr(target, "observed_at", None), port=getattr(target, "port", None))
+                states = service_states(conn, spec, period)
+                outside = sorted(s for s in states if not binds_target(process.jurisdiction, s))
+                if outside:
+                    problems.append(Problem(
+                        code="outside_jurisdiction",
+                        message=f"targets[{index}]: {target.value} is served in {', '.join(outside)}; an order of "
+                                f"{process.jurisdiction} binds only within its state (domesticate it, or send "
+                                "federal process)",
+                    ))
         return problems
 
 

@@ -86,7 +86,7 @@ def measure(url: str, number: str, repeat: int, folder: Path) -> None:
     psql_s = statistics.median(copies)
     peak = max(int(e["peak_kib"]) for e in exports)
     print(f"\n{number}: {exports[0]['rows']:,} rows, {(folder / 'export.csv').stat().st_size:,} bytes")
-    print(f"  export_category (child process) : {export_s:.3f} s  (median of {repeat})")
+    print(f"  retrieval activity (own process): {export_s:.3f} s  (median of {repeat})")
     print(f"  psql COPY ... TO STDOUT > file   : {psql_s:.3f} s  (median of {repeat})")
     print(f"  ratio export / psql              : {export_s / psql_s:.2f}  (goal <= 2.0)")
     print(

@@ -145,3 +145,11 @@ def _ip_holder_query(ip: str, observed_at: datetime, port: int | None) -> Select
         or_(session.ended_at.is_(None), session.ended_at >= observed_at),
         port_matches,
     )
+
+
+def service_states(conn: Connection, target: TargetSpec, period: Window) -> set[str]:
+    """The states where the accounts a target resolves to are served, during `period`."""
+    subscriber_ids = {subscriber_id for subscriber_id, _ in resolve_targets(conn, [target], period).subscribers}
+    if not subscriber_ids:
+        return set()
+    return set(conn.scalars(select(Subscriber.service_state).where(Subscriber.id.in_(subscriber_ids))))

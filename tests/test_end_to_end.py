@@ -95,7 +95,11 @@ async def test_subpoena_end_to_end_on_the_dev_server(
     assert hashlib.sha256(manifest_bytes).hexdigest() == closed["production"]["manifest_sha256"]
     for entry in json.loads(manifest_bytes)["files"]:
         assert hashlib.sha256((folder / entry["name"]).read_bytes()).hexdigest() == entry["sha256"]
-    assert '"request_id": "E2E-SUB-0001"' in worker_output  # structured logs bound to the request
+    logs = [json.loads(line) for line in worker_output.splitlines() if line.startswith("{")]
+    retrievals = [r for r in logs if r.get("activity") == "retrieve_records"]
+    assert len(retrievals) == 3, worker_output  # one per permitted category, none for the refused one
+    assert all(r["request_id"] == "E2E-SUB-0001" and r["workflow_id"] == "case-E2E-SUB-0001" for r in retrievals)
+    assert {r["category"] for r in retrievals} == {"subscriber_info", "call_records_outgoing", "call_records_incoming"}
 
     assert text.returncode == 0 and "closed (delivered)" in text.stdout
     assert unknown.returncode == 1 and "no such request" in unknown.stderr

@@ -226,3 +226,54 @@ async def test_an_unsigned_subpoena_is_rejected_on_verification_without_anyone_a
     assert final.verdict == "reject" and "unsigned" in [p["code"] for p in final.problems]
     assert [e.name for e in final.history] == ["verified", "closed"]
     assert not (settings.delivery_root / "TS-SUB-UNSIGNED").exists()
+
+
+async def test_a_state_subpoena_for_a_target_served_in_another_state_is_rejected(
+    time_skipping_env, settings, prepared_store
+):
+    document = example("subpoena", "TS-SUB-NY")
+    document["legal_process"].update(jurisdiction="state:NY", issued_by="New York County Grand Jury")
+    client = time_skipping_env.client
+    async with running_worker(client, settings):
+        handle = await submit(client, settings, document)
+        outcome = await finish(time_skipping_env, handle)
+        final = await status(handle)
+
+    assert outcome.resolution is Resolution.REJECTED_ON_VERIFICATION
+    problem = next(p for p in final.problems if p["code"] == "outside_jurisdiction")
+    assert problem["message"].startswith("targets[0]: +13035550123 is served in CO")
+
+
+async def test_papers_on_file_are_checked_against_their_hashes(time_skipping_env, settings, prepared_store):
+    document = example("subpoena", "TS-SUB-PAPERS")
+    papers = settings.documents_root / "TS-SUB-PAPERS"
+    papers.mkdir(parents=True)
+    (papers / "subpoena-GJ-2026-0457.pdf").write_bytes(b"%PDF-1.7 not the subpoena described")
+    client = time_skipping_env.client
+    async with running_worker(client, settings):
+        handle = await submit(client, settings, document)
+        outcome = await finish(time_skipping_env, handle)
+        final = await status(handle)
+
+    assert outcome.resolution is Resolution.REJECTED_ON_VERIFICATION
+    assert [p["code"] for p in final.problems] == ["document_hash_mismatch"]
+
+
+async def test_the_web_ui_lists_every_decision_with_its_meaning(time_skipping_env, settings, prepared_store):
+    """The Web UI builds its signal and update menus from the workflow's metadata query."""
+    client = time_skipping_env.client
+    async with running_worker(client, settings):
+        handle = await submit(client, settings, example("subpoena", "TS-SUB-META"))
+        await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+        metadata = await handle.query("__temporal_workflow_metadata")
+        await handle.signal(SubpoenaWorkflow.withdraw, decision())
+        await finish(time_skipping_env, handle)
+
+    definition = metadata.definition
+    signals = {s.name: s.description for s in definition.signal_definitions}
+    updates = {u.name: u.description for u in definition.update_definitions}
+    queries = {q.name: q.description for q in definition.query_definitions}
+    decisions = {"approve", "reject", "request_info", "provide_info", "withdraw"}
+    assert set(signals) == decisions and set(updates) == {f"{d}_sync" for d in decisions}
+    assert all(signals.values()) and all(updates.values()) and queries["status"]
+    assert '"actor"' in signals["approve"] and '"question"' in signals["request_info"]
