@@ -33,11 +33,7 @@ class RecordsActivities:
             raise invalid_request(f"{retrieval.request_id} names no period for historical records")
         folder = staging_dir(self._settings.delivery_root, retrieval.request_id, retrieval.production_id)
         folder.mkdir(parents=True, exist_ok=True)
-        targets = [
-            TargetSpec(kind=t.kind, value=t.value, observed_at=getattr(t, "observed_at", None),
-                       port=getattr(t, "port", None))
-            for t in request.targets
-        ]
+        targets = [TargetSpec.of(t) for t in request.targets]
         result = export_category(
             self._engine, retrieval.category, targets, request.period.start, request.period.end,
             folder / f"{retrieval.category}.csv",

@@ -68,9 +68,7 @@ class VerificationActivities:
         problems: list[Problem] = []
         with self._engine.connect() as conn:
             for index, target in enumerate(request.targets):
-                spec = TargetSpec(kind=target.kind, value=target.value,
-                                  observed_at=getattr(target, "observed_at", None), port=getattr(target, "port", None))
-                states = service_states(conn, spec, period)
+                states = service_states(conn, TargetSpec.of(target), period)
                 outside = sorted(s for s in states if not binds_target(process.jurisdiction, s))
                 if outside:
                     problems.append(Problem(

@@ -37,6 +37,12 @@ class TargetSpec(BaseModel):
     port: int | None = None
     """For an IP address behind carrier-grade NAT: the source port seen."""
 
+    @classmethod
+    def of(cls, target: Any) -> TargetSpec:
+        """The selector fields of a request's target (`domain.request.Target`), nothing else."""
+        return cls(kind=target.kind, value=target.value, observed_at=getattr(target, "observed_at", None),
+                   port=getattr(target, "port", None))
+
     @field_validator("observed_at")
     @classmethod
     def _observed_at_has_offset(cls, value: datetime | None) -> datetime | None:
