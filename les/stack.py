@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from les.config import PROJECT_ROOT, STATE_DIR, Settings
@@ -22,6 +22,7 @@ from les.temporal import TemporalUnavailable, connect, search_attribute_flags, w
 
 BIN = Path(sys.executable).parent
 SAMPLE = PROJECT_ROOT / "examples" / "subpoena.json"
+SAMPLE_ID = "LES-2026-000101"
 DEMO_YEAR = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC))
 """The span of the synthetic traffic: every example period falls inside it."""
 
@@ -89,13 +90,27 @@ def prepare_records_store(settings: Settings, subscribers: int) -> str:
 
 
 async def submit_sample(settings: Settings) -> str:
+    """Submit the sample subpoena (once ever) and say where it stands now."""
+    from domain.case import CaseStatus
     from les.cli import CommandError, run_submit
 
-    try:
+    with contextlib.suppress(CommandError):  # already submitted on an earlier run: just report it
         await run_submit(settings, str(SAMPLE))
-        return "submitted"
-    except CommandError as err:
-        return str(err)
+    handle = (await connect(settings)).get_workflow_handle(workflow_id_for(SAMPLE_ID))
+    for _ in range(40):  # the worker has just started; give it a moment to answer
+        try:
+            status = await handle.query("status", result_type=CaseStatus, rpc_timeout=timedelta(seconds=5))
+        except Exception:  # any failure here only means "not answering yet"
+            await asyncio.sleep(0.5)
+            continue
+        if status.state == "verifying":
+            await asyncio.sleep(0.5)
+            continue
+        if status.state == "closed":
+            return f"closed ({status.resolution}) on an earlier run"
+        tasks = "; ".join(status.open_tasks) or "no open task"
+        return f"{status.state} — {tasks}"
+    return "submitted (the worker has not answered yet; see starter.py status)"
 
 
 async def up(args: argparse.Namespace) -> int:
@@ -141,12 +156,12 @@ async def wait_for_stop(worker: subprocess.Popen) -> None:
 
 
 def print_guide(settings: Settings, ui_port: int, summary: str, sample: str) -> None:
-    request_id = "LES-2026-000101"
+    request_id = SAMPLE_ID
     wid = workflow_id_for(request_id)
     print(f"""
 LES Orchestrator is up.
   Temporal Web UI   http://localhost:{ui_port}/namespaces/{settings.temporal_namespace}/workflows
-  sample subpoena   {request_id}: {sample} — workflow {wid} awaits the analyst's approval
+  sample subpoena   {request_id} (workflow {wid}): {sample}
   records store     {settings.database_url} ({summary})
   deliveries        {settings.delivery_root}
   logs              {STATE_DIR / 'temporal.log'}, {STATE_DIR / 'worker.log'}
