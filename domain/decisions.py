@@ -26,6 +26,8 @@ DECISION_ROLES: dict[DecisionName, frozenset[Role]] = {
 
 # Fields a decision cannot do without, beyond actor and role.
 DECISION_FIELDS: dict[DecisionName, tuple[str, ...]] = {
+    # A refusal's reason is reported (transparency reports count rejections with their reasons).
+    D.REJECT: ("note",),
     D.REQUEST_INFO: ("question",),
     D.PROVIDE_INFO: ("info",),
 }
@@ -63,5 +65,5 @@ def approval_satisfies(required: Role, payload_role: Role) -> bool:
 
 def missing_fields(decision: DecisionName, payload: DecisionPayload) -> list[str]:
     """The fields `decision` needs that the payload lacks or leaves empty."""
-    extras = payload.model_extra or {}
-    return [f for f in DECISION_FIELDS.get(decision, ()) if not str(extras.get(f) or "").strip()]
+    given = {**(payload.model_extra or {}), "note": payload.note}
+    return [f for f in DECISION_FIELDS.get(decision, ()) if not str(given.get(f) or "").strip()]

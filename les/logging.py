@@ -12,24 +12,40 @@ _configured = False
 
 
 def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
-    """Configure structlog once per process: JSON lines when not on a terminal, readable otherwise."""
+    """Configure logging once per process: structlog events and the Temporal SDK's own stdlib
+    records (workflow.logger, worker warnings) leave through one handler in one format — JSON
+    lines when stderr is not a terminal, readable columns when it is."""
     global _configured
     if _configured:
         return
     _configured = True
     as_json = json if json is not None else not sys.stderr.isatty()
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
-    structlog.configure(
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name, structlog.stdlib.ExtraAdder()],
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(),
+            structlog.processors.JSONRenderer(default=str) if as_json else structlog.dev.ConsoleRenderer(),
         ],
+    ))
+    from temporalio import workflow
+
+    # Workflow log records carry the workflow's identity as structured fields, not in the text.
+    workflow.logger.workflow_info_on_message = False
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    structlog.configure(
+        processors=[*shared, structlog.processors.StackInfoRenderer(),
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
 

@@ -100,6 +100,9 @@ async def test_subpoena_end_to_end_on_the_dev_server(
     assert len(retrievals) == 3, worker_output  # one per permitted category, none for the refused one
     assert all(r["request_id"] == "E2E-SUB-0001" and r["workflow_id"] == "case-E2E-SUB-0001" for r in retrievals)
     assert {r["category"] for r in retrievals} == {"subscriber_info", "call_records_outgoing", "call_records_incoming"}
+    states = [r for r in logs if r.get("event") == "case state" and r.get("request_id") == "E2E-SUB-0001"]
+    assert [r["state"] for r in states][-1] == "closed"
+    assert all(r["temporal_workflow"]["workflow_id"] == "case-E2E-SUB-0001" for r in states)
 
     assert text.returncode == 0 and "closed (delivered)" in text.stdout
     assert unknown.returncode == 1 and "no such request" in unknown.stderr

@@ -567,6 +567,9 @@ def test_decision_payload():
     assert payload.note == "" and payload.model_extra == {"question": "Which period?"}
     assert missing_fields(DecisionName.REQUEST_INFO, payload) == []
     assert missing_fields(DecisionName.PROVIDE_INFO, payload) == ["info"]
+    assert missing_fields(DecisionName.REJECT, payload) == ["note"]  # a rejection states its reason
+    assert missing_fields(DecisionName.REJECT, payload.model_copy(update={"note": "overbroad"})) == []
+    assert missing_fields(DecisionName.APPROVE, payload) == []
     for bad in ({"actor": "", "role": "analyst"}, {"actor": "  ", "role": "analyst"},
                 {"actor": "jdoe", "role": "boss"}, {"role": "analyst"}):
         with pytest.raises(ValueError):

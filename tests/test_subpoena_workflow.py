@@ -99,10 +99,13 @@ async def test_a_rejected_subpoena_retrieves_nothing(time_skipping_env, settings
     async with running_worker(client, settings):
         handle = await submit(client, settings, example("subpoena", "TS-SUB-REJECT"))
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+        with pytest.raises(WorkflowUpdateFailedError) as unexplained:
+            await handle.execute_update(SubpoenaWorkflow.reject_sync, decision(note=""))
         await handle.signal(SubpoenaWorkflow.reject, decision(note="overbroad"))
         outcome = await finish(time_skipping_env, handle)
         final = await status(handle)
 
+    assert "needs a non-empty `note`" in str(unexplained.value.cause)  # a rejection states its reason
     assert outcome.resolution is Resolution.REJECTED_BY_ANALYST
     assert outcome.production is None and outcome.invoice is None
     assert not (settings.delivery_root / "TS-SUB-REJECT").exists()

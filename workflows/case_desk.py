@@ -140,8 +140,8 @@ class CaseDesk:
     def _validate_approve(self, decision: Any = None) -> None:
         self._validate(DecisionName.APPROVE, decision)
 
-    @workflow.signal(name="reject", description="Reject the request: nothing is produced. "
-                     '{"actor": "jdoe", "role": "analyst", "note": "why"}')
+    @workflow.signal(name="reject", description="Reject the request: nothing is produced. The note "
+                     '(the reason) is required. {"actor": "jdoe", "role": "analyst", "note": "why"}')
     async def reject(self, decision: Any = None) -> None:
         await self._receive(DecisionName.REJECT, decision, via="signal")
 
@@ -317,6 +317,7 @@ class CaseDesk:
 
     def _set_state(self, state: CaseState) -> None:
         self._state = state
+        workflow.logger.info("case state", extra={"request_id": self._request_id, "state": str(state)})
         workflow.upsert_search_attributes([CASE_STATE.value_set(str(state))])
         if state in OPEN_FOR_DECISION or state is CaseState.CLOSED:
             workflow.set_current_details(self._details_markdown())
