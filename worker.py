@@ -8,6 +8,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -44,7 +45,12 @@ async def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     with ThreadPoolExecutor(max_workers=16) as executor:
-        worker = build_worker(client, settings, executor)
+        try:
+            worker = build_worker(client, settings, executor)
+        except SQLAlchemyError as err:
+            print(f"worker: the records store at {settings.database_url} failed: {str(err).splitlines()[0]}",
+                  file=sys.stderr)
+            return 3
         log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address,
                  database=settings.database_url.split("@")[-1], delivery_root=str(settings.delivery_root))
         async with worker:

@@ -181,6 +181,8 @@ def main() -> int:
     parser.add_argument("--subscribers", type=int, default=300)
     parser.add_argument("--no-wait", action="store_true", help="bring everything up, then stop (smoke test)")
     args = parser.parse_args()
+    from sqlalchemy.exc import SQLAlchemyError
+
     from les.logging import configure_logging
 
     configure_logging("WARNING")
@@ -188,6 +190,10 @@ def main() -> int:
         return asyncio.run(up(args))
     except KeyboardInterrupt:
         return 0
+    except SQLAlchemyError as err:
+        print(f"stack.py up: the records store at {Settings.from_env().database_url} failed: "
+              f"{str(err).splitlines()[0]}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

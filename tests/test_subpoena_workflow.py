@@ -280,3 +280,22 @@ async def test_the_web_ui_lists_every_decision_with_its_meaning(time_skipping_en
     assert set(signals) == decisions and set(updates) == {f"{d}_sync" for d in decisions}
     assert all(signals.values()) and all(updates.values()) and queries["status"]
     assert '"actor"' in signals["approve"] and '"question"' in signals["request_info"]
+
+
+async def test_a_defective_document_is_rejected_but_kept_whole_in_the_case_file(
+    time_skipping_env, settings, prepared_store
+):
+    document = example("subpoena", "TS-SUB-NAIVE", agency_case_number="DPD-26-00917")  # an unknown field
+    document["legal_process"]["signed_at"] = "2026-11-19T10:00:00"  # no offset: a defect, not a guess
+    client = time_skipping_env.client
+    async with running_worker(client, settings):
+        handle = await submit(client, settings, document)
+        outcome = await finish(time_skipping_env, handle)
+        final = await status(handle)
+
+    assert outcome.resolution is Resolution.REJECTED_ON_VERIFICATION
+    assert [p["code"] for p in final.problems] == ["naive_timestamp"]
+    assert final.problems[0]["message"].startswith("legal_process.signed_at:")
+    with Session(prepared_store) as session:
+        case = session.get(Case, "TS-SUB-NAIVE")
+    assert case.document == document and case.resolution == "rejected_on_verification"
