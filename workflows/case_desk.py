@@ -126,6 +126,8 @@ class CaseDesk:
 
 
     # ---- human decisions -------------------------------------------------------------------
+    # A decision arrives as raw JSON (Any): a malformed one must be recorded as refused, not
+    # dropped by the data converter before the workflow ever sees it.
 
     @workflow.signal(name="approve", description="Approve the request for production. "
                      '{"actor": "jdoe", "role": "analyst", "note": "..."}')
