@@ -182,6 +182,13 @@ async def test_decisions_from_the_wrong_people_are_refused_and_change_nothing(
     assert outcome.resolution is Resolution.WITHDRAWN and outcome.production is None
 
 
+async def run_unattended(env, settings, document):
+    """Submit a request nobody acts on; return its outcome and its final status."""
+    async with running_worker(env.client, settings):
+        handle = await submit(env.client, settings, document)
+        return await finish(env, handle), await status(handle)
+
+
 async def wait_for_refusals(handle, count: int):
     for _ in range(300):
         current = await status(handle)
@@ -219,11 +226,7 @@ async def test_an_unsigned_subpoena_is_rejected_on_verification_without_anyone_a
 ):
     document = example("subpoena", "TS-SUB-UNSIGNED")
     del document["legal_process"]["signed_by"]
-    client = time_skipping_env.client
-    async with running_worker(client, settings):
-        handle = await submit(client, settings, document)
-        outcome = await finish(time_skipping_env, handle)
-        final = await status(handle)
+    outcome, final = await run_unattended(time_skipping_env, settings, document)
 
     assert outcome.resolution is Resolution.REJECTED_ON_VERIFICATION
     assert final.verdict == "reject" and "unsigned" in [p["code"] for p in final.problems]
@@ -236,11 +239,7 @@ async def test_a_state_subpoena_for_a_target_served_in_another_state_is_rejected
 ):
     document = example("subpoena", "TS-SUB-NY")
     document["legal_process"].update(jurisdiction="state:NY", issued_by="New York County Grand Jury")
-    client = time_skipping_env.client
-    async with running_worker(client, settings):
-        handle = await submit(client, settings, document)
-        outcome = await finish(time_skipping_env, handle)
-        final = await status(handle)
+    outcome, final = await run_unattended(time_skipping_env, settings, document)
 
     assert outcome.resolution is Resolution.REJECTED_ON_VERIFICATION
     problem = next(p for p in final.problems if p["code"] == "outside_jurisdiction")
@@ -252,11 +251,7 @@ async def test_papers_on_file_are_checked_against_their_hashes(time_skipping_env
     papers = settings.documents_root / "TS-SUB-PAPERS"
     papers.mkdir(parents=True)
     (papers / "subpoena-GJ-2026-0457.pdf").write_bytes(b"%PDF-1.7 not the subpoena described")
-    client = time_skipping_env.client
-    async with running_worker(client, settings):
-        handle = await submit(client, settings, document)
-        outcome = await finish(time_skipping_env, handle)
-        final = await status(handle)
+    outcome, final = await run_unattended(time_skipping_env, settings, document)
 
     assert outcome.resolution is Resolution.REJECTED_ON_VERIFICATION
     assert [p["code"] for p in final.problems] == ["document_hash_mismatch"]
@@ -287,11 +282,7 @@ async def test_a_defective_document_is_rejected_but_kept_whole_in_the_case_file(
 ):
     document = example("subpoena", "TS-SUB-NAIVE", agency_case_number="DPD-26-00917")  # an unknown field
     document["legal_process"]["signed_at"] = "2026-11-19T10:00:00"  # no offset: a defect, not a guess
-    client = time_skipping_env.client
-    async with running_worker(client, settings):
-        handle = await submit(client, settings, document)
-        outcome = await finish(time_skipping_env, handle)
-        final = await status(handle)
+    outcome, final = await run_unattended(time_skipping_env, settings, document)
 
     assert outcome.resolution is Resolution.REJECTED_ON_VERIFICATION
     assert [p["code"] for p in final.problems] == ["naive_timestamp"]
