@@ -61,7 +61,6 @@ class CaseDesk:
         self._invoice: InvoiceSummary | None = None
         self._resolution: Resolution | None = None
 
-
     # ---- steps every request takes ----------------------------------------------------------
 
     async def _open_case(self, submission: RequestSubmission) -> None:
@@ -99,14 +98,12 @@ class CaseDesk:
         )
         return check
 
-
     async def _notify(self, kind: str, role: Role, message: str) -> None:
         await workflow.execute_activity_method(
             CaseActivities.notify,
             NotifyInput(request_id=self._request_id, kind=kind, recipient_role=role, message=message),
             **QUICK,
         )
-
 
     async def _close(self, resolution: Resolution, note: str) -> CaseOutcome:
         self._resolution = resolution
@@ -123,7 +120,6 @@ class CaseDesk:
             production=self._production,
             invoice=self._invoice,
         )
-
 
     # ---- human decisions -------------------------------------------------------------------
     # A decision arrives as raw JSON (Any): a malformed one must be recorded as refused, not
