@@ -52,6 +52,8 @@ async def test_subpoena_end_to_end_on_the_dev_server(
         assert again.returncode == 1 and "already submitted" in again.stderr
 
         waiting = wait_for(env, "awaiting_approval")
+        foreign = run(sys.executable, "starter.py", "verify-callback", "E2E-SUB-0001", "--actor", "jdoe",
+                      "--role", "analyst", env=env)
         assert waiting["open_tasks"] == ["approval by analyst (approve / reject / request_info)"]
 
         signal = run(
@@ -92,6 +94,7 @@ async def test_subpoena_end_to_end_on_the_dev_server(
 
     assert text.returncode == 0 and "closed (delivered)" in text.stdout
     assert unknown.returncode == 1 and "no such request" in unknown.stderr
+    assert foreign.returncode == 1 and "takes no such decision" in foreign.stderr, foreign.stderr
     assert late.returncode == 1 and "the case is closed; it takes no more decisions" in late.stderr
 
 
