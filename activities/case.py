@@ -38,20 +38,24 @@ class CaseActivities:
 
     @activity.defn
     def authorize_decision(self, asked: dto.AuthorizeInput) -> dto.Authorization:
-        """Does the roster say this actor is active and holds this role?"""
+        """What the roster says of this actor: known, active, the roles held (cleared included)."""
         with self._sessions() as session:
             actor = session.get(Actor, asked.actor)
             if actor is None:
-                return dto.Authorization(authorized=False, reason=f"{asked.actor} is not on the roster")
-            if not actor.active:
-                return dto.Authorization(authorized=False, reason=f"{asked.actor} is no longer active on the roster")
-            roles = set(session.scalars(select(ActorRole.role).where(ActorRole.actor_id == asked.actor)))
+                return dto.Authorization(authorized=False, reason=f"{asked.actor} is not on the roster",
+                                         roster=dto.RosterEntry(known=False))
+            roles = sorted(session.scalars(select(ActorRole.role).where(ActorRole.actor_id == asked.actor)))
+        roster = dto.RosterEntry(known=True, active=actor.active, roles=roles, display_name=actor.display_name)
+        if not actor.active:
+            return dto.Authorization(authorized=False, reason=f"{asked.actor} is no longer active on the roster",
+                                     roster=roster)
         if asked.role not in roles:
-            held = ", ".join(sorted(roles)) or "none"
+            held = ", ".join(roles) or "none"
             return dto.Authorization(
-                authorized=False, reason=f"{asked.actor} does not hold the {asked.role} role (holds: {held})"
+                authorized=False, reason=f"{asked.actor} does not hold the {asked.role} role (holds: {held})",
+                roster=roster,
             )
-        return dto.Authorization(authorized=True, display_name=actor.display_name)
+        return dto.Authorization(authorized=True, display_name=actor.display_name, roster=roster)
 
     @activity.defn
     def record_case_event(self, event: dto.CaseEvent) -> None:

@@ -9,21 +9,31 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from domain.vocabulary import RecordCategory
+from domain.vocabulary import RecordCategory, Role
 
 
 class CaseState(StrEnum):
     VERIFYING = "verifying"
     AWAITING_APPROVAL = "awaiting_approval"
     AWAITING_INFO = "awaiting_info"
+    AWAITING_CALLBACK = "awaiting_callback"
+    AWAITING_FEE_ACCEPTANCE = "awaiting_fee_acceptance"
     RETRIEVING = "retrieving"
     PACKAGING = "packaging"
     DELIVERING = "delivering"
     BILLING = "billing"
+    PRESERVED = "preserved"
+    PROVISIONING = "provisioning"
+    COLLECTING = "collecting"
+    AWAITING_FOLLOW_UP = "awaiting_follow_up"
     CLOSED = "closed"
 
 
-OPEN_FOR_DECISION = frozenset({CaseState.AWAITING_APPROVAL, CaseState.AWAITING_INFO})
+OPEN_FOR_DECISION = frozenset({
+    CaseState.AWAITING_APPROVAL, CaseState.AWAITING_INFO, CaseState.AWAITING_CALLBACK,
+    CaseState.AWAITING_FEE_ACCEPTANCE,
+})
+"""The gate states: a person's decision is what moves the case on."""
 
 
 class Resolution(StrEnum):
@@ -33,6 +43,20 @@ class Resolution(StrEnum):
     """The legal process failed verification: nothing may be produced."""
     REJECTED_BY_ANALYST = "rejected_by_analyst"
     WITHDRAWN = "withdrawn"
+    QUOTE_EXPIRED = "quote_expired"
+    """customer_call_lookup: the fee quote went unanswered for 30 days; nothing was searched."""
+    FOLLOW_UP_MISSING = "follow_up_missing"
+    """emergency: no legal process followed within 48 h; escalated to legal."""
+    HOLD_EXPIRED = "hold_expired"
+    """preservation: the hold lapsed (90 days, or 180 after the one renewal)."""
+    HOLD_RELEASED = "hold_released"
+    """preservation: withdrawn by the requester; the hold is released."""
+    PRODUCED = "produced"
+    """preservation: a demand naming the hold in preservation_ref took its records."""
+    EXPIRED = "expired"
+    """surveillance: switched off automatically at the order's end."""
+    VACATED = "vacated"
+    """surveillance: withdrawn; switched off at once."""
 
 
 class RequestSubmission(BaseModel):
@@ -44,6 +68,15 @@ class RequestSubmission(BaseModel):
     """The JSON object as received, unknown fields included (the case file)."""
     reminder_lead_hours: float = 72.0
     """How long before the response is due the team is reminded."""
+
+
+class RosterEntry(BaseModel):
+    """What the roster says of an actor deciding on a case."""
+
+    known: bool
+    active: bool = False
+    roles: list[Role] = Field(default_factory=list)
+    display_name: str | None = None
 
 
 class CaseEvent(BaseModel):
@@ -84,8 +117,11 @@ class AuthorizeInput(BaseModel):
 
 class Authorization(BaseModel):
     authorized: bool
+    """Active on the roster and holding the role asked for."""
     reason: str = ""
     display_name: str | None = None
+    roster: RosterEntry | None = None
+    """Everything the roster says of the actor (None in histories recorded before it was asked)."""
 
 
 class NotifyInput(BaseModel):
@@ -202,8 +238,12 @@ class CaseStatus(BaseModel):
     approvals: dict[str, str]
     history: list[CaseEvent]
     production: Delivery | None
+    """The latest production."""
+    productions: list[Delivery] = Field(default_factory=list)
     invoice: InvoiceSummary | None
     resolution: Resolution | None
+    details: dict[str, Any] = Field(default_factory=dict)
+    """Type-specific facts: the fee quote, the callback, the hold, customer notice."""
 
 
 class CaseOutcome(BaseModel):

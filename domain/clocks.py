@@ -21,6 +21,11 @@ PRESERVATION_PERIOD = timedelta(days=90)
 PRESERVATION_RENEWALS_ALLOWED = 1
 # Carrier policy: follow-up legal process is due within 48 h of an emergency disclosure request.
 EMERGENCY_FOLLOW_UP = timedelta(hours=48)
+# SPEC §3 (carrier policy): a customer's fee quote lapses when unanswered for 30 days.
+CUSTOMER_QUOTE_VALIDITY = timedelta(days=30)
+# LEGAL.md Secrecy (carrier policy): a civil subpoena's customer is notified and production waits
+# 14 days for a motion to quash.
+CIVIL_NOTICE_PERIOD = timedelta(days=14)
 
 # The types whose clock is the document's own response_due (LEGAL.md, Clocks).
 RESPONSE_DUE_TYPES = frozenset({

@@ -28,8 +28,14 @@ DECISION_ROLES: dict[DecisionName, frozenset[Role]] = {
 DECISION_FIELDS: dict[DecisionName, tuple[str, ...]] = {
     # A refusal's reason is reported (transparency reports count rejections with their reasons).
     D.REJECT: ("note",),
+    D.WITHDRAW: ("note",),
     D.REQUEST_INFO: ("question",),
     D.PROVIDE_INFO: ("info",),
+    D.VERIFY_CALLBACK: ("number", "verified_at"),
+    D.RECORD_INTERCEPTION_STARTED: ("at",),
+    D.CUSTOMER_ACCEPTS_FEE: ("quote_id",),
+    # record_extension needs extension_request_id, or renewal_received_at for a preservation hold:
+    # which one depends on the type, so domain.case_machine checks it.
 }
 
 
@@ -48,19 +54,6 @@ class DecisionPayload(BaseModel):
         if not value.strip():
             raise ValueError("actor must name a person")
         return value.strip()
-
-
-def may_decide(decision: DecisionName, role: Role) -> bool:
-    """Whether an actor in `role` may make `decision`."""
-    return role in DECISION_ROLES[decision]
-
-
-def approval_satisfies(required: Role, payload_role: Role) -> bool:
-    """Whether an approval given in `payload_role` fills the `required` approval slot.
-
-    Exact match: a supervisor's approval is not an analyst's, so separation of duties holds.
-    """
-    return required == payload_role
 
 
 def missing_fields(decision: DecisionName, payload: DecisionPayload) -> list[str]:

@@ -176,8 +176,6 @@ async def run_decision(settings: Settings, args: argparse.Namespace) -> int:
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause.message if getattr(err.cause, "message", None) else str(err.cause)
-        if "expected but not found" in cause:  # the workflow has no handler for this decision
-            cause = "this kind of request takes no such decision"
         raise CommandError(f"{args.request_id}: {decision} refused: {cause}", REFUSED) from None
     except WorkflowFailureError as err:
         raise CommandError(f"{args.request_id}: {err}", REFUSED) from None

@@ -13,8 +13,6 @@ import pytest
 from domain.decisions import (
     DECISION_ROLES,
     DecisionPayload,
-    approval_satisfies,
-    may_decide,
     missing_fields,
 )
 from domain.fees import quote_invoice
@@ -30,7 +28,7 @@ from domain.policy import (
 )
 from domain.request import parse_request
 from domain.verification import verify_request
-from domain.vocabulary import DecisionName, RecordCategory, RequestType, Role
+from domain.vocabulary import DecisionName, RecordCategory, RequestType
 
 ALL_CATEGORIES = [
     "subscriber_info", "service_history", "payment_info", "call_records_outgoing",
@@ -549,16 +547,6 @@ EXPECTED_DECISION_ROLES = {
 def test_decision_roles():
     assert {str(d): {str(r) for r in roles} for d, roles in DECISION_ROLES.items()} == (
         EXPECTED_DECISION_ROLES)
-    for decision in DecisionName:
-        for role in Role:
-            assert may_decide(decision, role) == (role in EXPECTED_DECISION_ROLES[decision])
-    assert not may_decide(DecisionName.APPROVE, Role.CLEARED)
-
-
-def test_approval_slots_need_the_exact_role():
-    assert approval_satisfies(Role.LEGAL, Role.LEGAL)
-    assert not approval_satisfies(Role.ANALYST, Role.SUPERVISOR)
-    assert not approval_satisfies(Role.LEGAL, Role.ANALYST)
 
 
 def test_decision_payload():

@@ -173,7 +173,7 @@ async def test_decisions_from_the_wrong_people_are_refused_and_change_nothing(
 
     assert "mallory is not on the roster" in refusals["not on roster"]
     assert "kpatel does not hold the analyst role" in refusals["role not held"]
-    assert "not by supervisor" in refusals["role may not approve this"]
+    assert "role supervisor may not approve (allowed: analyst)" in refusals["role may not approve this"]
     assert "no longer active" in refusals["inactive"]
     assert current.state is CaseState.AWAITING_APPROVAL and current.approvals == {}
     refused = [e for e in current.history if not e.accepted]
@@ -271,10 +271,13 @@ async def test_the_web_ui_lists_every_decision_with_its_meaning(time_skipping_en
     signals = {s.name: s.description for s in definition.signal_definitions}
     updates = {u.name: u.description for u in definition.update_definitions}
     queries = {q.name: q.description for q in definition.query_definitions}
-    decisions = {"approve", "reject", "request_info", "provide_info", "withdraw"}
+    decisions = {"approve", "reject", "request_info", "provide_info", "withdraw", "verify_callback",
+                 "record_extension", "record_interception_started", "customer_accepts_fee"}
     assert set(signals) == decisions and set(updates) == {f"{d}_sync" for d in decisions}
     assert all(signals.values()) and all(updates.values()) and queries["status"]
     assert '"actor"' in signals["approve"] and '"question"' in signals["request_info"]
+    assert "Who: analyst." in signals["approve"]
+    assert signals["verify_callback"].startswith("Not for this type: a subpoena does not take verify_callback")
 
 
 async def test_a_defective_document_is_rejected_but_kept_whole_in_the_case_file(

@@ -1,8 +1,14 @@
 """Workflow classes only: one per kind of legal demand, each a readable story of the process."""
 
-from workflows.subpoena import SubpoenaWorkflow
+from workflows.demands import CourtOrder, FisaOrder, NationalSecurityLetter, SearchWarrant, Subpoena
 
-WORKFLOW_FOR_TYPE: dict[str, type] = {"subpoena": SubpoenaWorkflow}
-"""Which workflow handles each request type (more arrive with later issues)."""
+SubpoenaWorkflow = Subpoena
+"""The name the first release used."""
 
-ALL_WORKFLOWS = [SubpoenaWorkflow]
+WORKFLOW_FOR_TYPE: dict[str, type] = {
+    cls.plan.request_type: cls
+    for cls in (Subpoena, CourtOrder, SearchWarrant, NationalSecurityLetter, FisaOrder)
+}
+"""Which workflow handles each request type (the surveillance types arrive with their issue)."""
+
+ALL_WORKFLOWS = list(WORKFLOW_FOR_TYPE.values())

@@ -1,7 +1,9 @@
-"""CaseDesk: what every request workflow shares — the case file in workflow state, the human
-decisions (signals and their answered `_sync` updates), the status query, and the history.
+"""CaseDesk: what every request workflow shares — one `Case` (domain.case_machine) holding the
+case file, the human decisions (a signal and an answered `_sync` update per SPEC §3 decision,
+made for each type from its plan), the status query, and the steps every case takes.
 
-A request workflow subclasses it and tells its own story in `run`."""
+Decisions are applied one at a time under a lock, through `Case.decide`, so the order in which
+they arrive is the order in which they take effect, and a closed case stays closed."""
 
 from __future__ import annotations
 
@@ -15,9 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.case import CaseActivities
     from activities.verification import VerificationActivities
     from domain.case import (
-        OPEN_FOR_DECISION,
         AuthorizeInput,
-        CaseEvent,
         CaseOutcome,
         CaseState,
         CaseStatus,
@@ -31,35 +31,49 @@ with workflow.unsafe.imports_passed_through():
         Resolution,
         VerifyInput,
     )
-    from domain.decisions import DecisionPayload
+    from domain.case_machine import Case, Decision, Facts, Refused, RosterEntry, parse_decision
+    from domain.plans import RequestPlan, plan_for
     from domain.verification import CheckResult
-    from domain.vocabulary import DecisionName, Role
+    from domain.vocabulary import DecisionName, RequestType, Role
     from les.temporal import CASE_STATE, REQUEST_TYPE, RESPONSE_DUE
     from workflows.activity_options import QUICK
-    from workflows.decision_desk import DecisionRefused, check_decision, parse_decision
-
-SYSTEM = "les-orchestrator"
-"""The actor named on events the workflow records by itself."""
+    from workflows.handlers import install_decision_handlers
 
 
 class CaseDesk:
-    """The case file and the decision desk of one request (not a workflow by itself)."""
+    """The case file and the decision desk of one request (not a workflow by itself).
+
+    A concrete workflow class names its type: `class CourtOrder(RecordsShape, request_type=...)`;
+    the class then gets a signal, an update and a validator for every SPEC §3 decision."""
+
+    plan: RequestPlan
+
+    def __init_subclass__(cls, request_type: RequestType | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if request_type is not None:
+            cls.plan = plan_for(request_type)
+            install_decision_handlers(cls, cls.plan)
+
+    @workflow.init
+    def __init__(self, submission: RequestSubmission) -> None:
+        self._init_case(submission)
 
     def _init_case(self, submission: RequestSubmission) -> None:
-        self._request_id = submission.request_id
+        self._case = Case(request_id=submission.request_id, request_type=self.plan.request_type)
         self._document = submission.document
-        self._state = CaseState.VERIFYING
         self._check: CheckResult | None = None
-        self._approvals: dict[str, str] = {}
-        self._open_question: str | None = None
-        self._stopped: tuple[Resolution, str] | None = None
-        self._history: list[CaseEvent] = []
         self._desk = asyncio.Lock()
+        self._published: CaseState | None = None
+        self._filed_closed = False
+        """True once the close is filed in the case store: the case's clocks stop then."""
         self._reminded = False
         self._overdue = False
-        self._production: Delivery | None = None
+        self._productions: list[Delivery] = []
         self._invoice: InvoiceSummary | None = None
-        self._resolution: Resolution | None = None
+
+    @property
+    def _request_id(self) -> str:
+        return self._case.request_id
 
     # ---- steps every request takes ----------------------------------------------------------
 
@@ -74,7 +88,7 @@ class CaseDesk:
             ),
             **QUICK,
         )
-        workflow.upsert_search_attributes([REQUEST_TYPE.value_set(submission.request_type)])
+        workflow.upsert_search_attributes([REQUEST_TYPE.value_set(str(self.plan.request_type))])
 
     async def _verify_legal_process(self) -> CheckResult:
         check = await workflow.execute_activity_method(
@@ -83,6 +97,9 @@ class CaseDesk:
             summary="verify the legal process against LEGAL.md and the documents on file",
             **QUICK,
         )
+        self._check = check
+        if check.request is not None:
+            self._case.received_at = check.request.received_at
         due = check.deadlines.get("response_due")
         if due is not None:
             workflow.upsert_search_attributes([RESPONSE_DUE.value_set(due)])
@@ -98,231 +115,192 @@ class CaseDesk:
         )
         return check
 
-    async def _notify(self, kind: str, role: Role, message: str) -> None:
+    def _rejection(self, check: CheckResult) -> str | None:
+        """Why verification rejected the request, or None."""
+        if str(check.verdict) != "reject":
+            return None
+        return "; ".join(p.message for p in check.problems if p.fatal) or "nothing permitted"
+
+    async def _notify(self, kind: str, role: Role | str, message: str) -> None:
         await workflow.execute_activity_method(
             CaseActivities.notify,
-            NotifyInput(request_id=self._request_id, kind=kind, recipient_role=role, message=message),
+            NotifyInput(request_id=self._request_id, kind=kind, recipient_role=str(role), message=message),
             **QUICK,
         )
 
     async def _close(self, resolution: Resolution, note: str) -> CaseOutcome:
-        self._resolution = resolution
+        """File the close. The case may already be closed by a decision: its resolution stands."""
+        self._case.close(resolution, note)
+        resolution, note = self._case.resolution, self._case.closing_note  # type: ignore[assignment]
         await workflow.execute_activity_method(
             CaseActivities.close_case,
             CloseInput(request_id=self._request_id, resolution=resolution, note=note),
             **QUICK,
         )
         await self._record_system_event("closed", note=f"{resolution}: {note}")
-        self._set_state(CaseState.CLOSED)
+        self._filed_closed = True
+        self._publish_state()
         return CaseOutcome(
             request_id=self._request_id,
             resolution=resolution,
-            production=self._production,
+            production=self._productions[-1] if self._productions else None,
             invoice=self._invoice,
         )
 
-    # ---- human decisions -------------------------------------------------------------------
-    # A decision arrives as raw JSON (Any): a malformed one must be recorded as refused, not
-    # dropped by the data converter before the workflow ever sees it.
+    async def _close_as_decided(self) -> CaseOutcome:
+        """File the close a person's decision (or a linked case) already made."""
+        assert self._case.resolution is not None
+        return await self._close(self._case.resolution, self._case.closing_note)
 
-    @workflow.signal(name="approve", description="Approve the request for production. "
-                     '{"actor": "jdoe", "role": "analyst", "note": "..."}')
-    async def approve(self, decision: Any = None) -> None:
-        await self._receive(DecisionName.APPROVE, decision, via="signal")
+    async def _finish(self, outcome: CaseOutcome, *clocks: asyncio.Task[None] | None) -> CaseOutcome:
+        for clock in clocks:
+            if clock is not None:
+                await clock
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return outcome
 
-    @workflow.update(name="approve_sync", description="Approve, and answer whether it was accepted.")
-    async def approve_sync(self, decision: Any = None) -> DecisionReceipt:
-        return await self._receive(DecisionName.APPROVE, decision, via="update")
+    def _advance(self, state: CaseState) -> bool:
+        """One of the workflow's own steps; False (and nothing changes) once the case is closed."""
+        moved = self._case.advance(state)
+        if moved:
+            self._publish_state()
+        return moved
 
-    @approve_sync.validator
-    def _validate_approve(self, decision: Any = None) -> None:
-        self._validate(DecisionName.APPROVE, decision)
+    async def _wait_for(self, *states: CaseState, timeout: Any = None, summary: str | None = None) -> bool:
+        """Wait until the case is in one of `states` or closed; False if `timeout` passed first."""
+        try:
+            await workflow.wait_condition(
+                lambda: self._case.state in states or self._case.closed,
+                timeout=timeout, timeout_summary=summary,
+            )
+        except TimeoutError:
+            return False
+        return True
 
-    @workflow.signal(name="reject", description="Reject the request: nothing is produced. The note "
-                     '(the reason) is required. {"actor": "jdoe", "role": "analyst", "note": "why"}')
-    async def reject(self, decision: Any = None) -> None:
-        await self._receive(DecisionName.REJECT, decision, via="signal")
+    # ---- human decisions ---------------------------------------------------------------------
 
-    @workflow.update(name="reject_sync", description="Reject, and answer whether it was accepted.")
-    async def reject_sync(self, decision: Any = None) -> DecisionReceipt:
-        return await self._receive(DecisionName.REJECT, decision, via="update")
+    def _validate(self, name: DecisionName, raw: Any) -> None:
+        """Update validator: refuse before anything is written to history."""
+        try:
+            self._case.precheck(parse_decision(name, raw))
+        except Refused as refusal:
+            raise ApplicationError(str(refusal), type="DecisionRefused", non_retryable=True) from None
 
-    @reject_sync.validator
-    def _validate_reject(self, decision: Any = None) -> None:
-        self._validate(DecisionName.REJECT, decision)
+    async def _receive(self, name: DecisionName, raw: Any, *, via: str) -> DecisionReceipt:
+        """Check, ask the roster, decide, record: one decision at a time, in arrival order."""
+        async with self._desk:
+            decision: Decision | None = None
+            try:
+                decision = parse_decision(name, raw, via)
+                self._case.precheck(decision)
+                roster = await self._ask_roster(decision)
+                facts = await self._look_up(decision, roster)
+                self._case.check(decision, roster, facts, workflow.now())
+            except Refused as refusal:
+                await self._record_decision(name, raw, decision, via, refused=str(refusal))
+                await self._after_refusal(name, decision, str(refusal))
+                if via == "update":
+                    raise ApplicationError(str(refusal), type="DecisionRefused", non_retryable=True) from None
+                return DecisionReceipt(accepted=False, state=self._case.state, message=str(refusal))
+            await self._record_decision(name, raw, decision, via)  # on file before it takes effect
+            outcome = self._case.decide(decision, roster, facts, workflow.now())
+            if not outcome.accepted:  # a clock closed the case while the decision was being filed
+                await self._record_decision(name, raw, decision, via, refused=outcome.message)
+                return DecisionReceipt(accepted=False, state=self._case.state, message=outcome.message)
+            if not self._case.closed:
+                self._publish_state()
+            await self._after_decision(decision)
+            return DecisionReceipt(accepted=True, state=self._case.state, message=outcome.message)
 
-    @workflow.signal(name="request_info", description="Ask the requester for more information "
-                     'before deciding. {"actor": "jdoe", "role": "analyst", "question": "..."}')
-    async def request_info(self, decision: Any = None) -> None:
-        await self._receive(DecisionName.REQUEST_INFO, decision, via="signal")
+    async def _ask_roster(self, decision: Decision) -> RosterEntry:
+        answer = await workflow.execute_activity_method(
+            CaseActivities.authorize_decision,
+            AuthorizeInput(request_id=self._request_id, actor=decision.actor, role=decision.role),
+            **QUICK,
+        )
+        if answer.roster is not None:
+            return answer.roster
+        # Histories recorded before the roster answered with the roles held: what it said then.
+        if not answer.authorized:
+            raise Refused(answer.reason)
+        return RosterEntry(known=True, active=True, roles=[decision.role])
 
-    @workflow.update(name="request_info_sync", description="Request information, answered.")
-    async def request_info_sync(self, decision: Any = None) -> DecisionReceipt:
-        return await self._receive(DecisionName.REQUEST_INFO, decision, via="update")
+    async def _look_up(self, decision: Decision, roster: RosterEntry) -> Facts:
+        """What a decision needs looked up before it is decided (a shape adds its own)."""
+        return Facts()
 
-    @request_info_sync.validator
-    def _validate_request_info(self, decision: Any = None) -> None:
-        self._validate(DecisionName.REQUEST_INFO, decision)
+    async def _after_decision(self, decision: Decision) -> None:
+        """What an accepted decision sets off at once (a shape adds its own)."""
 
-    @workflow.signal(name="provide_info", description="Record the requester's answer; the case "
-                     'returns to approval. {"actor": "jdoe", "role": "analyst", "info": "..."}')
-    async def provide_info(self, decision: Any = None) -> None:
-        await self._receive(DecisionName.PROVIDE_INFO, decision, via="signal")
+    async def _after_refusal(self, name: DecisionName, decision: Decision | None, reason: str) -> None:
+        """What a refused decision sets off (a shape adds its own)."""
 
-    @workflow.update(name="provide_info_sync", description="Provide information, answered.")
-    async def provide_info_sync(self, decision: Any = None) -> DecisionReceipt:
-        return await self._receive(DecisionName.PROVIDE_INFO, decision, via="update")
+    async def _record_decision(
+        self, name: DecisionName, raw: Any, decision: Decision | None, via: str, refused: str = ""
+    ) -> None:
+        actor = decision.actor if decision else (raw.get("actor") if isinstance(raw, dict) else None)
+        role = decision.role if decision else (raw.get("role") if isinstance(raw, dict) else None)
+        await self._file(self._case.record(
+            str(name), workflow.now(), actor=str(actor or "unknown"), role=str(role) if role else None,
+            accepted=not refused, reason=refused, note=decision.note if decision else "", via=via,
+            details=dict(decision.fields) if decision else {},
+        ))
 
-    @provide_info_sync.validator
-    def _validate_provide_info(self, decision: Any = None) -> None:
-        self._validate(DecisionName.PROVIDE_INFO, decision)
+    async def _record_system_event(self, name: str, note: str = "", details: dict | None = None) -> None:
+        await self._file(self._case.record(name, workflow.now(), note=note, details=details))
 
-    @workflow.signal(name="withdraw", description="Record that the requester withdrew the request. "
-                     '{"actor": "jdoe", "role": "analyst", "note": "..."}')
-    async def withdraw(self, decision: Any = None) -> None:
-        await self._receive(DecisionName.WITHDRAW, decision, via="signal")
+    async def _file(self, event: Any) -> None:
+        await workflow.execute_activity_method(CaseActivities.record_case_event, event, **QUICK)
 
-    @workflow.update(name="withdraw_sync", description="Withdraw, and answer whether it was accepted.")
-    async def withdraw_sync(self, decision: Any = None) -> DecisionReceipt:
-        return await self._receive(DecisionName.WITHDRAW, decision, via="update")
-
-    @withdraw_sync.validator
-    def _validate_withdraw(self, decision: Any = None) -> None:
-        self._validate(DecisionName.WITHDRAW, decision)
+    # ---- what the case shows -------------------------------------------------------------------
 
     @workflow.query(name="status", description="State, open human tasks, deadlines, decisions so far.")
     def status(self) -> CaseStatus:
-        check = self._check
+        check, case = self._check, self._case
         return CaseStatus(
-            request_id=self._request_id,
-            request_type=str(self._document.get("type")),
-            state=self._state,
-            open_tasks=self._open_tasks(),
-            deadlines=dict(check.deadlines) if check else {},
+            request_id=case.request_id,
+            request_type=str(case.request_type),
+            state=case.state,
+            open_tasks=case.open_tasks(),
+            deadlines={**(dict(check.deadlines) if check else {}), **self._extra_deadlines()},
             overdue=self._overdue,
             reminded=self._reminded,
             verdict=str(check.verdict) if check else None,
             permitted=[str(c) for c in check.permitted] if check else [],
             refused=[r.model_dump() for r in check.refused] if check else [],
             problems=[{"code": p.code, "message": p.message} for p in check.problems] if check else [],
-            approvals_required=[str(r) for r in check.approvals_required] if check else [],
-            approvals=dict(self._approvals),
-            history=list(self._history),
-            production=self._production,
+            approvals_required=[str(r) for r in case.approvals_required],
+            approvals=dict(case.approvals),
+            history=list(case.history),
+            production=self._productions[-1] if self._productions else None,
+            productions=list(self._productions),
             invoice=self._invoice,
-            resolution=self._resolution,
+            resolution=case.resolution,
+            details=self._status_details(),
         )
 
-    def _validate(self, name: DecisionName, raw: Any) -> None:
-        """Update validator: refuse before anything is written to history."""
-        self._check_pure(name, parse_decision(name, raw))
+    def _extra_deadlines(self) -> dict[str, Any]:
+        """Clocks the case itself set (a quote's expiry, a hold's lapse)."""
+        return {}
 
-    def _check_pure(self, name: DecisionName, payload: DecisionPayload) -> None:
-        check_decision(
-            name,
-            payload,
-            state=self._state,
-            approvals_required=list(self._check.approvals_required) if self._check else [],
-            approvals=self._approvals,
-        )
+    def _status_details(self) -> dict[str, Any]:
+        """Type-specific facts for status (a shape adds its own)."""
+        return {}
 
-    async def _receive(self, name: DecisionName, raw: Any, *, via: str) -> DecisionReceipt:
-        """Check, authorise against the roster, record and apply one decision, one at a time."""
-        async with self._desk:
-            payload: DecisionPayload | None = None
-            try:
-                payload = parse_decision(name, raw)
-                self._check_pure(name, payload)
-                authorization = await workflow.execute_activity_method(
-                    CaseActivities.authorize_decision,
-                    AuthorizeInput(request_id=self._request_id, actor=payload.actor, role=payload.role),
-                    **QUICK,
-                )
-                if not authorization.authorized:
-                    raise DecisionRefused(authorization.reason)
-            except DecisionRefused as refusal:
-                await self._record_decision(name, raw, payload, via, refused=str(refusal))
-                if via == "update":
-                    raise ApplicationError(str(refusal), type="DecisionRefused", non_retryable=True) from None
-                return DecisionReceipt(accepted=False, state=self._state, message=str(refusal))
-            await self._record_decision(name, raw, payload, via)  # on file before it takes effect
-            message = self._apply(name, payload)
-            return DecisionReceipt(accepted=True, state=self._state, message=message)
-
-    def _apply(self, name: DecisionName, payload: DecisionPayload) -> str:
-        note = payload.note or ""
-        if name is DecisionName.APPROVE:
-            self._approvals[str(payload.role)] = payload.actor
-            missing = self._missing_approvals()
-            if missing:
-                return f"approved by {payload.actor}; still awaiting: {', '.join(missing)}"
-            self._set_state(CaseState.RETRIEVING)
-            return "approved: retrieving the permitted records"
-        if name is DecisionName.REJECT:
-            self._stopped = (Resolution.REJECTED_BY_ANALYST, f"{payload.actor}: {note}".rstrip(": "))
-            return "rejected: nothing will be produced"
-        if name is DecisionName.WITHDRAW:
-            self._stopped = (Resolution.WITHDRAWN, f"{payload.actor}: {note}".rstrip(": "))
-            return "withdrawn: the case closes without production"
-        if name is DecisionName.REQUEST_INFO:
-            self._open_question = str(payload.model_extra.get("question", "")) if payload.model_extra else ""
-            self._set_state(CaseState.AWAITING_INFO)
-            return "information requested; the case waits for the answer"
-        # provide_info
-        self._open_question = None
-        self._set_state(CaseState.AWAITING_APPROVAL)
-        return "information recorded; the case awaits approval again"
-
-    async def _record_decision(
-        self, name: DecisionName, raw: Any, payload: DecisionPayload | None, via: str, refused: str = ""
-    ) -> None:
-        actor = payload.actor if payload else (raw.get("actor") if isinstance(raw, dict) else None)
-        role = payload.role if payload else (raw.get("role") if isinstance(raw, dict) else None)
-        extra = dict(payload.model_extra or {}) if payload else {}
-        await self._append_event(
-            name=str(name),
-            actor=str(actor or "unknown"),
-            role=str(role) if role else None,
-            accepted=not refused,
-            reason=refused,
-            note=payload.note if payload else "",
-            via=via,
-            details=extra,
-        )
-
-    async def _record_system_event(self, name: str, note: str = "", details: dict | None = None) -> None:
-        await self._append_event(name=name, actor=SYSTEM, note=note, details=details or {})
-
-    async def _append_event(self, **fields: Any) -> None:
-        event = CaseEvent(
-            request_id=self._request_id, seq=len(self._history) + 1, at=workflow.now(), **fields
-        )
-        self._history.append(event)
-        await workflow.execute_activity_method(CaseActivities.record_case_event, event, **QUICK)
-
-    # ---- small helpers ---------------------------------------------------------------------
-
-    def _missing_approvals(self) -> list[str]:
-        required = self._check.approvals_required if self._check else []
-        return [str(r) for r in required if str(r) not in self._approvals]
-
-    def _open_tasks(self) -> list[str]:
-        if self._state is CaseState.AWAITING_APPROVAL:
-            return [f"approval by {role} (approve / reject / request_info)" for role in self._missing_approvals()]
-        if self._state is CaseState.AWAITING_INFO:
-            return [f"provide_info: answer from the requester to: {self._open_question}"]
-        return []
-
-    def _set_state(self, state: CaseState) -> None:
-        self._state = state
+    def _publish_state(self) -> None:
+        """Tell the search attribute, the log and the Web UI the case's state, when it changed."""
+        state = self._case.state
+        if state is self._published or (state is CaseState.CLOSED and not self._filed_closed):
+            return
+        self._published = state
         workflow.logger.info("case state", extra={"request_id": self._request_id, "state": str(state)})
         workflow.upsert_search_attributes([CASE_STATE.value_set(str(state))])
-        if state in OPEN_FOR_DECISION or state is CaseState.CLOSED:
-            workflow.set_current_details(self._details_markdown())
+        workflow.set_current_details(self._details_markdown())
 
     def _details_markdown(self) -> str:
-        lines = [f"**{self._document.get('type')} {self._request_id}** — {self._state}"]
-        lines += [f"- open task: {task}" for task in self._open_tasks()]
+        case = self._case
+        lines = [f"**{case.request_type} {case.request_id}** — {case.state}"]
+        lines += [f"- open task: {task}" for task in case.open_tasks()]
         if self._check:
             lines += [f"- {name}: {moment.isoformat()}" for name, moment in self._check.deadlines.items()]
         return "\n".join(lines)

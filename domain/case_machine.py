@@ -1,0 +1,464 @@
+"""The case as a pure state machine: every state, every decision by role, every transition.
+
+One `Case` object holds everything a request workflow knows about its case (it is a
+pydantic model, so continue-as-new can carry it whole). People change it through
+`Case.decide`; the workflow's own steps through `advance`, `close` and the few named
+system events. The rules it enforces, whatever the order things arrive in:
+
+- the first closing decision or event wins; a closed case never changes state again;
+- nothing is accepted after the close;
+- a type takes only the decisions its plan names, each only from the roles allowed, from
+  actors active on the roster who hold the role (and the cleared role on NSL and FISA);
+- approvals come from different people (separation of duties);
+- every refusal says why.
+
+No I/O and no clock of its own: the roster's answer and the moment are passed in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationError
+
+from domain.case import OPEN_FOR_DECISION, CaseEvent, CaseState, Resolution, RosterEntry
+from domain.clocks import preservation_expiry
+from domain.decisions import DecisionPayload, missing_fields
+from domain.plans import Gate, RequestPlan, Shape, plan_for
+from domain.vocabulary import DecisionName, RequestType, Role
+
+D, S = DecisionName, CaseState
+
+SYSTEM = "les-orchestrator"
+"""The actor named on events the system records by itself."""
+
+# The workflow's own steps: from each state, the states it may move the case to.
+SYSTEM_STEPS: dict[CaseState, frozenset[CaseState]] = {
+    S.VERIFYING: frozenset({S.AWAITING_APPROVAL, S.AWAITING_CALLBACK, S.AWAITING_FEE_ACCEPTANCE}),
+    S.RETRIEVING: frozenset({S.PACKAGING, S.PRESERVED, S.PROVISIONING}),
+    S.PACKAGING: frozenset({S.DELIVERING}),
+    S.DELIVERING: frozenset({S.BILLING}),
+    S.BILLING: frozenset({S.AWAITING_FOLLOW_UP}),
+    S.PROVISIONING: frozenset({S.COLLECTING}),
+}
+
+# Where a withdrawal leaves each state it is allowed in, and what it closes as.
+WITHDRAWAL: dict[CaseState, Resolution] = {
+    **dict.fromkeys(OPEN_FOR_DECISION, Resolution.WITHDRAWN),
+    S.PRESERVED: Resolution.HOLD_RELEASED,
+    S.COLLECTING: Resolution.VACATED,
+}
+
+_MOMENT = TypeAdapter(AwareDatetime)
+
+
+class Refused(Exception):
+    """A decision that may not change the case, with the reason the actor is told."""
+
+
+class Decision(BaseModel):
+    """One human decision as it reached the case: who, in which role, and its fields."""
+
+    name: DecisionName
+    actor: str
+    role: Role
+    note: str = ""
+    fields: dict[str, Any] = Field(default_factory=dict)
+    """The decision's own fields beyond actor, role and note (question, quote_id, ...)."""
+    via: str = "update"
+    """signal or update."""
+
+
+class Facts(BaseModel):
+    """What the workflow looked up for a decision before it is decided (None: not asked)."""
+
+    callback_listed: bool | None = None
+    """verify_callback: whether the number is the agency's number in the agency directory."""
+    directory_numbers: list[str] = Field(default_factory=list)
+
+
+class Outcome(BaseModel):
+    """What deciding did: accepted or refused, and the message the actor is told."""
+
+    accepted: bool
+    message: str
+    state: CaseState
+    closed: bool = False
+
+
+def parse_decision(name: DecisionName, raw: Any, via: str = "update") -> Decision:
+    """The decision object from raw JSON, or Refused saying which field is wrong."""
+    if not isinstance(raw, dict):
+        raise Refused(
+            f"{name}: expected one JSON object like "
+            '{"actor": "jdoe", "role": "analyst", "note": "..."}'
+            f", got {type(raw).__name__}"
+        )
+    try:
+        payload = DecisionPayload.model_validate(raw)
+    except ValidationError as err:
+        fields = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'decision'}: {e['msg']}" for e in err.errors()
+        )
+        raise Refused(f"{name}: malformed decision ({fields})") from None
+    return Decision(name=name, actor=payload.actor, role=Role(payload.role), note=payload.note.strip(),
+                    fields=dict(payload.model_extra or {}), via=via)
+
+
+def _moment(decision: Decision, field: str) -> datetime:
+    try:
+        return _MOMENT.validate_python(decision.fields.get(field))
+    except ValidationError:
+        raise Refused(
+            f"{decision.name}: `{field}` must be a timestamp with an offset or Z "
+            f"(got {decision.fields.get(field)!r})"
+        ) from None
+
+
+class Case(BaseModel):
+    """Everything one request's workflow holds about its case."""
+
+    request_id: str
+    request_type: RequestType
+    received_at: datetime | None = None
+    state: CaseState = S.VERIFYING
+    resolution: Resolution | None = None
+    closing_note: str = ""
+    approvals_required: list[Role] = Field(default_factory=list)
+    approvals: dict[str, str] = Field(default_factory=dict)
+    """Role -> the actor who gave that approval."""
+    open_question: str | None = None
+    resume_state: CaseState | None = None
+    """Where provide_info returns the case to."""
+    production_not_before: datetime | None = None
+    """A civil subpoena's motion-to-quash period: approvals given, production still waits."""
+    callback_verified: str | None = None
+    fee_quote_id: str | None = None
+    fee_accepted_by: str | None = None
+    hold_expires_at: datetime | None = None
+    renewals: int = 0
+    follow_ups: list[str] = Field(default_factory=list)
+    history: list[CaseEvent] = Field(default_factory=list)
+
+    @property
+    def plan(self) -> RequestPlan:
+        return plan_for(self.request_type)
+
+    @property
+    def closed(self) -> bool:
+        return self.state is S.CLOSED
+
+    # ---- the history -------------------------------------------------------------------------
+
+    def record(self, name: str, at: datetime, *, actor: str = SYSTEM, role: str | None = None,
+               accepted: bool = True, reason: str = "", note: str = "", via: str = "system",
+               details: dict[str, Any] | None = None) -> CaseEvent:
+        """Append one event to the history and return it (the workflow files it in the store)."""
+        event = CaseEvent(request_id=self.request_id, seq=len(self.history) + 1, at=at, name=name,
+                          actor=actor, role=role, accepted=accepted, reason=reason, note=note, via=via,
+                          details=details or {})
+        self.history.append(event)
+        return event
+
+    # ---- the system's own steps --------------------------------------------------------------
+
+    def verified(self, *, rejection: str | None, identity_confirmed: bool = False,
+                 production_not_before: datetime | None = None) -> CaseState:
+        """After verification: closed on a fatal problem, else the type's first gate."""
+        if rejection is not None:
+            self.close(Resolution.REJECTED_ON_VERIFICATION, rejection)
+            return self.state
+        plan = self.plan
+        self.approvals_required = list(plan.approvals)
+        self.production_not_before = production_not_before
+        if plan.gate is Gate.CALLBACK:
+            first = S.AWAITING_CALLBACK
+        elif plan.gate is Gate.CUSTOMER_IDENTITY and identity_confirmed:
+            # The PIN matched the account: no person needs to confirm who the customer is.
+            self.approvals_required = []
+            first = S.AWAITING_FEE_ACCEPTANCE
+        else:
+            first = S.AWAITING_APPROVAL
+        self.advance(first)
+        return self.state
+
+    def advance(self, state: CaseState) -> bool:
+        """Move the case on by one of the workflow's own steps; False once it is closed."""
+        if self.closed:
+            return False
+        if state not in SYSTEM_STEPS.get(self.state, frozenset()) or not self._shape_has(state):
+            raise ValueError(f"{self.request_id}: no step leads from {self.state} to {state}")
+        self.state = state
+        return True
+
+    def _shape_has(self, state: CaseState) -> bool:
+        """States only some shapes pass through."""
+        plan = self.plan
+        if state is S.PRESERVED:
+            return plan.shape is Shape.PRESERVATION
+        if state in (S.PROVISIONING, S.COLLECTING):
+            return plan.shape is Shape.SURVEILLANCE
+        if state is S.AWAITING_FOLLOW_UP:
+            return plan.follow_up_window is not None
+        if state is S.PACKAGING:
+            return plan.shape is not Shape.PRESERVATION
+        return True
+
+    def close(self, resolution: Resolution, note: str = "") -> bool:
+        """Close the case; False when it was already closed (the first close wins)."""
+        if self.closed:
+            return False
+        self.state, self.resolution, self.closing_note = S.CLOSED, resolution, note
+        return True
+
+    def production_released(self, now: datetime) -> bool:
+        """Whether an approved case may produce now (a notice period may still run)."""
+        return self.production_not_before is None or now >= self.production_not_before
+
+    def release_production(self, now: datetime) -> bool:
+        """The notice period ended: an approved case starts retrieving."""
+        if self.state is S.AWAITING_APPROVAL and not self.missing_approvals() and self.production_released(now):
+            self.state = S.RETRIEVING
+            return True
+        return False
+
+    def quote_issued(self, quote_id: str) -> None:
+        self.fee_quote_id = quote_id
+
+    def held(self, expires_at: datetime) -> bool:
+        """The preservation hold was placed (RETRIEVING -> PRESERVED)."""
+        if not self.advance(S.PRESERVED):
+            return False
+        self.hold_expires_at = expires_at
+        return True
+
+    def follow_up_arrived(self, request_id: str) -> bool:
+        """Legal process naming this emergency arrived; it closes a case waiting for it."""
+        if self.closed or request_id in self.follow_ups:
+            return False
+        self.follow_ups.append(request_id)
+        if self.state is S.AWAITING_FOLLOW_UP:
+            self.close(Resolution.DELIVERED, f"followed up by {request_id}")
+        return True
+
+    def hold_produced(self, request_id: str) -> bool:
+        """A demand took the held records: a preserved case closes as produced."""
+        if self.state is not S.PRESERVED:
+            return False
+        return self.close(Resolution.PRODUCED, f"produced for {request_id}")
+
+    # ---- people's decisions ------------------------------------------------------------------
+
+    def precheck(self, decision: Decision) -> None:
+        """Every check that needs neither the roster nor a look-up; raises Refused."""
+        plan, name, role = self.plan, decision.name, decision.role
+        if self.closed:
+            raise Refused(f"the case is closed ({self.resolution}); nothing can change it now")
+        if name not in plan.decisions:
+            raise Refused(f"{name} is not a decision a {self.request_type} takes")
+        if role not in plan.roles_for(name):
+            allowed = ", ".join(sorted(plan.roles_for(name)))
+            raise Refused(f"role {role} may not {name} (allowed: {allowed})")
+        missing = missing_fields(name, DecisionPayload.model_validate(
+            {"actor": decision.actor, "role": role, "note": decision.note, **decision.fields}))
+        if missing:
+            raise Refused(f"{name}: the decision needs a non-empty `{'`, `'.join(missing)}`")
+        check = getattr(self, f"_check_{name}")
+        check(decision)
+
+    def check(self, decision: Decision, roster: RosterEntry, facts: Facts | None = None,
+              now: datetime | None = None) -> None:
+        """Every check `decide` makes, changing nothing; raises Refused."""
+        trial = self.model_copy(deep=True)
+        outcome = trial.decide(decision, roster, facts, now)
+        if not outcome.accepted:
+            raise Refused(outcome.message)
+
+    def decide(self, decision: Decision, roster: RosterEntry, facts: Facts | None = None,
+               now: datetime | None = None) -> Outcome:
+        """Check the decision against the case as it stands now, then apply it."""
+        try:
+            self.precheck(decision)
+            self._check_roster(decision, roster)
+            message = getattr(self, f"_apply_{decision.name}")(decision, facts or Facts(), now)
+        except Refused as refusal:
+            return Outcome(accepted=False, message=str(refusal), state=self.state)
+        return Outcome(accepted=True, message=message, state=self.state, closed=self.closed)
+
+    def _check_roster(self, decision: Decision, roster: RosterEntry) -> None:
+        actor, role = decision.actor, decision.role
+        if not roster.known:
+            raise Refused(f"{actor} is not on the roster")
+        if not roster.active:
+            raise Refused(f"{actor} is no longer active on the roster")
+        if role not in roster.roles:
+            held = ", ".join(sorted(roster.roles)) or "none"
+            raise Refused(f"{actor} does not hold the {role} role (holds: {held})")
+        if self.plan.cleared_only and Role.CLEARED not in roster.roles:
+            raise Refused(f"a {self.request_type} is handled only by cleared actors; {actor} is not cleared")
+
+    def _require_state(self, decision: Decision, *states: CaseState) -> None:
+        if self.state not in states:
+            raise Refused(f"{decision.name} is not possible now: the case is {self.state}")
+
+    # approve
+
+    def _check_approve(self, decision: Decision) -> None:
+        self._require_state(decision, S.AWAITING_APPROVAL)
+        role, actor = decision.role, decision.actor
+        if not self.missing_approvals():
+            raise Refused("every approval was already given; production waits for its notice period")
+        if role not in self.approvals_required:
+            needed = ", ".join(self.approvals_required)
+            raise Refused(f"this request is approved by: {needed}; not by {role}")
+        if role in self.approvals:
+            raise Refused(f"the {role} approval was already given by {self.approvals[role]}")
+        if actor in self.approvals.values():
+            raise Refused(f"{actor} already approved this request; a second approval must come from "
+                          "another person (separation of duties)")
+
+    def _apply_approve(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
+        self.approvals[str(decision.role)] = decision.actor
+        missing = self.missing_approvals()
+        if missing:
+            return f"approved by {decision.actor}; still awaiting: {', '.join(missing)}"
+        if self.plan.gate is Gate.CUSTOMER_IDENTITY and self.fee_accepted_by is None:
+            self.state = S.AWAITING_FEE_ACCEPTANCE
+            return "identity confirmed: the fee is quoted and waits for the customer's acceptance"
+        if now is not None and not self.production_released(now):
+            return (f"approved; production waits for the customer notice period until "
+                    f"{self.production_not_before:%Y-%m-%d %H:%M %Z}")
+        self.state = S.RETRIEVING
+        return "approved: retrieving the permitted records"
+
+    # reject and withdraw
+
+    def _check_reject(self, decision: Decision) -> None:
+        self._require_state(decision, *OPEN_FOR_DECISION)
+
+    def _apply_reject(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
+        self.close(Resolution.REJECTED_BY_ANALYST, f"{decision.actor}: {decision.note}")
+        return "rejected: nothing will be produced"
+
+    def _check_withdraw(self, decision: Decision) -> None:
+        if self.state not in WITHDRAWAL:
+            raise Refused(f"too late to withdraw: the case is {self.state}")
+
+    def _apply_withdraw(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
+        resolution = WITHDRAWAL[self.state]
+        self.close(resolution, f"{decision.actor}: {decision.note}")
+        return {Resolution.HOLD_RELEASED: "withdrawn: the hold is released",
+                Resolution.VACATED: "withdrawn: collection is switched off"}.get(
+            resolution, "withdrawn: the case closes without production")
+
+    # request_info and provide_info
+
+    def _check_request_info(self, decision: Decision) -> None:
+        self._require_state(decision, S.AWAITING_APPROVAL, S.AWAITING_CALLBACK, S.AWAITING_FEE_ACCEPTANCE)
+
+    def _apply_request_info(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
+        self.open_question = str(decision.fields.get("question", ""))
+        self.resume_state, self.state = self.state, S.AWAITING_INFO
+        return "information requested; the case waits for the answer"
+
+    def _check_provide_info(self, decision: Decision) -> None:
+        if self.state is not S.AWAITING_INFO:
+            raise Refused(f"no information was requested; the case is {self.state}")
+
+    def _apply_provide_info(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
+        self.state = self.resume_state or S.AWAITING_APPROVAL
+        self.open_question, self.resume_state = None, None
+        return f"information recorded; the case is {self.state} again"
+
+    # verify_callback (emergency)
+
+    def _check_verify_callback(self, decision: Decision) -> None:
+        self._require_state(decision, S.AWAITING_CALLBACK)
+        _moment(decision, "verified_at")
+
+    def _apply_verify_callback(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
+        number = str(decision.fields.get("number"))
+        if facts.callback_listed is None:
+            raise Refused("the agency directory could not be consulted; try again")
+        if not facts.callback_listed:
+            listed = ", ".join(facts.directory_numbers) or "none on file"
+            raise Refused(f"{number} is not the agency's number in the agency directory ({listed}); "
+                          "a callback must go to the directory number, never one the requester supplied")
+        self.callback_verified = number
+        self.state = S.AWAITING_APPROVAL
+        return f"callback to {number} verified; the request awaits approval"
+
+    # customer_accepts_fee (customer_call_lookup)
+
+    def _check_customer_accepts_fee(self, decision: Decision) -> None:
+        self._require_state(decision, S.AWAITING_FEE_ACCEPTANCE)
+        quote = str(decision.fields.get("quote_id"))
+        if self.fee_quote_id is None:
+            raise Refused("no fee has been quoted yet")
+        if quote != self.fee_quote_id:
+            raise Refused(f"quote {quote} is not this request's quote ({self.fee_quote_id})")
+
+    def _apply_customer_accepts_fee(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
+        self.fee_accepted_by = decision.actor
+        self.state = S.RETRIEVING
+        return f"fee accepted (quote {self.fee_quote_id}): searching the customer's own outgoing calls"
+
+    # record_extension
+
+    def _check_record_extension(self, decision: Decision) -> None:
+        if self.request_type is not RequestType.PRESERVATION:
+            raise Refused(f"extensions of a {self.request_type} arrive with its collection; not recorded here")
+        self._require_state(decision, S.PRESERVED)
+        renewal_at = _moment(decision, "renewal_received_at")
+        assert self.hold_expires_at is not None and self.received_at is not None
+        if self.renewals >= 1:
+            raise Refused("18 U.S.C. 2703(f)(2) allows one 90-day renewal, already recorded; a new "
+                          "preservation request starts a new hold")
+        if renewal_at >= self.hold_expires_at:
+            raise Refused(f"the renewal was received {renewal_at.isoformat()}, after the hold lapsed at "
+                          f"{self.hold_expires_at.isoformat()}; a new preservation request starts a new hold")
+        if renewal_at < self.received_at:
+            raise Refused("the renewal cannot have been received before the preservation request itself")
+
+    def _apply_record_extension(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
+        if now is not None and _moment(decision, "renewal_received_at") > now:
+            raise Refused("renewal_received_at is in the future")
+        assert self.received_at is not None
+        self.renewals += 1
+        self.hold_expires_at = preservation_expiry(self.received_at, self.renewals)
+        return f"renewed: the hold now runs to {self.hold_expires_at.isoformat()}"
+
+    # record_interception_started (Title III): the surveillance shape brings it.
+
+    def _check_record_interception_started(self, decision: Decision) -> None:
+        self._require_state(decision, S.COLLECTING)
+        _moment(decision, "at")
+
+    def _apply_record_interception_started(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
+        raise Refused("interception start is recorded by the surveillance workflow")
+
+    # ---- what the case is waiting for --------------------------------------------------------
+
+    def missing_approvals(self) -> list[str]:
+        return [str(r) for r in self.approvals_required if str(r) not in self.approvals]
+
+    def open_tasks(self, now: datetime | None = None) -> list[str]:
+        """What the case waits for from people, one line each."""
+        cleared = " (cleared)" if self.plan.cleared_only else ""
+        if self.state is S.AWAITING_APPROVAL:
+            missing = self.missing_approvals()
+            if not missing and self.production_not_before is not None:
+                return [f"none: production waits for the customer notice period until "
+                        f"{self.production_not_before.isoformat()}"]
+            return [f"approval by {role}{cleared} (approve / reject / request_info)" for role in missing]
+        if self.state is S.AWAITING_INFO:
+            return [f"provide_info: answer from the requester to: {self.open_question}"]
+        if self.state is S.AWAITING_CALLBACK:
+            return ["verify_callback by an analyst: call the agency back on its number in the agency directory"]
+        if self.state is S.AWAITING_FEE_ACCEPTANCE:
+            return [f"customer_accepts_fee by an analyst once the customer accepts quote {self.fee_quote_id}"]
+        if self.state is S.PRESERVED:
+            return ["none: records are held; record_extension (one renewal) or withdraw to release"]
+        if self.state is S.AWAITING_FOLLOW_UP:
+            return ["none: waiting for legal process whose follow_up_of names this request"]
+        return []

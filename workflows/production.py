@@ -1,0 +1,116 @@
+"""Producing records: retrieve each permitted category, package and certify, deliver, bill.
+
+One production is `<request_id>-Pnn`; a records request makes P01, a surveillance order one
+per delivery period. Records never enter the history: activities hand back names, row
+counts and hashes."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.billing import BillingActivities
+    from activities.production import ProductionActivities
+    from activities.records import RecordsActivities
+    from domain.case import (
+        BillInput,
+        CaseState,
+        DeliveredCategory,
+        DeliverInput,
+        Delivery,
+        InvoiceSummary,
+        PackageInput,
+        ProductionFile,
+        RetrieveInput,
+    )
+    from domain.vocabulary import RecordCategory
+    from workflows.activity_options import BULK, QUICK
+    from workflows.case_desk import CaseDesk
+
+
+def production_id(request_id: str, number: int) -> str:
+    """The production's id, built from the (validated) request id and its number."""
+    return f"{request_id}-P{number:02d}"
+
+
+class ProducesRecords(CaseDesk):
+    """The production steps a request workflow shares."""
+
+    async def _retrieve(self, number: int, categories: list[RecordCategory],
+                        document: dict[str, Any], **extra: Any) -> list[ProductionFile]:
+        retrievals = [
+            workflow.execute_activity_method(
+                RecordsActivities.retrieve_records,
+                RetrieveInput(
+                    request_id=self._request_id,
+                    production_id=production_id(self._request_id, number),
+                    category=category,
+                    document=document,
+                    **extra,
+                ),
+                summary=f"retrieve {category}",
+                **BULK,
+            )
+            for category in categories
+        ]
+        return list(await asyncio.gather(*retrievals))
+
+    async def _package_and_deliver(self, number: int, files: list[ProductionFile]) -> Delivery:
+        assert self._check is not None
+        self._advance(CaseState.PACKAGING)
+        package = await workflow.execute_activity_method(
+            ProductionActivities.package_production,
+            PackageInput(
+                request_id=self._request_id,
+                production_id=production_id(self._request_id, number),
+                produced_at=workflow.now(),
+                document=self._document,
+                files=files,
+                approved_by=self._approved_by(),
+                refused=[r.model_dump() for r in self._check.refused],
+            ),
+            summary="write legend, manifest and certificate of authenticity",
+            **BULK,
+        )
+        self._advance(CaseState.DELIVERING)
+        delivery = await workflow.execute_activity_method(
+            ProductionActivities.deliver_production,
+            DeliverInput(request_id=self._request_id, **package.model_dump()),
+            **QUICK,
+        )
+        self._productions.append(delivery)
+        await self._record_system_event(
+            "production_delivered",
+            note=delivery.path,
+            details={"manifest_sha256": delivery.manifest_sha256, "rows": package.row_count},
+        )
+        return delivery
+
+    def _approved_by(self) -> dict[str, str]:
+        """Who approved, by role; the analyst who recorded a customer's fee acceptance counts."""
+        approved = dict(self._case.approvals)
+        if self._case.fee_accepted_by and "analyst" not in approved:
+            approved["analyst"] = self._case.fee_accepted_by
+        return approved
+
+    async def _bill(self, files: list[ProductionFile]) -> InvoiceSummary:
+        self._advance(CaseState.BILLING)
+        targets = self._document.get("targets") or []
+        invoice = await workflow.execute_activity_method(
+            BillingActivities.bill_request,
+            BillInput(
+                request_id=self._request_id,
+                request_type=str(self.plan.request_type),
+                delivered=[DeliveredCategory(category=f.category, rows=f.rows) for f in files],
+                target_count=len(targets),
+            ),
+            **QUICK,
+        )
+        self._invoice = invoice
+        await self._record_system_event(
+            "invoiced", note=f"{invoice.total_cents / 100:.2f} {invoice.currency}"
+        )
+        return invoice
