@@ -26,6 +26,7 @@ def build_activities(settings: Settings) -> list[Callable[..., Any]]:
         case.open_case,
         case.authorize_decision,
         case.record_case_event,
+        case.confirm_link,
         case.notify,
         case.close_case,
         VerificationActivities(settings.documents_root, engine).verify_legal_process,

@@ -14,6 +14,10 @@ from les.logging import activity_logger
 from recordstore.models import Actor, ActorRole, Case, CaseEvent, EventVia, Notification
 
 
+LINK_TYPES_REFUSED = {"follow_up_of": ("emergency", "customer_call_lookup", "preservation")}
+"""LEGAL.md Emergency disclosure: what follows an emergency request up must be legal process."""
+
+
 class CaseActivities:
     """Every write is keyed by the request, so a retried activity changes nothing twice."""
 
@@ -74,6 +78,22 @@ class CaseActivities:
         activity_logger(event.request_id).info(
             "case event", case_event=event.name, actor=event.actor, accepted=event.accepted, reason=event.reason
         )
+
+    @activity.defn
+    def confirm_link(self, asked: dto.LinkInput) -> dto.LinkConfirmation:
+        """A signal saying another request names this case is believed only if the case store agrees."""
+        with self._sessions() as session:
+            linked = session.get(Case, asked.linked_request_id)
+        if linked is None:
+            return dto.LinkConfirmation(linked=False, reason=f"no request {asked.linked_request_id!r} is on file")
+        named = (linked.document or {}).get(asked.field)
+        if named != asked.request_id:
+            return dto.LinkConfirmation(
+                linked=False, reason=f"{asked.linked_request_id}'s {asked.field} names {named!r}, not {asked.request_id}")
+        if linked.request_type in LINK_TYPES_REFUSED.get(asked.field, ()):
+            return dto.LinkConfirmation(
+                linked=False, reason=f"a {linked.request_type} is not legal process that can follow up a request")
+        return dto.LinkConfirmation(linked=True)
 
     @activity.defn
     def notify(self, notice: dto.NotifyInput) -> None:

@@ -124,6 +124,20 @@ class Authorization(BaseModel):
     """Everything the roster says of the actor (None in histories recorded before it was asked)."""
 
 
+class LinkInput(BaseModel):
+    """Does the case store hold `linked_request_id`, a request whose `field` names `request_id`?"""
+
+    request_id: str
+    linked_request_id: str
+    field: str
+    """follow_up_of or preservation_ref."""
+
+
+class LinkConfirmation(BaseModel):
+    linked: bool
+    reason: str = ""
+
+
 class NotifyInput(BaseModel):
     request_id: str
     kind: str
