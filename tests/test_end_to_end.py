@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.conftest import BIN, REPO
+from tests.conftest import BIN, REPO, environ_without_les
 from tests.workflow_support import dated, example
 
 pytestmark = [pytest.mark.devserver, pytest.mark.postgres]
@@ -31,7 +31,7 @@ async def test_subpoena_end_to_end_on_the_dev_server(
         pytest.skip("needs LES_TEST_DATABASE_URL=postgresql+psycopg2://... (CI sets it)")
     address = dev_server.client.service_client.config.target_host
     env = {
-        **os.environ,
+        **environ_without_les(),
         "LES_TEMPORAL_ADDRESS": address,
         "LES_DATABASE_URL": database_url,
         "LES_DELIVERY_ROOT": str(tmp_path / "deliveries"),
