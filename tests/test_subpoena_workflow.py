@@ -172,6 +172,29 @@ async def test_a_passing_response_clock_turns_the_case_overdue_and_escalates(
     assert sorted((n.kind, n.recipient_role) for n in notices) == [("overdue", "supervisor"), ("reminder", "analyst")]
 
 
+async def test_the_reminder_fires_72_hours_before_the_response_is_due(time_skipping_env, settings, prepared_store):
+    """LEGAL.md, Clocks: reminded 72 h ahead of response_due by default (the submission names no lead)."""
+    env = time_skipping_env
+    now = await env.get_current_time()
+    due = now + timedelta(days=10)
+    document = await subpoena(env, "TS-SUB-REMIND")
+    document["legal_process"]["response_due"] = due.isoformat()
+    async with running_worker(env.client, settings):
+        handle = await submit(env.client, settings, document)
+        await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+        await env.sleep(due - timedelta(hours=72, minutes=2) - await env.get_current_time())
+        early = await status(handle)
+        await env.sleep(timedelta(minutes=4))
+        reminded = await status(handle)
+        await handle.signal(SubpoenaWorkflow.withdraw, decision(note="agency withdrew"))
+        await finish(env, handle)
+
+    assert not early.reminded
+    assert reminded.reminded and not reminded.overdue
+    sent = next(e for e in reminded.history if e.name == "reminder_sent")
+    assert due - timedelta(hours=72, minutes=2) < sent.at <= due - timedelta(hours=71, minutes=58)
+
+
 async def test_decisions_from_the_wrong_people_are_refused_and_change_nothing(
     time_skipping_env, settings, prepared_store
 ):
