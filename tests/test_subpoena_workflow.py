@@ -49,6 +49,14 @@ async def subpoena(env, name: str, **changes) -> dict:
     return dated(example("subpoena", f"{name}-{now:%Y%m%d}", **changes), now)
 
 
+async def subpoena_due_in(env, name: str, wait: timedelta) -> tuple[dict, datetime]:
+    """The subpoena received now on `env`'s clock and due `wait` later; and that due moment."""
+    due = await env.get_current_time() + wait
+    document = await subpoena(env, name)
+    document["legal_process"]["response_due"] = due.isoformat()
+    return document, due
+
+
 def count_calls(engine, column) -> int:
     with Session(engine) as session:
         return session.scalar(
@@ -146,10 +154,7 @@ async def test_a_passing_response_clock_turns_the_case_overdue_and_escalates(
     time_skipping_env, settings, prepared_store
 ):
     env = time_skipping_env
-    now = await env.get_current_time()
-    due = now + timedelta(days=20)
-    document = await subpoena(env, "TS-SUB-OVERDUE")
-    document["legal_process"]["response_due"] = due.isoformat()
+    document, due = await subpoena_due_in(env, "TS-SUB-OVERDUE", timedelta(days=20))
     async with running_worker(env.client, settings):
         handle = await submit(env.client, settings, document)
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
@@ -175,10 +180,7 @@ async def test_a_passing_response_clock_turns_the_case_overdue_and_escalates(
 async def test_the_reminder_fires_72_hours_before_the_response_is_due(time_skipping_env, settings, prepared_store):
     """LEGAL.md, Clocks: reminded 72 h ahead of response_due by default (the submission names no lead)."""
     env = time_skipping_env
-    now = await env.get_current_time()
-    due = now + timedelta(days=10)
-    document = await subpoena(env, "TS-SUB-REMIND")
-    document["legal_process"]["response_due"] = due.isoformat()
+    document, due = await subpoena_due_in(env, "TS-SUB-REMIND", timedelta(days=10))
     async with running_worker(env.client, settings):
         handle = await submit(env.client, settings, document)
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
