@@ -5,7 +5,6 @@ Every expected value here is written out from LEGAL.md, never read from the poli
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -525,10 +524,12 @@ def test_assistance_expenses_for_pen_register_and_title3():
     assert t3.total_cents == 70000 and "2518(4)" in t3.basis
 
 
-def test_invoices_are_deterministic():
-    args = (RequestType.SEARCH_WARRANT, [(C.VOICEMAIL_CONTENT, 12)], 1)
-    assert quote_invoice(*args) == quote_invoice(*args)
-    assert quote_invoice(*args).total_cents == 4000 + 2500 + 500
+def test_a_search_warrant_for_content_is_billed_on_the_2706_schedule():
+    quote = quote_invoice(RequestType.SEARCH_WARRANT, [(C.VOICEMAIL_CONTENT, 12)], 1)
+    # search 1 x 40.00, assembly 25.00, reproduction 1 block (12 rows) x 5.00: content is not toll
+    assert [(x.item, x.quantity, x.amount_cents) for x in quote.lines] == [
+        ("search", 1, 4000), ("assembly", 1, 2500), ("reproduction", 1, 500)]
+    assert quote.total_cents == 7000 and "2706(a)" in quote.basis
 
 
 # ---- decisions ---------------------------------------------------------------------------
@@ -570,13 +571,15 @@ def test_decision_payload():
     assert missing_fields(DecisionName.REJECT, payload) == ["note"]  # a rejection states its reason
     assert missing_fields(DecisionName.REJECT, payload.model_copy(update={"note": "overbroad"})) == []
     assert missing_fields(DecisionName.APPROVE, payload) == []
-    for bad in ({"actor": "", "role": "analyst"}, {"actor": "  ", "role": "analyst"},
-                {"actor": "jdoe", "role": "boss"}, {"role": "analyst"}):
-        with pytest.raises(ValueError):
+    for bad, message in [({"actor": "", "role": "analyst"}, "at least 1 character"),
+                         ({"actor": "  ", "role": "analyst"}, "actor must name a person"),
+                         ({"actor": "jdoe", "role": "boss"}, "Input should be 'analyst'"),
+                         ({"role": "analyst"}, r"actor\n +Field required")]:
+        with pytest.raises(ValueError, match=message):
             DecisionPayload.model_validate(bad)
 
 
 def test_build_is_a_valid_baseline_for_every_type():
     for kind in EXPECTED_PERMITTED:
         raw = build(kind)
-        assert copy.deepcopy(raw) == raw and codes(raw) == {}, kind
+        assert codes(raw) == {}, kind

@@ -120,9 +120,15 @@ async def test_an_approved_subpoena_ends_in_a_certified_billed_production(
                                  .order_by(CaseEvent.seq)).all()
     assert case.resolution == "delivered" and case.closed_at is not None
     assert len(productions) == 1 and productions[0].manifest_sha256 == outcome.production.manifest_sha256
-    toll = [line for line in invoice.lines if line["category"] in ("call_records_outgoing", "call_records_incoming")]
-    assert toll and all(line["amount_cents"] == 0 for line in toll)  # 2706(c): toll records not billed
-    assert invoice.total_cents == outcome.invoice.total_cents
+    # 2706(c): subscriber listings and toll records are not reimbursable, nor is a search that finds
+    # only those: one target searched, three categories assembled and reproduced, nothing to pay.
+    assert [(line["item"], line["category"], line["amount_cents"]) for line in invoice.lines] == [
+        ("search", None, 0),
+        ("assembly", "subscriber_info", 0), ("reproduction", "subscriber_info", 0),
+        ("assembly", "call_records_outgoing", 0), ("reproduction", "call_records_outgoing", 0),
+        ("assembly", "call_records_incoming", 0), ("reproduction", "call_records_incoming", 0),
+    ]
+    assert invoice.total_cents == outcome.invoice.total_cents == 0 and outcome.invoice.currency == "USD"
     assert events == ["verified", "approve", "production_delivered", "invoiced", "closed"]
 
 
@@ -252,18 +258,20 @@ async def test_more_information_is_asked_and_answered_before_approval(time_skipp
     async with running_worker(client, settings):
         handle = await submit(client, settings, await subpoena(time_skipping_env, "TS-SUB-INFO"))
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
-        with pytest.raises(WorkflowUpdateFailedError):  # a question is required
+        with pytest.raises(WorkflowUpdateFailedError) as no_question:
             await handle.execute_update(SubpoenaWorkflow.request_info_sync, decision())
         await handle.execute_update(SubpoenaWorkflow.request_info_sync,
                                     decision(question="Which account holder is meant?"))
         asking = await status(handle)
-        with pytest.raises(WorkflowUpdateFailedError):  # nothing to approve while waiting for the answer
+        with pytest.raises(WorkflowUpdateFailedError) as premature:  # nothing to approve before the answer
             await handle.execute_update(SubpoenaWorkflow.approve_sync, decision())
         await handle.execute_update(SubpoenaWorkflow.provide_info_sync, decision(info="The holder since 2024."))
         answered = await status(handle)
         await handle.execute_update(SubpoenaWorkflow.approve_sync, decision(actor="asmith"))
         outcome = await finish(time_skipping_env, handle)
 
+    assert "request_info: the decision needs a non-empty `question`" in str(no_question.value.cause)
+    assert "nothing to approve: the case is awaiting_info" in str(premature.value.cause)
     assert asking.state is CaseState.AWAITING_INFO
     assert asking.open_tasks == ["provide_info: answer from the requester to: Which account holder is meant?"]
     assert answered.state is CaseState.AWAITING_APPROVAL
