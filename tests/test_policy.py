@@ -416,6 +416,17 @@ def test_an_order_expired_before_receipt_authorises_nothing():
     assert codes(raw) == {"order_expired": True}
 
 
+@pytest.mark.parametrize("issued_at,expired", [
+    ("2026-09-21T14:05:00Z", True),   # 60 days before receipt: it lapses the moment it is received
+    ("2026-09-21T14:05:01Z", False),  # a second later: it still runs when received
+])
+def test_an_order_that_lapses_at_the_moment_of_receipt_authorises_nothing(issued_at, expired):
+    raw = build("pen_register", ["pen_trap"])  # received 2026-11-20T14:05:00Z, 60 days at most
+    raw["legal_process"].update(issued_at=issued_at, signed_at=issued_at)
+    assert codes(raw) == ({"order_expired": True} if expired else {})
+    assert verify_request(raw).permitted == ([] if expired else ["pen_trap"])
+
+
 def test_preservation_90_days_and_one_renewal():
     raw = build("preservation", ["subscriber_info"])
     assert clocks(raw) == {"expires_at": "2027-02-18T14:05:00Z"}
@@ -505,6 +516,24 @@ def test_court_order_invoice_and_toll_only_invoice():
     toll_only = quote_invoice(RequestType.SUBPOENA, [(C.CALL_RECORDS_INCOMING, 5000)], 3)
     assert toll_only.total_cents == 0
     assert toll_only.lines[0].item == "search" and toll_only.lines[0].quantity == 3
+
+
+def test_a_fisa_order_pays_for_toll_records_too():
+    """50 U.S.C. 1805(c)(2)(D) compensates the aid at the prevailing rate; 2706(c) is not its rule."""
+    quote = quote_invoice(RequestType.FISA_ORDER, [(C.SUBSCRIBER_INFO, 1), (C.CALL_RECORDS_OUTGOING, 2500),
+                                                   (C.CALL_RECORDS_INCOMING, 0)], target_count=2)
+    # search 2 x 40.00 = 80.00; subscriber_info 25.00 + 1 block x 5.00 = 30.00;
+    # outgoing 25.00 + 3 blocks x 5.00 = 40.00; incoming 25.00 + 0 blocks = 25.00
+    assert [(x.item, x.quantity, x.amount_cents) for x in quote.lines] == [
+        ("search", 2, 8000),
+        ("assembly", 1, 2500), ("reproduction", 1, 500),
+        ("assembly", 1, 2500), ("reproduction", 3, 1500),
+        ("assembly", 1, 2500), ("reproduction", 0, 0),
+    ]
+    assert quote.total_cents == 17500 and "1805(c)(2)(D)" in quote.basis
+    assert all(x.note == "" for x in quote.lines)
+    toll_only = quote_invoice(RequestType.FISA_ORDER, [(C.CALL_RECORDS_INCOMING, 10)], 1)
+    assert toll_only.total_cents == 4000 + 2500 + 500
 
 
 def test_fixed_fees_and_no_charge_types():
