@@ -13,7 +13,6 @@ from domain import case as dto
 from les.logging import activity_logger
 from recordstore.models import Actor, ActorRole, Case, CaseEvent, EventVia, Notification
 
-
 LINK_TYPES_REFUSED = {"follow_up_of": ("emergency", "customer_call_lookup", "preservation")}
 """LEGAL.md Emergency disclosure: what follows an emergency request up must be legal process."""
 
@@ -88,8 +87,8 @@ class CaseActivities:
             return dto.LinkConfirmation(linked=False, reason=f"no request {asked.linked_request_id!r} is on file")
         named = (linked.document or {}).get(asked.field)
         if named != asked.request_id:
-            return dto.LinkConfirmation(
-                linked=False, reason=f"{asked.linked_request_id}'s {asked.field} names {named!r}, not {asked.request_id}")
+            return dto.LinkConfirmation(linked=False, reason=(
+                f"{asked.linked_request_id}'s {asked.field} names {named!r}, not {asked.request_id}"))
         if linked.request_type in LINK_TYPES_REFUSED.get(asked.field, ()):
             return dto.LinkConfirmation(
                 linked=False, reason=f"a {linked.request_type} is not legal process that can follow up a request")

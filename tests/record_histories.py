@@ -21,7 +21,7 @@ from les.config import Settings
 from les.temporal import register_search_attributes
 from recordstore.db import create_schema, make_engine, make_session_factory
 from recordstore.generator import place_examples, seed_roster
-from tests.workflow_support import decision, example, finish, running_worker, submit, wait_for_state
+from tests.workflow_support import dated, decision, example, finish, running_worker, submit, wait_for_state
 from workflows import SubpoenaWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -70,7 +70,8 @@ async def main() -> None:
             await register_search_attributes(env.client, "default")
             async with running_worker(env.client, settings):
                 for name, scenario in SCENARIOS.items():
-                    handle = await submit(env.client, settings, example("subpoena", f"REPLAY-{name}"))
+                    document = dated(example("subpoena", f"REPLAY-{name}"), await env.get_current_time())
+                    handle = await submit(env.client, settings, document)
                     await scenario(env, handle)
                     await finish(env, handle)
                     history = await handle.fetch_history()

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from tests.conftest import BIN, EXAMPLES, REPO
+from tests.conftest import BIN, REPO, environ_without_les
+from tests.workflow_support import dated, example
 
 pytestmark = [pytest.mark.devserver, pytest.mark.postgres]
 
@@ -30,15 +31,14 @@ async def test_subpoena_end_to_end_on_the_dev_server(
         pytest.skip("needs LES_TEST_DATABASE_URL=postgresql+psycopg2://... (CI sets it)")
     address = dev_server.client.service_client.config.target_host
     env = {
-        **os.environ,
+        **environ_without_les(),
         "LES_TEMPORAL_ADDRESS": address,
         "LES_DATABASE_URL": database_url,
         "LES_DELIVERY_ROOT": str(tmp_path / "deliveries"),
         "LES_DOCUMENTS_ROOT": str(tmp_path / "documents"),
         "LES_TASK_QUEUE": "les-e2e",
     }
-    document = json.loads((EXAMPLES / "subpoena.json").read_text())
-    document["request_id"] = "E2E-SUB-0001"
+    document = dated(example("subpoena", "E2E-SUB-0001"), await dev_server.get_current_time())  # real time
     request_file = tmp_path / "request.json"
     request_file.write_text(json.dumps(document))
 

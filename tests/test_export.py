@@ -141,12 +141,35 @@ def test_the_subpoena_calls_are_exactly_the_targets_calls_in_its_period(
     assert stamps[0] == "2026-06-01T00:00:00Z" and stamps[-1] == "2026-08-31T23:59:59Z"
 
 
+CALL_COLUMNS = "call_id caller_number callee_number started_at duration_seconds call_type switch_time_zone " \
+               "utc_offset_minutes"
+HEADERS = {  # written out: a column renamed, dropped or moved is a change to every production
+    C.BILLING_RECORDS: "account_number record_type record_id recorded_at period_start period_end amount_cents "
+                       "author text",
+    C.CALL_RECORDS_INCOMING: CALL_COLUMNS,
+    C.CALL_RECORDS_OUTGOING: CALL_COLUMNS,
+    C.E911_RECORDS: "e911_call_id calling_number started_at psap latitude longitude location_source uncertainty_m "
+                    "dispatchable_address",
+    C.INTERNET_SESSIONS: "account_number session_id started_at ended_at assigned_ip nat_port_start nat_port_end "
+                         "access_type bytes_up bytes_down",
+    C.PAYMENT_INFO: "account_number kind masked_detail payer_name added_at",
+    C.SERVICE_HISTORY: "account_number service_type started_on ended_on customer_since",
+    C.SUBSCRIBER_INFO: "account_number name service_street service_city service_state service_zip billing_street "
+                       "billing_city billing_state billing_zip email date_of_birth customer_since telephone_number "
+                       "number_held_from number_held_until",
+    C.VOICEMAIL_CONTENT: "voicemail_id mailbox_number caller_number left_at duration_seconds content_sha256 audio_hex",
+    C.VOICEMAIL_METADATA: "voicemail_id mailbox_number caller_number left_at duration_seconds",
+}
+
+
 def test_the_header_is_the_field_legend_and_the_hash_is_the_files(store: Engine, tmp_path: Path) -> None:
     targets, start, end = example("subpoena")
+    assert set(HEADERS) == set(STORED_CATEGORIES)
     for category in sorted(STORED_CATEGORIES):
         result = export_category(store, category, targets, start, end, tmp_path / f"{category}.csv")
         header = result.path.read_text().split("\n", 1)[0].split(",")
-        assert header == result.columns == [column for column, _ in FIELD_LEGEND[category]]
+        assert header == result.columns == HEADERS[category].split(), category
+        assert [column for column, _ in FIELD_LEGEND[category]] == header, category
         assert all(meaning for _, meaning in FIELD_LEGEND[category])
         data = result.path.read_bytes()
         assert (result.sha256, result.bytes) == (hashlib.sha256(data).hexdigest(), len(data))

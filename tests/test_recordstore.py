@@ -279,5 +279,5 @@ def test_case_history_is_append_only_and_productions_are_never_numbered_twice(
     }
     with factory.begin() as session:
         session.add(Production(**production))
-    with pytest.raises(IntegrityError), factory.begin() as session:
+    with pytest.raises(IntegrityError, match=r"(?i)unique constraint"), factory.begin() as session:
         session.add(Production(**production))

@@ -91,7 +91,7 @@ def test_e164_phone_numbers_pass(value):
 @pytest.mark.parametrize("value", ["3035550123", "+03035550123", "+1 303 555 0123",
                                    "+1234567890123456", "+"])
 def test_non_e164_phone_numbers_fail(value):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=r"is not an E\.164 number"):
         Target(kind="phone_number", value=value)
 
 
@@ -109,9 +109,11 @@ def test_invalid_ip_addresses_fail(value):
         Target(kind="ip_address", value=value, observed_at="2026-07-01T12:00:00Z")
 
 
-@pytest.mark.parametrize("port", [-1, 65536, "443", 44.5])
-def test_port_must_be_an_integer_in_range(port):
-    with pytest.raises(ValidationError):
+@pytest.mark.parametrize("port,message", [(-1, "greater than or equal to 0"),
+                                          (65536, "less than or equal to 65535"),
+                                          ("443", "valid integer"), (44.5, "valid integer")])
+def test_port_must_be_an_integer_in_range(port, message):
+    with pytest.raises(ValidationError, match=message):
         Target(kind="ip_address", value="198.51.100.7", observed_at="2026-07-01T12:00:00Z",
                port=port)
 
@@ -134,7 +136,7 @@ def test_email_targets_have_exactly_one_at(value, ok):
 
 def test_account_number_targets_take_any_non_empty_value():
     assert Target(kind="account_number", value="CL-448812").value == "CL-448812"
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="at least 1 character"):
         Target(kind="account_number", value="")
 
 
@@ -151,7 +153,7 @@ def test_document_sha256_is_64_hex_digits(digest, ok):
 def test_period_start_must_be_before_end():
     with pytest.raises(ValidationError, match="not after start"):
         Period(start="2026-08-31T00:00:00Z", end="2026-06-01T00:00:00Z")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="not after start"):  # an empty period
         Period(start="2026-08-31T00:00:00Z", end="2026-08-31T00:00:00Z")
 
 
@@ -172,9 +174,11 @@ def test_jurisdiction_is_federal_or_a_state(jurisdiction, ok):
             LegalProcess(**legal_process(jurisdiction=jurisdiction))
 
 
-@pytest.mark.parametrize("days", [0, -5, "60", 60.5, True])
-def test_duration_days_is_a_positive_integer(days):
-    with pytest.raises(ValidationError):
+@pytest.mark.parametrize("days,message", [(0, "greater than 0"), (-5, "greater than 0"),
+                                          ("60", "valid integer"), (60.5, "valid integer"),
+                                          (True, "valid integer")])
+def test_duration_days_is_a_positive_integer(days, message):
+    with pytest.raises(ValidationError, match=message):
         LegalProcess(**legal_process(duration_days=days))
 
 

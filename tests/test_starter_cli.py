@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import EXAMPLES, REPO
+from tests.conftest import EXAMPLES, REPO, environ_without_les
 
 
 def starter(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(REPO / "starter.py"), *args],
-        capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}, cwd=REPO,
+        capture_output=True, text=True, timeout=60, env={**environ_without_les(), **(env or {})}, cwd=REPO,
     )
 
 

@@ -15,8 +15,23 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from domain.case import CaseState, Resolution
 from recordstore.models import CallRecord, Case, CaseEvent, Invoice, Notification, Production
-from tests.workflow_support import decision, example, finish, running_worker, status, submit, wait_for_state
+from tests.workflow_support import (
+    dated,
+    decision,
+    example,
+    finish,
+    running_worker,
+    status,
+    submit,
+    wait_for_state,
+)
 from workflows import SubpoenaWorkflow
+
+# Every test runs twice: on a server whose clock is today, and on one whose clock was first moved
+# a year ahead, where any date of examples/ left in a document would already have passed.
+pytestmark = pytest.mark.parametrize(
+    "time_skipping_env", [None, timedelta(days=365)], ids=["today", "a-year-ahead"], indirect=True
+)
 
 TARGET = "+13035550123"
 PERIOD = (datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 8, 31, 23, 59, 59, tzinfo=UTC))
@@ -25,6 +40,21 @@ PERIOD = (datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 8, 31, 23, 59, 59, tz
 def csv_rows(path: Path) -> list[dict[str, str]]:
     with open(path, newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+async def subpoena(env, name: str, **changes) -> dict:
+    """examples/subpoena.json received now on `env`'s clock, under request id `name` plus the
+    clock's date (so the today and a-year-ahead runs of a test keep separate cases)."""
+    now = await env.get_current_time()
+    return dated(example("subpoena", f"{name}-{now:%Y%m%d}", **changes), now)
+
+
+async def subpoena_due_in(env, name: str, wait: timedelta) -> tuple[dict, datetime]:
+    """The subpoena received now on `env`'s clock and due `wait` later; and that due moment."""
+    due = await env.get_current_time() + wait
+    document = await subpoena(env, name)
+    document["legal_process"]["response_due"] = due.isoformat()
+    return document, due
 
 
 def count_calls(engine, column) -> int:
@@ -40,8 +70,10 @@ async def test_an_approved_subpoena_ends_in_a_certified_billed_production(
     time_skipping_env, settings, prepared_store
 ):
     client = time_skipping_env.client
+    document = await subpoena(time_skipping_env, "TS-SUB-APPROVE")
+    rid = document["request_id"]
     async with running_worker(client, settings):
-        handle = await submit(client, settings, example("subpoena", "TS-SUB-APPROVE"))
+        handle = await submit(client, settings, document)
         waiting = await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
         assert waiting.permitted == ["subscriber_info", "call_records_outgoing", "call_records_incoming"]
         assert waiting.open_tasks == ["approval by analyst (approve / reject / request_info)"]
@@ -51,7 +83,7 @@ async def test_an_approved_subpoena_ends_in_a_certified_billed_production(
 
     assert outcome.resolution is Resolution.DELIVERED
     folder = Path(outcome.production.path)
-    assert folder == settings.delivery_root / "TS-SUB-APPROVE" / "TS-SUB-APPROVE-P01"
+    assert folder == settings.delivery_root / rid / f"{rid}-P01"
     manifest_bytes = (folder / "manifest.json").read_bytes()
     assert hashlib.sha256(manifest_bytes).hexdigest() == outcome.production.manifest_sha256
     manifest = json.loads(manifest_bytes)
@@ -77,27 +109,35 @@ async def test_an_approved_subpoena_ends_in_a_certified_billed_production(
 
     certificate = (folder / "certificate_of_authenticity.txt").read_text()
     assert outcome.production.manifest_sha256 in certificate
-    assert "TS-SUB-APPROVE" in certificate and settings.custodian_name in certificate
+    assert rid in certificate and settings.custodian_name in certificate
     assert "902(11)" in certificate and "902(14)" in certificate
 
     with Session(prepared_store) as session:
-        invoice = session.scalar(select(Invoice).where(Invoice.request_id == "TS-SUB-APPROVE"))
-        case = session.get(Case, "TS-SUB-APPROVE")
-        productions = session.scalars(select(Production).where(Production.request_id == "TS-SUB-APPROVE")).all()
-        events = session.scalars(select(CaseEvent.event).where(CaseEvent.request_id == "TS-SUB-APPROVE")
+        invoice = session.scalar(select(Invoice).where(Invoice.request_id == rid))
+        case = session.get(Case, rid)
+        productions = session.scalars(select(Production).where(Production.request_id == rid)).all()
+        events = session.scalars(select(CaseEvent.event).where(CaseEvent.request_id == rid)
                                  .order_by(CaseEvent.seq)).all()
     assert case.resolution == "delivered" and case.closed_at is not None
     assert len(productions) == 1 and productions[0].manifest_sha256 == outcome.production.manifest_sha256
-    toll = [line for line in invoice.lines if line["category"] in ("call_records_outgoing", "call_records_incoming")]
-    assert toll and all(line["amount_cents"] == 0 for line in toll)  # 2706(c): toll records not billed
-    assert invoice.total_cents == outcome.invoice.total_cents
+    # 2706(c): subscriber listings and toll records are not reimbursable, nor is a search that finds
+    # only those: one target searched, three categories assembled and reproduced, nothing to pay.
+    assert [(line["item"], line["category"], line["amount_cents"]) for line in invoice.lines] == [
+        ("search", None, 0),
+        ("assembly", "subscriber_info", 0), ("reproduction", "subscriber_info", 0),
+        ("assembly", "call_records_outgoing", 0), ("reproduction", "call_records_outgoing", 0),
+        ("assembly", "call_records_incoming", 0), ("reproduction", "call_records_incoming", 0),
+    ]
+    assert invoice.total_cents == outcome.invoice.total_cents == 0 and outcome.invoice.currency == "USD"
     assert events == ["verified", "approve", "production_delivered", "invoiced", "closed"]
 
 
 async def test_a_rejected_subpoena_retrieves_nothing(time_skipping_env, settings, prepared_store):
     client = time_skipping_env.client
+    document = await subpoena(time_skipping_env, "TS-SUB-REJECT")
+    rid = document["request_id"]
     async with running_worker(client, settings):
-        handle = await submit(client, settings, example("subpoena", "TS-SUB-REJECT"))
+        handle = await submit(client, settings, document)
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
         with pytest.raises(WorkflowUpdateFailedError) as unexplained:
             await handle.execute_update(SubpoenaWorkflow.reject_sync, decision(note=""))
@@ -108,24 +148,19 @@ async def test_a_rejected_subpoena_retrieves_nothing(time_skipping_env, settings
     assert "needs a non-empty `note`" in str(unexplained.value.cause)  # a rejection states its reason
     assert outcome.resolution is Resolution.REJECTED_BY_ANALYST
     assert outcome.production is None and outcome.invoice is None
-    assert not (settings.delivery_root / "TS-SUB-REJECT").exists()
-    assert not (settings.delivery_root / ".staging" / "TS-SUB-REJECT").exists()
+    assert not (settings.delivery_root / rid).exists()
+    assert not (settings.delivery_root / ".staging" / rid).exists()
     assert [e.name for e in final.history] == ["verified", "reject", "closed"]
     with Session(prepared_store) as session:
-        assert session.scalar(select(Production).where(Production.request_id == "TS-SUB-REJECT")) is None
-        assert session.scalar(select(Invoice).where(Invoice.request_id == "TS-SUB-REJECT")) is None
+        assert session.scalar(select(Production).where(Production.request_id == rid)) is None
+        assert session.scalar(select(Invoice).where(Invoice.request_id == rid)) is None
 
 
 async def test_a_passing_response_clock_turns_the_case_overdue_and_escalates(
     time_skipping_env, settings, prepared_store
 ):
     env = time_skipping_env
-    now = await env.get_current_time()
-    due = now + timedelta(days=20)
-    document = example("subpoena", "TS-SUB-OVERDUE", received_at=now.isoformat())
-    document["legal_process"].update(signed_at=(now - timedelta(days=1)).isoformat(),
-                                      issued_at=(now - timedelta(days=1)).isoformat(),
-                                      response_due=due.isoformat())
+    document, due = await subpoena_due_in(env, "TS-SUB-OVERDUE", timedelta(days=20))
     async with running_worker(env.client, settings):
         handle = await submit(env.client, settings, document)
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
@@ -144,8 +179,28 @@ async def test_a_passing_response_clock_turns_the_case_overdue_and_escalates(
     assert abs(events["overdue_escalated"].at - due) < timedelta(minutes=1)
     assert all(e.actor == "les-orchestrator" for e in (events["reminder_sent"], events["overdue_escalated"]))
     with Session(prepared_store) as session:
-        notices = session.scalars(select(Notification).where(Notification.request_id == "TS-SUB-OVERDUE")).all()
+        notices = session.scalars(select(Notification).where(Notification.request_id == document["request_id"])).all()
     assert sorted((n.kind, n.recipient_role) for n in notices) == [("overdue", "supervisor"), ("reminder", "analyst")]
+
+
+async def test_the_reminder_fires_72_hours_before_the_response_is_due(time_skipping_env, settings, prepared_store):
+    """LEGAL.md, Clocks: reminded 72 h ahead of response_due by default (the submission names no lead)."""
+    env = time_skipping_env
+    document, due = await subpoena_due_in(env, "TS-SUB-REMIND", timedelta(days=10))
+    async with running_worker(env.client, settings):
+        handle = await submit(env.client, settings, document)
+        await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+        await env.sleep(due - timedelta(hours=72, minutes=2) - await env.get_current_time())
+        early = await status(handle)
+        await env.sleep(timedelta(minutes=4))
+        reminded = await status(handle)
+        await handle.signal(SubpoenaWorkflow.withdraw, decision(note="agency withdrew"))
+        await finish(env, handle)
+
+    assert not early.reminded
+    assert reminded.reminded and not reminded.overdue
+    sent = next(e for e in reminded.history if e.name == "reminder_sent")
+    assert due - timedelta(hours=72, minutes=2) < sent.at <= due - timedelta(hours=71, minutes=58)
 
 
 async def test_decisions_from_the_wrong_people_are_refused_and_change_nothing(
@@ -153,7 +208,7 @@ async def test_decisions_from_the_wrong_people_are_refused_and_change_nothing(
 ):
     client = time_skipping_env.client
     async with running_worker(client, settings):
-        handle = await submit(client, settings, example("subpoena", "TS-SUB-ROLES"))
+        handle = await submit(client, settings, await subpoena(time_skipping_env, "TS-SUB-ROLES"))
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
         refusals = {}
         for label, payload in {
@@ -201,20 +256,22 @@ async def wait_for_refusals(handle, count: int):
 async def test_more_information_is_asked_and_answered_before_approval(time_skipping_env, settings, prepared_store):
     client = time_skipping_env.client
     async with running_worker(client, settings):
-        handle = await submit(client, settings, example("subpoena", "TS-SUB-INFO"))
+        handle = await submit(client, settings, await subpoena(time_skipping_env, "TS-SUB-INFO"))
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
-        with pytest.raises(WorkflowUpdateFailedError):  # a question is required
+        with pytest.raises(WorkflowUpdateFailedError) as no_question:
             await handle.execute_update(SubpoenaWorkflow.request_info_sync, decision())
         await handle.execute_update(SubpoenaWorkflow.request_info_sync,
                                     decision(question="Which account holder is meant?"))
         asking = await status(handle)
-        with pytest.raises(WorkflowUpdateFailedError):  # nothing to approve while waiting for the answer
+        with pytest.raises(WorkflowUpdateFailedError) as premature:  # nothing to approve before the answer
             await handle.execute_update(SubpoenaWorkflow.approve_sync, decision())
         await handle.execute_update(SubpoenaWorkflow.provide_info_sync, decision(info="The holder since 2024."))
         answered = await status(handle)
         await handle.execute_update(SubpoenaWorkflow.approve_sync, decision(actor="asmith"))
         outcome = await finish(time_skipping_env, handle)
 
+    assert "request_info: the decision needs a non-empty `question`" in str(no_question.value.cause)
+    assert "approve is not possible now: the case is awaiting_info" in str(premature.value.cause)
     assert asking.state is CaseState.AWAITING_INFO
     assert asking.open_tasks == ["provide_info: answer from the requester to: Which account holder is meant?"]
     assert answered.state is CaseState.AWAITING_APPROVAL
@@ -224,20 +281,20 @@ async def test_more_information_is_asked_and_answered_before_approval(time_skipp
 async def test_an_unsigned_subpoena_is_rejected_on_verification_without_anyone_acting(
     time_skipping_env, settings, prepared_store
 ):
-    document = example("subpoena", "TS-SUB-UNSIGNED")
+    document = await subpoena(time_skipping_env, "TS-SUB-UNSIGNED")
     del document["legal_process"]["signed_by"]
     outcome, final = await run_unattended(time_skipping_env, settings, document)
 
     assert outcome.resolution is Resolution.REJECTED_ON_VERIFICATION
     assert final.verdict == "reject" and "unsigned" in [p["code"] for p in final.problems]
     assert [e.name for e in final.history] == ["verified", "closed"]
-    assert not (settings.delivery_root / "TS-SUB-UNSIGNED").exists()
+    assert not (settings.delivery_root / document["request_id"]).exists()
 
 
 async def test_a_state_subpoena_for_a_target_served_in_another_state_is_rejected(
     time_skipping_env, settings, prepared_store
 ):
-    document = example("subpoena", "TS-SUB-NY")
+    document = await subpoena(time_skipping_env, "TS-SUB-NY")
     document["legal_process"].update(jurisdiction="state:NY", issued_by="New York County Grand Jury")
     outcome, final = await run_unattended(time_skipping_env, settings, document)
 
@@ -247,8 +304,8 @@ async def test_a_state_subpoena_for_a_target_served_in_another_state_is_rejected
 
 
 async def test_papers_on_file_are_checked_against_their_hashes(time_skipping_env, settings, prepared_store):
-    document = example("subpoena", "TS-SUB-PAPERS")
-    papers = settings.documents_root / "TS-SUB-PAPERS"
+    document = await subpoena(time_skipping_env, "TS-SUB-PAPERS")
+    papers = settings.documents_root / document["request_id"]
     papers.mkdir(parents=True)
     (papers / "subpoena-GJ-2026-0457.pdf").write_bytes(b"%PDF-1.7 not the subpoena described")
     outcome, final = await run_unattended(time_skipping_env, settings, document)
@@ -261,7 +318,7 @@ async def test_the_web_ui_lists_every_decision_with_its_meaning(time_skipping_en
     """The Web UI builds its signal and update menus from the workflow's metadata query."""
     client = time_skipping_env.client
     async with running_worker(client, settings):
-        handle = await submit(client, settings, example("subpoena", "TS-SUB-META"))
+        handle = await submit(client, settings, await subpoena(time_skipping_env, "TS-SUB-META"))
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
         metadata = await handle.query("__temporal_workflow_metadata")
         await handle.signal(SubpoenaWorkflow.withdraw, decision())
@@ -283,13 +340,14 @@ async def test_the_web_ui_lists_every_decision_with_its_meaning(time_skipping_en
 async def test_a_defective_document_is_rejected_but_kept_whole_in_the_case_file(
     time_skipping_env, settings, prepared_store
 ):
-    document = example("subpoena", "TS-SUB-NAIVE", agency_case_number="DPD-26-00917")  # an unknown field
-    document["legal_process"]["signed_at"] = "2026-11-19T10:00:00"  # no offset: a defect, not a guess
+    document = await subpoena(time_skipping_env, "TS-SUB-NAIVE", agency_case_number="DPD-26-00917")  # unknown
+    signed = datetime.fromisoformat(document["legal_process"]["signed_at"])
+    document["legal_process"]["signed_at"] = signed.replace(tzinfo=None).isoformat()  # no offset: a defect
     outcome, final = await run_unattended(time_skipping_env, settings, document)
 
     assert outcome.resolution is Resolution.REJECTED_ON_VERIFICATION
     assert [p["code"] for p in final.problems] == ["naive_timestamp"]
     assert final.problems[0]["message"].startswith("legal_process.signed_at:")
     with Session(prepared_store) as session:
-        case = session.get(Case, "TS-SUB-NAIVE")
+        case = session.get(Case, document["request_id"])
     assert case.document == document and case.resolution == "rejected_on_verification"

@@ -6,11 +6,16 @@ Expected outcomes are written by hand from LEGAL.md, never computed by the code 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+from temporalio.testing import ActivityEnvironment
 
+from activities.verification import VerificationActivities
+from domain.case import VerifyInput
 from domain.verification import (
     CheckResult,
     UnreadableRequest,
@@ -115,11 +120,10 @@ def test_render_text_puts_the_verdict_first():
     assert lines[-1] == "approvals required: analyst"
 
 
-def test_verification_is_deterministic_and_serialisable():
-    first, second = verify_request(load("title3_wiretap.json")), verify_request(
-        load("title3_wiretap.json"))
-    assert first == second
-    assert CheckResult.model_validate_json(first.model_dump_json()) == first
+def test_a_check_result_survives_a_trip_through_json():
+    """The workflow receives the CheckResult from an activity as JSON and must read it back whole."""
+    result = verify_request(load("title3_wiretap.json"))
+    assert CheckResult.model_validate_json(result.model_dump_json()) == result
 
 
 # ---- bad documents ------------------------------------------------------------------------
@@ -411,3 +415,38 @@ def test_case_extras_survive_in_the_parsed_request():
     assert dumped["legal_process"]["seal"] == "embossed"
     assert dumped["targets"][0]["label"] == "suspect cell"
     assert dumped["records"] == ["subscriber_info", "call_records_incoming"]
+
+
+# ---- papers on file (activities/verification.py) -------------------------------------------
+
+PAPER = b"%PDF-1.7 the grand jury subpoena as served"
+
+
+def check_papers(tmp_path: Path, on_file: bytes | None) -> CheckResult:
+    """The federal form of the example subpoena (so no service state is looked up), naming PAPER's
+    hash, with `on_file` as the paper in the documents folder (None: nothing on file)."""
+    document = load("subpoena.json")
+    document["legal_process"].update(jurisdiction="federal", issued_by="U.S. District Court Grand Jury, D. Colo.")
+    document["documents"] = [{"name": "subpoena.pdf", "sha256": hashlib.sha256(PAPER).hexdigest()}]
+    if on_file is not None:
+        (tmp_path / document["request_id"]).mkdir()
+        (tmp_path / document["request_id"] / "subpoena.pdf").write_bytes(on_file)
+    activities = VerificationActivities(documents_root=tmp_path, engine=create_engine("sqlite://"))
+    return ActivityEnvironment().run(activities.verify_legal_process,
+                                     VerifyInput(request_id=document["request_id"], document=document))
+
+
+def test_a_paper_on_file_that_does_not_match_its_hash_rejects_the_request(tmp_path):
+    result = check_papers(tmp_path, b"%PDF-1.7 some other paper")
+    assert result.verdict == "reject" and result.permitted == []
+    assert [(p.code, p.fatal) for p in result.problems] == [("document_hash_mismatch", True)]
+    assert "subpoena.pdf on file has SHA-256" in result.problems[0].message
+
+
+def test_a_paper_on_file_that_matches_passes_and_a_missing_one_is_a_warning(tmp_path):
+    matching = check_papers(tmp_path, PAPER)
+    assert matching.verdict == "partial" and matching.problems == []  # voicemail_content refused
+    assert matching.permitted == ["subscriber_info", "call_records_outgoing", "call_records_incoming"]
+    missing = check_papers(tmp_path / "empty", None)
+    assert missing.verdict == "partial"
+    assert [(p.code, p.fatal) for p in missing.problems] == [("document_not_on_file", False)]

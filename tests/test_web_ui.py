@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from domain.case import CaseState, Resolution
-from tests.workflow_support import example, running_worker, submit, wait_for_state
+from tests.workflow_support import dated, example, running_worker, submit, wait_for_state
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,8 @@ async def test_an_analyst_approves_from_the_web_ui(dev_server, browser, settings
     ui = dev_server.web_ui
     client = dev_server.client
     async with running_worker(client, settings):
-        handle = await submit(client, settings, example("subpoena", "UI-SUB-0001"))
+        now = await dev_server.get_current_time()  # the dev server runs on real time
+        handle = await submit(client, settings, dated(example("subpoena", "UI-SUB-0001"), now))
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
 
         page = await browser.new_page(viewport={"width": 1400, "height": 900})

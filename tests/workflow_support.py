@@ -22,12 +22,43 @@ from workflows import ALL_WORKFLOWS, SubpoenaWorkflow
 
 
 def example(name: str, request_id: str, **changes: Any) -> dict[str, Any]:
-    """A sample request from examples/ under a fresh request id, with top-level changes."""
+    """A sample request from examples/ under a fresh request id, with top-level changes.
+
+    Its dates are the example's own (fixed days of 2026); a document given to a workflow goes
+    through `dated` first."""
     document = json.loads((EXAMPLES / f"{name}.json").read_text())
-    document = copy.deepcopy(document)
     document["request_id"] = request_id
     document.update(changes)
     return document
+
+
+# When the paper happened: received, signed, entered, due, intercepted, gagged, called back.
+# `period` and `targets[].observed_at` name records the store holds on fixed days (the example
+# accounts), so they are not moved: a request dated later still asks for the same records.
+PAPER_DATES = ("received_at", "legal_process.signed_at", "legal_process.issued_at",
+               "legal_process.response_due", "legal_process.first_interception_at",
+               "legal_process.nondisclosure_until", "emergency.callback.verified_at")
+
+
+def dated(document: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A copy of `document` received at `now`: every date of the paper moves by the same amount,
+    so the intervals between them (signed a day before receipt, due 20 days after...) are kept.
+
+    Every document a workflow test submits goes through here, with `now` the clock of the server
+    it runs on (`await env.get_current_time()`: the time-skipping server's own clock, the real
+    time on the dev server), so no clock of the examples can fall due during a test."""
+    if now.tzinfo is None:
+        raise ValueError("dated() needs an aware `now`")
+    moved = copy.deepcopy(document)
+    shift = now - datetime.fromisoformat(document["received_at"])
+    for path in PAPER_DATES:
+        *parents, leaf = path.split(".")
+        holder = moved
+        for key in parents:
+            holder = holder.get(key) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and isinstance(holder.get(leaf), str):
+            holder[leaf] = (datetime.fromisoformat(holder[leaf]) + shift).isoformat()
+    return moved
 
 
 def iso(moment: datetime) -> str:
