@@ -7,6 +7,9 @@ from typing import Any
 
 from activities.billing import BillingActivities
 from activities.case import CaseActivities
+from activities.customers import CustomerActivities
+from activities.directory import DirectoryActivities
+from activities.holds import HoldActivities
 from activities.production import ProductionActivities
 from activities.records import RecordsActivities
 from activities.verification import VerificationActivities
@@ -22,6 +25,8 @@ def build_activities(settings: Settings) -> list[Callable[..., Any]]:
     sessions = make_session_factory(engine)
     case = CaseActivities(sessions)
     production = ProductionActivities(settings, sessions)
+    holds = HoldActivities(engine)
+    customers = CustomerActivities(engine)
     return [
         case.open_case,
         case.authorize_decision,
@@ -34,4 +39,13 @@ def build_activities(settings: Settings) -> list[Callable[..., Any]]:
         production.package_production,
         production.deliver_production,
         BillingActivities(sessions).bill_request,
+        holds.place_hold,
+        holds.extend_hold,
+        holds.release_hold,
+        holds.expire_hold,
+        customers.authenticate_customer,
+        customers.quote_fee,
+        customers.accept_quote,
+        customers.address_of_record,
+        DirectoryActivities(engine).check_callback,
     ]

@@ -62,10 +62,10 @@ PERMITTED_CATEGORIES: dict[RequestType, frozenset[RecordCategory]] = {
     T.FISA_ORDER: frozenset(RecordCategory),
     # 18 U.S.C. 2703(f): stored records are preserved, nothing is disclosed.
     T.PRESERVATION: STORED_CATEGORIES,
-    # 18 U.S.C. 2702(c)(4): non-content only.
+    # 18 U.S.C. 2702(c)(4): non-content only; location included (Carpenter's exigency exception).
     T.EMERGENCY: frozenset({
         C.SUBSCRIBER_INFO, C.CALL_RECORDS_OUTGOING, C.CALL_RECORDS_INCOMING,
-        C.INTERNET_SESSIONS, C.E911_RECORDS,
+        C.INTERNET_SESSIONS, C.E911_RECORDS, C.CELL_SITE_LOCATION,
     }),
 }
 
@@ -148,6 +148,10 @@ def binds_target(jurisdiction: str, target_state: str | None) -> bool:
     return jurisdiction == f"state:{target_state.upper()}"
 
 
+HISTORICAL_LOCATION_NEEDS_WARRANT = (
+    "historical location needs a warrant (Carpenter v. United States, 585 U.S. 296 (2018))"
+)
+
 # Why a category needs more than the instrument in hand: (what it is, what it needs).
 CATEGORY_NEEDS: dict[RecordCategory, str] = {
     **{c: "is a stored non-content record: it needs a subpoena, a 2703(d) order or a search "
@@ -156,6 +160,8 @@ CATEGORY_NEEDS: dict[RecordCategory, str] = {
           "a search warrant (18 U.S.C. 2703(c)(1))"
        for c in (C.BILLING_RECORDS, C.E911_RECORDS, C.VOICEMAIL_METADATA)},
     C.VOICEMAIL_CONTENT: "is stored content: it needs a search warrant (18 U.S.C. 2703(a))",
+    C.CELL_SITE_LOCATION: f"is historical location: {HISTORICAL_LOCATION_NEEDS_WARRANT}, for any span "
+                          "(carrier policy), except in an emergency or under a FISA order",
     C.PEN_TRAP: "is prospective dialing, routing, addressing and signaling data: it needs a pen "
                 "register / trap and trace order (18 U.S.C. 3123)",
     C.INTERCEPT_CONTENT: "is real-time interception of content: it needs a Title III order "
@@ -182,7 +188,8 @@ INSTRUMENT_REACH: dict[RequestType, str] = {
     T.PRESERVATION: "2703(f) preserves records already stored; nothing prospective can be "
                     "preserved",
     T.EMERGENCY: "an emergency disclosure reaches only subscriber_info, call records, "
-                 "internet_sessions and e911_records, never content (18 U.S.C. 2702(c)(4))",
+                 "internet_sessions, e911_records and cell_site_location, never content "
+                 "(18 U.S.C. 2702(c)(4))",
 }
 
 # Sentences that replace the generic one where the law or policy says it in its own words.

@@ -27,6 +27,7 @@ class RecordCategory(StrEnum):
     E911_RECORDS = "e911_records"
     VOICEMAIL_METADATA = "voicemail_metadata"
     VOICEMAIL_CONTENT = "voicemail_content"
+    CELL_SITE_LOCATION = "cell_site_location"
     PEN_TRAP = "pen_trap"
     INTERCEPT_CONTENT = "intercept_content"
 

@@ -137,3 +137,18 @@ class Notification(Base):
     recipient_role: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class CustomerFeeQuote(Base):
+    """The fee quoted to a customer before a call lookup's search; one per request."""
+
+    __tablename__ = "fee_quotes"
+
+    quote_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("cases.request_id"), unique=True)
+    account_number: Mapped[str] = mapped_column(String(32))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    basis: Mapped[str] = mapped_column(String(200))
+    quoted_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]

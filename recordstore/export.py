@@ -8,6 +8,7 @@ Memory stays flat however many rows a target has.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,10 +16,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, false, or_
 
-from domain.vocabulary import PROSPECTIVE_CATEGORIES, RecordCategory
+from domain.scope import columns_in_scope
+from domain.vocabulary import PROSPECTIVE_CATEGORIES, RecordCategory, RequestType
 from recordstore.categories import CATEGORY_QUERIES, Selector
 from recordstore.csvfile import HashingFile, atomic_file, csv_lines
-from recordstore.targets import TargetSpec, period_window, resolve_targets
+from recordstore.targets import TargetSpec, Window, period_window, resolve_targets
 
 CATEGORY_EXPORTS: dict[RecordCategory, Select[Any]] = {
     category: query.select for category, query in CATEGORY_QUERIES.items()
@@ -31,6 +33,17 @@ FIELD_LEGEND: dict[RecordCategory, list[tuple[str, str]]] = {
 """Each stored category's CSV columns, in header order, with what each one means."""
 
 FETCH_ROWS = 5000
+
+
+def scoped_columns(request_type: RequestType, category: RecordCategory) -> list[str]:
+    """The columns of `category` a file produced on this instrument carries (domain.scope)."""
+    return columns_in_scope(request_type, category, [column for column, _ in FIELD_LEGEND[RecordCategory(category)]])
+
+
+def legend_for(request_type: RequestType, category: RecordCategory) -> list[tuple[str, str]]:
+    """The field legend of `category` as produced on this instrument: its columns, in header order."""
+    kept = set(scoped_columns(request_type, category))
+    return [(column, meaning) for column, meaning in FIELD_LEGEND[RecordCategory(category)] if column in kept]
 
 
 @dataclass(frozen=True)
@@ -52,8 +65,15 @@ def export_statement(
     targets: list[TargetSpec],
     period_start: datetime | None,
     period_end: datetime | None,
+    *,
+    columns: Sequence[str] | None = None,
+    within_account: str | None = None,
 ) -> Select[Any]:
-    """The SELECT that retrieves `category` for `targets` within the period (bounds inclusive)."""
+    """The SELECT that retrieves `category` for `targets` within the period (bounds inclusive).
+
+    `columns` keeps only those columns (in the category's order); `within_account` counts a
+    phone number only while that account held it (a customer's own records).
+    """
     category = RecordCategory(category)
     if category in PROSPECTIVE_CATEGORIES:
         raise ValueError(
@@ -62,10 +82,18 @@ def export_statement(
         )
     query = CATEGORY_QUERIES[category]
     period = period_window(period_start, period_end)
-    scope = resolve_targets(conn, targets, period)
-    keys = scope.numbers if query.selector is Selector.NUMBER else scope.subscribers
+    scope = resolve_targets(conn, targets, period, within_account)
+    keys: tuple[tuple[Any, Window], ...] = {
+        Selector.NUMBER: scope.numbers,
+        Selector.SUBSCRIBER: scope.subscribers,
+        Selector.NUMBER_OR_SUBSCRIBER: (*scope.numbers, *scope.subscribers),
+    }[query.selector]
     in_scope = or_(*(query.in_window(key, window) for key, window in keys)) if keys else false()
-    return query.select.where(in_scope).params(period_start=period.start, period_end=period.end)
+    statement = query.select.where(in_scope)
+    if columns is not None:
+        kept = set(columns)
+        statement = statement.with_only_columns(*(c for c in statement.selected_columns if c.key in kept))
+    return statement.params(period_start=period.start, period_end=period.end)
 
 
 def export_category(
@@ -75,12 +103,17 @@ def export_category(
     period_start: datetime | None,
     period_end: datetime | None,
     out_path: Path,
+    *,
+    columns: Sequence[str] | None = None,
+    within_account: str | None = None,
 ) -> CategoryExport:
     """Write `category` for `targets` to `out_path` as CSV; a target that names nothing
     gives a header-only file. The same inputs always write the same bytes."""
     category = RecordCategory(category)
-    with _snapshot(engine) as conn:
-        statement = export_statement(conn, category, targets, period_start, period_end)
+    with snapshot_connection(engine) as conn:
+        statement = export_statement(
+            conn, category, targets, period_start, period_end, columns=columns, within_account=within_account
+        )
         with atomic_file(out_path) as sink:
             if conn.dialect.name == "postgresql":
                 rows = _copy_out(conn, statement, sink)
@@ -90,7 +123,7 @@ def export_category(
     return CategoryExport(category, out_path, rows, sink.sha256, sink.bytes, columns)
 
 
-def _snapshot(engine: Engine) -> Connection:
+def snapshot_connection(engine: Engine) -> Connection:
     """A connection whose reads all see one snapshot (targets resolved, then rows read)."""
     if engine.dialect.name == "postgresql":
         return engine.connect().execution_options(isolation_level="REPEATABLE READ")

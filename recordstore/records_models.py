@@ -76,9 +76,10 @@ class Subscriber(Base):
     billing_zip: Mapped[str] = mapped_column(String(10))
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     date_of_birth: Mapped[date | None] = mapped_column(Date)
-    pin_salt: Mapped[str] = mapped_column(String(32))
-    pin_sha256: Mapped[str] = mapped_column(String(64))
-    """sha256(salt + PIN) in hex; the PIN itself is never stored."""
+    pin_salt: Mapped[str | None] = mapped_column(String(32))
+    """Hex salt of this account's PIN hash (empty: the customer never set a PIN)."""
+    pin_hash: Mapped[str | None] = mapped_column(String(64))
+    """scrypt(PIN, salt) in hex (recordstore.pins); the PIN itself is never stored."""
     created_at: Mapped[datetime]
 
 

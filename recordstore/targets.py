@@ -75,15 +75,30 @@ def period_window(period_start: datetime | None, period_end: datetime | None) ->
     return Window(start, end)
 
 
-def resolve_targets(conn: Connection, targets: list[TargetSpec], period: Window) -> Scope:
-    """Resolve every target against the store, as of the records it holds for `period`."""
+def resolve_targets(
+    conn: Connection, targets: list[TargetSpec], period: Window, within_account: str | None = None
+) -> Scope:
+    """Resolve every target against the store, as of the records it holds for `period`.
+
+    With `within_account`, only phone numbers count, each only while that account held it:
+    a customer's own records, never an earlier or later holder's.
+    """
     numbers: set[tuple[str, Window]] = set()
     subscribers: set[tuple[int, Window]] = set()
+    owner = None
+    if within_account is not None:
+        owner = conn.scalar(select(Subscriber.id).where(Subscriber.account_number == within_account))
     for target in targets:
+        if within_account is not None:
+            if target.kind is TargetKind.PHONE_NUMBER:
+                held = [(sid, window) for sid, window in _holders(conn, target.value, period) if sid == owner]
+                numbers.update((target.value, window) for _, window in held)
+                subscribers.update(held)
+            continue
         if target.kind is TargetKind.PHONE_NUMBER:
             numbers.add((target.value, period))
-            for subscriber_id, held in _holders(conn, target.value, period):
-                subscribers.add((subscriber_id, held))
+            for subscriber_id, held_window in _holders(conn, target.value, period):
+                subscribers.add((subscriber_id, held_window))
             continue
         for subscriber_id in _accounts(conn, target):
             subscribers.add((subscriber_id, period))

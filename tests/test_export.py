@@ -84,8 +84,8 @@ def _share_a_nat_address(session: Session) -> None:
             billing_zip="80202",
             email=f"{account.lower()}@example.com",
             date_of_birth=None,
-            pin_salt="00",
-            pin_sha256="0" * 64,
+            pin_salt=None,
+            pin_hash=None,
             created_at=datetime(2020, 1, 1, tzinfo=UTC),
         )
         session.add(subscriber)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.vocabulary import Role, TargetKind
 from recordstore.db import create_schema, make_engine, make_session_factory
-from recordstore.generator import GenerationSummary, generate, hash_pin, place_examples, seed_roster
+from recordstore.generator import GenerationSummary, generate, place_examples, seed_roster
 from recordstore.models import (
     Actor,
     ActorRole,
@@ -29,6 +29,7 @@ from recordstore.models import (
     Subscriber,
     TelephoneNumber,
 )
+from recordstore.pins import hash_pin, pin_matches
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -191,9 +192,11 @@ def test_the_customer_of_the_call_lookup_can_authenticate_with_the_pin(engine: E
             select(Subscriber).where(Subscriber.account_number == customer["account_number"])
         ).one()
     pin = customer["authentication"]["pin"]
-    assert account.pin_sha256 == hash_pin(pin, account.pin_salt)
-    assert account.pin_sha256 != hash_pin("0000", account.pin_salt)
-    assert pin not in (account.pin_sha256, account.pin_salt)
+    assert pin == "4921"
+    assert pin_matches("4921", account.pin_salt, account.pin_hash)
+    assert not pin_matches("0000", account.pin_salt, account.pin_hash)
+    assert account.pin_hash == hash_pin("4921", account.pin_salt) != hash_pin("4921", "00" * 8)  # salted
+    assert len(account.pin_hash) == 64 and pin not in (account.pin_hash, account.pin_salt)
 
 
 def test_the_emergency_has_911_calls_in_its_period_and_a_listed_agency(engine: Engine) -> None:

@@ -7,7 +7,7 @@ so they have no entry here.
 from __future__ import annotations
 
 from domain.vocabulary import STORED_CATEGORIES, RecordCategory
-from recordstore.categories import account_records, number_records
+from recordstore.categories import account_records, location_records, number_records
 from recordstore.categories.query import PERIOD_END, PERIOD_START, CategoryQuery, Selector
 
 C = RecordCategory
@@ -22,6 +22,7 @@ CATEGORY_QUERIES: dict[RecordCategory, CategoryQuery] = {
     C.E911_RECORDS: number_records.emergency_calls(),
     C.VOICEMAIL_METADATA: number_records.voicemail_metadata(),
     C.VOICEMAIL_CONTENT: number_records.voicemail_content(),
+    C.CELL_SITE_LOCATION: location_records.cell_site_location(),
 }
 if set(CATEGORY_QUERIES) != STORED_CATEGORIES:
     raise RuntimeError("every stored record category needs an export query")

@@ -21,10 +21,11 @@ PERIOD_END: BindParameter[Any] = bindparam("period_end", type_=UtcDateTime())
 
 
 class Selector(StrEnum):
-    """Whether a category's rows are found by telephone number or by account."""
+    """Whether a category's rows are found by telephone number, by account, or by both."""
 
     NUMBER = "number"
     SUBSCRIBER = "subscriber"
+    NUMBER_OR_SUBSCRIBER = "number_or_subscriber"
 
 
 @dataclass(frozen=True)

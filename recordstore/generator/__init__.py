@@ -21,12 +21,14 @@ from recordstore.generator.activity import (
     write_voicemails,
 )
 from recordstore.generator.calls import CallWriter, days_between
+from recordstore.generator.cells import CellWriter, place_cell_sites
 from recordstore.generator.examples import place_examples
 from recordstore.generator.geography import CITIES
 from recordstore.generator.loader import Loaders
-from recordstore.generator.people import Person, hash_pin, make_person
+from recordstore.generator.people import Person, make_person
 from recordstore.generator.roster import seed_roster
 from recordstore.models import AccessType, ServiceType
+from recordstore.pins import hash_pin
 
 __all__ = ["GenerationSummary", "generate", "hash_pin", "place_examples", "seed_roster"]
 
@@ -46,6 +48,8 @@ class GenerationSummary:
     account_notes: int
     e911_calls: int
     voicemails: int
+    call_cell_records: int
+    session_cell_records: int
     first_call_id: int | None
     heavy_target_calls: int
 
@@ -73,12 +77,15 @@ def generate(
         raise ValueError("start and end must carry offsets, start before end")
     rng = random.Random(seed)
     with engine.begin() as conn:
+        sectors = place_cell_sites(conn)
         loaders = Loaders(conn, batch_size)
         people = [make_person(rng, i, f"A{seed}-{i:07d}", start, loaders) for i in range(subscribers)]
         heavy = _heavy_person(rng, seed, heavy_target, start, loaders, len(people))
-        _write_calls(rng, people, heavy, heavy_target, calls_per_subscriber, start, end, loaders)
-        for person in [*people, *([heavy] if heavy else [])]:
-            write_sessions(rng, person, start, end, sessions_per_subscriber, loaders)
+        everyone = [*people, *([heavy] if heavy else [])]
+        cells = CellWriter(seed, everyone, sectors, loaders.call_cells, loaders.session_cells)
+        _write_calls(rng, people, heavy, heavy_target, calls_per_subscriber, start, end, loaders, cells)
+        for person in everyone:
+            write_sessions(rng, person, start, end, sessions_per_subscriber, loaders, cells)
             write_statements(rng, person, start, end, loaders)
             write_notes(rng, person, start, end, loaders)
             write_e911(rng, person, start, end, loaders)
@@ -96,6 +103,8 @@ def generate(
         account_notes=loaders.notes.written,
         e911_calls=loaders.e911.written,
         voicemails=loaders.voicemails.written,
+        call_cell_records=loaders.call_cells.written,
+        session_cell_records=loaders.session_cells.written,
         first_call_id=loaders.calls.first_id,
         heavy_target_calls=heavy_target[1] if heavy_target else 0,
     )
@@ -131,11 +140,12 @@ def _write_calls(
     start: datetime,
     end: datetime,
     loaders: Loaders,
+    cells: CellWriter,
 ) -> None:
     days = list(days_between(start, end))
     mean_activity = sum(p.activity for p in people) / len(people) if people else 1.0
     per_day = {p.index: calls_per_subscriber * p.activity / mean_activity / len(days) for p in people}
-    writer = CallWriter(rng, people, loaders.calls)
+    writer = CallWriter(rng, people, loaders.calls, cells)
     heavy_calls = heavy_target[1] if heavy_target else 0
     for position, day in enumerate(days):
         writer.write_day(day, start, end, per_day)

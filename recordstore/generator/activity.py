@@ -7,6 +7,7 @@ import ipaddress
 import random
 from datetime import UTC, date, datetime, timedelta
 
+from recordstore.generator.cells import CellWriter
 from recordstore.generator.geography import CITIES
 from recordstore.generator.loader import Loaders
 from recordstore.generator.people import Person, local_number
@@ -35,7 +36,8 @@ _LOCATION_SOURCES = ("device_gps", "cell_sector", "wifi", "registered_address")
 
 
 def write_sessions(
-    rng: random.Random, person: Person, start: datetime, end: datetime, count: int, loaders: Loaders
+    rng: random.Random, person: Person, start: datetime, end: datetime, count: int, loaders: Loaders,
+    cells: CellWriter,
 ) -> None:
     """`count` sessions, session k inside the k-th slice of the period.
 
@@ -61,7 +63,7 @@ def write_sessions(
         else:
             ip = str(_DYNAMIC_POOL[(person.index + k * 7919) % _DYNAMIC_POOL.num_addresses])
         up = rng.randint(100_000, 400_000_000)
-        loaders.sessions.add(
+        session_id = loaders.sessions.add(
             person.subscriber_id,
             begun.replace(microsecond=0),
             ended.replace(microsecond=0) if ended else None,
@@ -72,6 +74,8 @@ def write_sessions(
             up,
             up * rng.randint(4, 20),
         )
+        if access is AccessType.MOBILE:
+            cells.session(session_id, person)
 
 
 def write_statements(rng: random.Random, person: Person, start: datetime, end: datetime, loaders: Loaders) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from recordstore.generator.cells import CellWriter
 from recordstore.generator.geography import CITIES, INTERNATIONAL_PREFIXES
 from recordstore.generator.loader import TableLoader
 from recordstore.generator.people import Person, local_number
@@ -55,8 +56,9 @@ def days_between(start: datetime, end: datetime) -> Iterator[datetime]:
 class CallWriter:
     """Writes the calls of a population, one day at a time."""
 
-    def __init__(self, rng: random.Random, people: list[Person], loader: TableLoader):
+    def __init__(self, rng: random.Random, people: list[Person], loader: TableLoader, cells: CellWriter):
         self._rng = rng
+        self._cells = cells
         self._people = [p for p in people if p.numbers]
         self._all_numbers = [n for p in self._people for n in p.numbers]
         self._loader = loader
@@ -103,7 +105,8 @@ class CallWriter:
         caller, callee = (own, other) if outgoing else (other, own)
         call_type = CallType.VOIP if person.voice is ServiceType.VOIP else other_type
         duration = 0 if rng.random() < 0.12 else int(rng.expovariate(1 / 170)) + 1
-        self._loader.add(caller, callee, started_at, duration, call_type, zone, offset)
+        call_id = self._loader.add(caller, callee, started_at, duration, call_type, zone, offset)
+        self._cells.call(call_id, caller, callee)
         return True
 
     def _other_party(self, person: Person) -> tuple[str, CallType]:

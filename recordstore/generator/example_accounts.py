@@ -60,6 +60,8 @@ SUBPOENA_PERIOD = (utc("2026-06-01T00:00:00Z"), utc("2026-08-31T23:59:59Z"))
 LOOKUP_PERIOD = (utc("2026-10-01T00:00:00-05:00"), utc("2026-10-31T23:59:59-05:00"))
 NSL_PERIOD = (utc("2026-01-01T00:00:00Z"), utc("2026-10-31T23:59:59Z"))
 EMERGENCY_PERIOD = (utc("2026-11-24T00:00:00Z"), utc("2026-11-25T03:00:00Z"))
+COURT_ORDER_PERIOD = (utc("2026-08-01T00:00:00-05:00"), utc("2026-10-31T23:59:59-05:00"))
+PRESERVATION_PERIOD = (utc("2026-09-01T00:00:00Z"), utc("2026-11-26T00:00:00Z"))
 
 _MOBILE = (ServiceType.MOBILE_VOICE,)
 
@@ -155,7 +157,11 @@ EXAMPLE_ACCOUNTS: tuple[ExampleAccount, ...] = (
         "7730",
         None,
         _MOBILE,
-        (Traffic(utc("2026-11-01T00:00:00Z"), utc("2026-11-22T00:00:00Z"), 30, 20),),
+        (
+            Traffic(utc("2026-11-01T00:00:00Z"), utc("2026-11-22T00:00:00Z"), 30, 20),
+            Traffic(*COURT_ORDER_PERIOD, 36, 24),
+        ),
+        voicemail_at=(utc("2026-09-14T16:20:05Z"), utc("2026-10-30T22:02:40Z")),
     ),
     ExampleAccount(
         "IL-660166",
@@ -225,6 +231,28 @@ EXAMPLE_ACCOUNTS: tuple[ExampleAccount, ...] = (
         access=AccessType.MOBILE,
         sessions=(utc("2026-11-24T20:00:00Z"), utc("2026-11-25T01:00:00Z")),
     ),
+    ExampleAccount(
+        "TX-330142",
+        "Jordan Ellis",
+        "1907 E Cesar Chavez St",
+        "Austin",
+        "TX",
+        "78702",
+        "America/Chicago",
+        "+15125550142",
+        utc("2024-02-12T17:00:00Z"),
+        None,
+        "3307",
+        "jordan.ellis@example.net",
+        _MOBILE,
+        (
+            Traffic(*PRESERVATION_PERIOD, 40, 30),
+            Traffic(utc("2026-08-01T00:00:00Z"), utc("2026-08-31T23:00:00Z"), 6, 4),
+        ),
+        exact_calls=_edges(PRESERVATION_PERIOD),
+        access=AccessType.MOBILE,
+        sessions=(utc("2026-09-09T13:00:00Z"), utc("2026-10-21T02:30:00Z"), utc("2026-11-20T18:45:00Z")),
+    ),
 )
 
 AGENCY_DIRECTORY: tuple[tuple[str, str, str], ...] = (
@@ -242,6 +270,26 @@ AGENCY_DIRECTORY: tuple[tuple[str, str, str], ...] = (
         "Federal Bureau of Investigation, Washington Field Office",
         "+12025550199",
         "FBI field office listing, recorded by LES 2026-01-15",
+    ),
+    (
+        "Federal Bureau of Investigation",
+        "+12025550300",
+        "FBI headquarters switchboard, fbi.gov contact page, recorded by LES 2026-01-15",
+    ),
+    (
+        "Drug Enforcement Administration",
+        "+12025550307",
+        "DEA headquarters listing, dea.gov contact page, recorded by LES 2026-01-15",
+    ),
+    (
+        "Austin Police Department",
+        "+15125550400",
+        "City of Austin published directory of police services, recorded by LES 2026-01-15",
+    ),
+    (
+        "Hennepin County Sheriff's Office",
+        "+16125550400",
+        "Hennepin County published directory, recorded by LES 2026-01-15",
     ),
 )
 """(agency, main number, where the carrier found it): never taken from a request."""

@@ -11,28 +11,33 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from recordstore.db import make_session_factory
+from recordstore.generator.cells import place_cell_sites
 from recordstore.generator.example_accounts import (
     AGENCY_DIRECTORY,
     EXAMPLE_ACCOUNTS,
     ExampleAccount,
 )
 from recordstore.generator.geography import CITIES
-from recordstore.generator.people import hash_pin, local_number
+from recordstore.generator.people import local_number
 from recordstore.models import (
     AccessType,
     AccountNote,
     AgencyDirectoryEntry,
     BillingStatement,
+    CallCellRecord,
     CallRecord,
     CallType,
     EmergencyCall,
     InternetSession,
     PaymentMethod,
     Service,
+    ServiceType,
+    SessionCellRecord,
     Subscriber,
     TelephoneNumber,
     Voicemail,
 )
+from recordstore.pins import hash_pin
 
 
 def place_examples(engine: Engine) -> list[str]:
@@ -42,10 +47,11 @@ def place_examples(engine: Engine) -> list[str]:
     """
     placed: list[str] = []
     with make_session_factory(engine).begin() as session:
+        sectors = place_cell_sites(session.connection())
         for account in EXAMPLE_ACCOUNTS:
             exists = select(Subscriber.id).where(Subscriber.account_number == account.account_number)
             if session.scalar(exists) is None:
-                _place_account(session, account)
+                _place_account(session, account, sectors)
                 placed.append(account.account_number)
         for agency, number, source in AGENCY_DIRECTORY:
             listed = select(AgencyDirectoryEntry.id).where(
@@ -56,7 +62,7 @@ def place_examples(engine: Engine) -> list[str]:
     return placed
 
 
-def _place_account(session: Session, account: ExampleAccount) -> None:
+def _place_account(session: Session, account: ExampleAccount, sectors: dict[str, list[int]]) -> None:
     rng = random.Random(f"les-example:{account.account_number}")
     city = next(c for c in CITIES if c.name == account.city)
     salt = f"{rng.getrandbits(64):016x}"
@@ -74,7 +80,7 @@ def _place_account(session: Session, account: ExampleAccount) -> None:
         email=account.email,
         date_of_birth=date(1960, 1, 1) + timedelta(days=rng.randint(0, 14000)),
         pin_salt=salt,
-        pin_sha256=hash_pin(account.pin, salt),
+        pin_hash=hash_pin(account.pin, salt),
         created_at=account.held_from,
     )
     session.add(subscriber)
@@ -108,6 +114,7 @@ def _place_account(session: Session, account: ExampleAccount) -> None:
         )
     )
     zone = ZoneInfo(account.time_zone)
+    placed_calls: list[CallRecord] = []
     calls = [
         (at, outgoing)
         for traffic in account.traffic
@@ -118,7 +125,7 @@ def _place_account(session: Session, account: ExampleAccount) -> None:
         other = local_number(rng, rng.choice(city.area_codes if rng.random() < 0.7 else ("415", "212")))
         caller, callee = (account.number, other) if outgoing else (other, account.number)
         offset = at.astimezone(zone).utcoffset() or timedelta()
-        session.add(
+        placed_calls.append(
             CallRecord(
                 caller_number=caller,
                 callee_number=callee,
@@ -129,7 +136,24 @@ def _place_account(session: Session, account: ExampleAccount) -> None:
                 utc_offset_minutes=int(offset.total_seconds()) // 60,
             )
         )
-    _place_other_records(session, rng, account, sid)
+    session.add_all(placed_calls)
+    placed_sessions = _place_other_records(session, rng, account, sid)
+    if ServiceType.MOBILE_VOICE in account.services:
+        _place_cell_records(session, account, sectors[account.city], placed_calls, placed_sessions)
+
+
+def _place_cell_records(session: Session, account: ExampleAccount, sectors: list[int],
+                        calls: list[CallRecord], sessions: list[InternetSession]) -> None:
+    """The serving sector of each of the account's calls and mobile sessions, from its own seed."""
+    rng = random.Random(f"les-example-cells:{account.account_number}")
+    session.flush()  # the calls and sessions get their keys
+    session.add_all(
+        CallCellRecord(call_id=call.id, number=account.number, sector_id=rng.choice(sectors)) for call in calls
+    )
+    session.add_all(
+        SessionCellRecord(session_id=held.id, sector_id=rng.choice(sectors))
+        for held in sessions if held.access_type is AccessType.MOBILE
+    )
 
 
 def _instants(rng: random.Random, start: datetime, end: datetime, count: int) -> list[datetime]:
@@ -137,7 +161,9 @@ def _instants(rng: random.Random, start: datetime, end: datetime, count: int) ->
     return [start + timedelta(seconds=rng.randint(0, seconds)) for _ in range(count)]
 
 
-def _place_other_records(session: Session, rng: random.Random, account: ExampleAccount, sid: int) -> None:
+def _place_other_records(
+    session: Session, rng: random.Random, account: ExampleAccount, sid: int
+) -> list[InternetSession]:
     city = next(c for c in CITIES if c.name == account.city)
     for at in account.e911_at:
         session.add(
@@ -186,9 +212,10 @@ def _place_other_records(session: Session, rng: random.Random, account: ExampleA
                 text='Customer asked about roaming charges, credited $5.00 as a "courtesy".',
             )
         )
+    sessions: list[InternetSession] = []
     for begun in account.sessions:
         mobile = account.access is AccessType.MOBILE
-        session.add(
+        sessions.append(
             InternetSession(
                 subscriber_id=sid,
                 started_at=begun,
@@ -201,3 +228,5 @@ def _place_other_records(session: Session, rng: random.Random, account: ExampleA
                 bytes_down=rng.randint(10**7, 10**9),
             )
         )
+    session.add_all(sessions)
+    return sessions

@@ -16,11 +16,13 @@ from sqlalchemy import Connection, Table, func, select, text
 from recordstore.models import (
     AccountNote,
     BillingStatement,
+    CallCellRecord,
     CallRecord,
     EmergencyCall,
     InternetSession,
     PaymentMethod,
     Service,
+    SessionCellRecord,
     Subscriber,
     TelephoneNumber,
     Voicemail,
@@ -128,7 +130,7 @@ class Loaders:
                 "email",
                 "date_of_birth",
                 "pin_salt",
-                "pin_sha256",
+                "pin_hash",
                 "created_at",
             ),
             batch_size,
@@ -200,6 +202,13 @@ class Loaders:
             batch_size,
         )
 
+        self.call_cells = TableLoader(
+            conn, CallCellRecord.__table__, ("call_id", "number", "sector_id"), batch_size, self.calls
+        )
+        self.session_cells = TableLoader(
+            conn, SessionCellRecord.__table__, ("session_id", "sector_id"), batch_size, self.sessions
+        )
+
     def all(self) -> list[TableLoader]:
         return [
             self.subscribers,
@@ -212,6 +221,8 @@ class Loaders:
             self.notes,
             self.e911,
             self.voicemails,
+            self.call_cells,
+            self.session_cells,
         ]
 
     def finish(self) -> None:

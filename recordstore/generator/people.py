@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -37,11 +36,6 @@ class Person:
     """How busy a caller this subscriber is, relative to the average."""
 
 
-def hash_pin(pin: str, salt: str) -> str:
-    """The stored form of an account PIN: sha256 of salt + PIN, hex."""
-    return hashlib.sha256((salt + pin).encode()).hexdigest()
-
-
 def local_number(rng: random.Random, area_code: str) -> str:
     """A plausible number in `area_code`, outside the 555 exchange kept for examples."""
     exchange = rng.randint(201, 998)
@@ -63,7 +57,6 @@ def make_person(rng: random.Random, index: int, account_number: str, start: date
     billing = (street, city.name, city.state, zip_code)
     if rng.random() < 0.15:
         billing = (f"PO Box {rng.randint(100, 99999)}", city.name, city.state, zip_code)
-    salt = f"{rng.getrandbits(64):016x}"
     email = None
     if rng.random() < 0.85:
         email = f"{first}.{last}.{account_number}@example.net".lower().replace("'", "")
@@ -78,8 +71,8 @@ def make_person(rng: random.Random, index: int, account_number: str, start: date
         *billing,
         email,
         birthday,
-        salt,
-        hash_pin(f"{rng.randint(0, 9999):04d}", salt),
+        None,  # synthetic customers set no PIN (scrypt per account would dominate generation)
+        None,
         created_at,
     )
     voice = rng.choices([ServiceType.MOBILE_VOICE, ServiceType.LANDLINE, ServiceType.VOIP, None], [60, 20, 12, 8])[0]
