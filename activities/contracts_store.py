@@ -7,16 +7,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from domain.case import RetrieveInput
 from domain.vocabulary import AuthMethod, RecordCategory
 from recordstore.hold_models import HoldState
-
-
-class RecordsRetrieval(RetrieveInput):
-    """RetrieveInput, optionally produced from a preservation hold."""
-
-    from_hold: str | None = None
-    """The preservation request_id (the demand's `preservation_ref`) whose snapshot is produced."""
 
 
 class PlaceHoldInput(BaseModel):

@@ -24,10 +24,11 @@ from domain.production import (
     manifest_bytes,
     sha256_hex,
 )
+from domain.vocabulary import RequestType
 from les.config import Settings
 from les.logging import activity_logger
 from recordstore.csvfile import atomic_file
-from recordstore.export import FIELD_LEGEND
+from recordstore.export import legend_for
 from recordstore.models import Production
 
 
@@ -57,7 +58,7 @@ class ProductionActivities:
         log = activity_logger(package.request_id, production_id=package.production_id)
         folder = staging_dir(self._settings.delivery_root, package.request_id, package.production_id)
         folder.mkdir(parents=True, exist_ok=True)
-        legend = legend_csv([f.category for f in package.files])
+        legend = legend_csv(str(package.document.get("type")), [f.category for f in package.files])
         write_atomically(folder / LEGEND_FILE, legend)
         entries = [
             {"name": f.file_name, "category": str(f.category), "rows": f.rows, "sha256": f.sha256, "bytes": f.bytes}
@@ -129,12 +130,12 @@ class ProductionActivities:
             return row.created_at
 
 
-def legend_csv(categories: list) -> bytes:
-    """One row per column of every delivered file: what the column means."""
+def legend_csv(request_type: str, categories: list) -> bytes:
+    """One row per column of every delivered file: what the column means (the instrument's columns only)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["file", "column", "meaning"])
     for category in categories:
-        for column, meaning in FIELD_LEGEND[category]:
+        for column, meaning in legend_for(RequestType(request_type), category):
             writer.writerow([f"{category}.csv", column, meaning])
     return buffer.getvalue().encode()

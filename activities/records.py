@@ -8,10 +8,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from temporalio import activity
 
-from activities.contracts_store import RecordsRetrieval
 from activities.errors import hold_scope_mismatch, hold_unavailable, invalid_request, parse_or_refuse
 from activities.production import staging_dir
-from domain.case import ProductionFile
+from domain.case import ProductionFile, RetrieveInput
 from domain.request import LegalRequest
 from domain.vocabulary import PROSPECTIVE_CATEGORIES, RecordCategory, RequestType
 from les.config import Settings
@@ -32,7 +31,7 @@ class RecordsActivities:
         self._sessions = make_session_factory(engine)
 
     @activity.defn
-    def retrieve_records(self, retrieval: RecordsRetrieval) -> ProductionFile:
+    def retrieve_records(self, retrieval: RetrieveInput) -> ProductionFile:
         """Stream the category's rows for the request's targets and period into `<category>.csv`,
         only the columns the instrument may see; from a preservation hold when `from_hold` names one."""
         log = activity_logger(retrieval.request_id, category=str(retrieval.category))
@@ -48,7 +47,7 @@ class RecordsActivities:
         folder = staging_dir(self._settings.delivery_root, retrieval.request_id, retrieval.production_id)
         folder.mkdir(parents=True, exist_ok=True)
         out = folder / f"{retrieval.category}.csv"
-        hold_id = getattr(retrieval, "from_hold", None)  # a plain RetrieveInput names no hold
+        hold_id = retrieval.from_hold
         if hold_id:
             result = self._from_hold(hold_id, request, retrieval.category, columns, out)
         else:

@@ -154,6 +154,8 @@ class RetrieveInput(BaseModel):
     category: RecordCategory
     document: dict[str, Any]
     """The request (targets and period are read from it inside the activity)."""
+    from_hold: str | None = None
+    """The preservation request_id (the demand's `preservation_ref`) whose hold is produced from."""
 
 
 class ProductionFile(BaseModel):

@@ -144,6 +144,9 @@ def test_the_subpoena_calls_are_exactly_the_targets_calls_in_its_period(
 CALL_COLUMNS = "call_id caller_number callee_number started_at duration_seconds call_type switch_time_zone " \
                "utc_offset_minutes"
 HEADERS = {  # written out: a column renamed, dropped or moved is a change to every production
+    C.CELL_SITE_LOCATION: "record_type record_id number account_number direction started_at ended_at "
+                          "duration_seconds cell_site sector azimuth_degrees beamwidth_degrees site_latitude "
+                          "site_longitude site_address",
     C.BILLING_RECORDS: "account_number record_type record_id recorded_at period_start period_end amount_cents "
                        "author text",
     C.CALL_RECORDS_INCOMING: CALL_COLUMNS,

@@ -16,12 +16,11 @@ from activities.contracts_store import (
     AuthenticateInput,
     CallbackCheckInput,
     QuoteInput,
-    RecordsRetrieval,
 )
 from activities.customers import CustomerActivities
 from activities.directory import DirectoryActivities
 from activities.records import RecordsActivities
-from domain.case import OpenCaseInput
+from domain.case import OpenCaseInput, RetrieveInput
 from domain.vocabulary import RecordCategory, RequesterKind
 from recordstore.db import make_session_factory
 from tests.conftest import EXAMPLES
@@ -82,7 +81,7 @@ def test_the_lookup_retrieves_only_calls_made_while_the_account_held_the_number(
     records = RecordsActivities(settings, prepared_store)
 
     def outgoing(document) -> int:
-        return env.run(records.retrieve_records, RecordsRetrieval(
+        return env.run(records.retrieve_records, RetrieveInput(
             request_id=document["request_id"], production_id=f"{document['request_id']}-P01",
             category=RecordCategory.CALL_RECORDS_OUTGOING, document=document)).rows
 

@@ -16,11 +16,11 @@ from activities.contracts_store import (
     ExtendHoldInput,
     HoldRef,
     PlaceHoldInput,
-    RecordsRetrieval,
     ReleaseHoldInput,
 )
 from activities.holds import HoldActivities
 from activities.records import RecordsActivities
+from domain.case import RetrieveInput
 from domain.vocabulary import RecordCategory
 from recordstore.models import CallRecord, HeldRecord, HoldState
 from recordstore.retention import purge
@@ -62,7 +62,7 @@ def demand(request_id: str, kind: str = "search_warrant", **changes):
 def retrieve(parts, document, category: RecordCategory, from_hold: str | None = None, production: str = "P01"):
     _, records, env = parts
     request_id = document["request_id"]
-    return env.run(records.retrieve_records, RecordsRetrieval(
+    return env.run(records.retrieve_records, RetrieveInput(
         request_id=request_id, production_id=f"{request_id}-{production}", category=category, document=document,
         from_hold=from_hold))
 

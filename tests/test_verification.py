@@ -51,7 +51,7 @@ def load(name: str) -> dict:
     return json.loads((EXAMPLES / name).read_text())
 
 
-# ---- the six examples ---------------------------------------------------------------------
+# ---- the examples ---------------------------------------------------------------------
 
 EXAMPLE_OUTCOMES = {
     "subpoena.json": expect(
@@ -61,10 +61,28 @@ EXAMPLE_OUTCOMES = {
     "customer_call_lookup.json": expect("accept", ["call_records_outgoing"]),
     "pen_register.json": expect(
         "accept", ["pen_trap"],
-        # Signed 17:00Z, received 16:00Z: the example's own dates earn a warning.
-        problems={"signed_after_receipt": WARNING},
+        # Entered 17:00Z: 60 days (3123(c)(1)).
         deadlines={"expires_at": "2027-01-21T17:00:00Z",
                    "nondisclosure_until": "2027-11-22T06:00:00Z"}),
+    "court_order.json": expect(
+        "partial", ["subscriber_info", "call_records_outgoing", "billing_records", "e911_records",
+                    "voicemail_metadata"],
+        ["cell_site_location"],  # Carpenter: historical location needs a warrant
+        deadlines={"response_due": "2026-12-15T23:00:00Z", "reminder_at": "2026-12-12T23:00:00Z",
+                   "nondisclosure_until": "2027-05-24T05:00:00Z"}),
+    "search_warrant.json": expect(
+        "accept", ["subscriber_info", "call_records_outgoing", "call_records_incoming", "voicemail_content",
+                   "cell_site_location", "e911_records"],
+        deadlines={"response_due": "2026-12-10T00:00:00Z", "reminder_at": "2026-12-07T00:00:00Z",
+                   "nondisclosure_until": "2027-11-25T07:00:00Z"}),
+    "fisa_order.json": expect(
+        "accept", ["subscriber_info", "call_records_outgoing", "call_records_incoming"], approvals=AL,
+        # Entered 2026-11-25T21:00Z, 90 days (50 U.S.C. 1805(d)(1)).
+        deadlines={"response_due": "2026-12-10T22:00:00Z", "expires_at": "2027-02-23T21:00:00Z"}),
+    "preservation.json": expect(
+        "accept", ["subscriber_info", "call_records_outgoing", "call_records_incoming", "internet_sessions"],
+        # 90 days from receipt (2703(f)(2)).
+        deadlines={"expires_at": "2027-02-24T20:10:00Z"}),
     "title3_wiretap.json": expect(
         "accept", ["intercept_content", "pen_trap"], approvals=AL,
         deadlines={"ten_day_mark": "2026-12-02T21:00:00Z", "expires_at": "2027-01-01T21:00:00Z",
@@ -104,7 +122,9 @@ def test_spec_dict_has_exactly_the_spec_shape():
 
 
 def test_warnings_are_prefixed_and_problems_carry_only_code_and_message():
-    spec = verify_request(load("pen_register.json")).spec_dict()
+    document = load("pen_register.json")
+    document["received_at"] = "2026-11-22T16:00:00Z"  # signed 17:00Z, received an hour before
+    spec = verify_request(document).spec_dict()
     assert spec["problems"] == [{
         "code": "signed_after_receipt",
         "message": "warning: legal_process.signed_at is later than received_at; check the "

@@ -1,13 +1,17 @@
 """Workflow classes only: one per kind of legal demand, each a readable story of the process."""
 
+from workflows.customer_lookup import CustomerCallLookup
 from workflows.demands import CourtOrder, FisaOrder, NationalSecurityLetter, SearchWarrant, Subpoena
+from workflows.emergency import Emergency
+from workflows.preservation import Preservation
 
 SubpoenaWorkflow = Subpoena
 """The name the first release used."""
 
 WORKFLOW_FOR_TYPE: dict[str, type] = {
     cls.plan.request_type: cls
-    for cls in (Subpoena, CourtOrder, SearchWarrant, NationalSecurityLetter, FisaOrder)
+    for cls in (CustomerCallLookup, Subpoena, CourtOrder, SearchWarrant, NationalSecurityLetter,
+                FisaOrder, Preservation, Emergency)
 }
 """Which workflow handles each request type (the surveillance types arrive with their issue)."""
 
