@@ -18,7 +18,7 @@ from domain.case import CaseState, CaseStatus, RequestSubmission
 from les.config import Settings
 from les.temporal import workflow_id_for
 from tests.conftest import EXAMPLES
-from workflows import ALL_WORKFLOWS, SubpoenaWorkflow
+from workflows import ALL_WORKFLOWS, WORKFLOW_FOR_TYPE, SubpoenaWorkflow
 
 
 def example(name: str, request_id: str, **changes: Any) -> dict[str, Any]:
@@ -81,7 +81,7 @@ async def running_worker(client: Client, settings: Settings):
 
 async def submit(client: Client, settings: Settings, document: dict[str, Any]) -> WorkflowHandle:
     return await client.start_workflow(
-        SubpoenaWorkflow.run,
+        WORKFLOW_FOR_TYPE[document["type"]].run,
         RequestSubmission(request_id=document["request_id"], request_type=document["type"], document=document),
         id=workflow_id_for(document["request_id"]),
         task_queue=settings.task_queue,
