@@ -1,6 +1,11 @@
 """Business errors activities raise; the workflows list them as non-retryable."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from temporalio.exceptions import ApplicationError
+
+from les.paths import PathRefused
 
 
 def invalid_request(message: str) -> ApplicationError:
@@ -11,3 +16,12 @@ def invalid_request(message: str) -> ApplicationError:
 def production_conflict(message: str) -> ApplicationError:
     """A different production already stands where this one would go: never overwrite it."""
     return ApplicationError(message, type="ProductionConflict", non_retryable=True)
+
+
+@contextmanager
+def paths_checked() -> Iterator[None]:
+    """A path les/paths.py refuses becomes the non-retryable `UnsafePath`: no retry makes it safe."""
+    try:
+        yield
+    except PathRefused as refused:
+        raise ApplicationError(f"unsafe path refused: {refused}", type="UnsafePath", non_retryable=True) from None

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-NON_RETRYABLE = ["InvalidRequest", "NotStoredRecords", "ProductionConflict"]
+NON_RETRYABLE = ["InvalidRequest", "NotStoredRecords", "ProductionConflict", "UnsafePath"]
 """Business errors that no retry can fix (activities raise them as ApplicationError types)."""
 
 RETRY = RetryPolicy(
