@@ -6,10 +6,11 @@ from sqlalchemy import Engine
 from temporalio import activity
 
 from activities.errors import invalid_request
-from activities.production import staging_dir
+from activities.production import production_folder
 from domain.case import ProductionFile, RetrieveInput
 from domain.request import parse_request
 from domain.vocabulary import PROSPECTIVE_CATEGORIES
+from les import paths
 from les.config import Settings
 from les.logging import activity_logger
 from recordstore.export import TargetSpec, export_category
@@ -28,10 +29,10 @@ class RecordsActivities:
         log = activity_logger(retrieval.request_id, category=str(retrieval.category))
         if retrieval.category in PROSPECTIVE_CATEGORIES:
             raise invalid_request(f"{retrieval.category} is prospective, not a stored record")
+        folder = production_folder(paths.staging_dir, self._settings.delivery_root, retrieval)
         request = parse_request(retrieval.document)
         if request.period is None:
             raise invalid_request(f"{retrieval.request_id} names no period for historical records")
-        folder = staging_dir(self._settings.delivery_root, retrieval.request_id, retrieval.production_id)
         folder.mkdir(parents=True, exist_ok=True)
         targets = [TargetSpec.of(t) for t in request.targets]
         result = export_category(

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from domain.identifiers import FIRST_PRODUCTION
 from domain.vocabulary import RecordCategory
 
 
@@ -99,6 +100,8 @@ class NotifyInput(BaseModel):
 class RetrieveInput(BaseModel):
     request_id: str
     production_id: str
+    production_no: int = FIRST_PRODUCTION
+    """The production's number; with request_id it names the production's folders (les/paths.py)."""
     category: RecordCategory
     document: dict[str, Any]
     """The request (targets and period are read from it inside the activity)."""
@@ -117,6 +120,8 @@ class ProductionFile(BaseModel):
 class PackageInput(BaseModel):
     request_id: str
     production_id: str
+    production_no: int = FIRST_PRODUCTION
+    """The production's number; with request_id it names the production's folders (les/paths.py)."""
     produced_at: AwareDatetime
     """The workflow's clock at packaging, so a retried package is byte-identical."""
     document: dict[str, Any]
@@ -128,7 +133,10 @@ class PackageInput(BaseModel):
 
 class PackagedProduction(BaseModel):
     production_id: str
+    production_no: int = FIRST_PRODUCTION
+    """The production's number; with request_id it names the production's folders (les/paths.py)."""
     staging_dir: str
+    """Where packaging left it; informational: delivery rebuilds the path from the ids."""
     manifest_sha256: str
     file_count: int
     row_count: int
@@ -137,7 +145,10 @@ class PackagedProduction(BaseModel):
 class DeliverInput(BaseModel):
     request_id: str
     production_id: str
+    production_no: int = FIRST_PRODUCTION
+    """The production's number; with request_id it names the production's folders (les/paths.py)."""
     staging_dir: str
+    """Informational: delivery rebuilds the staging path from request_id and production_no."""
     manifest_sha256: str
     file_count: int
     row_count: int

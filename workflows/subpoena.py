@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         Resolution,
         RetrieveInput,
     )
+    from domain.identifiers import FIRST_PRODUCTION, production_id
     from domain.vocabulary import Role, Verdict
     from les.temporal import OVERDUE
     from workflows.activity_options import BULK, QUICK
@@ -166,4 +167,4 @@ class SubpoenaWorkflow(CaseDesk):
         return invoice
 
     def _production_id(self) -> str:
-        return f"{self._request_id}-P01"
+        return production_id(self._request_id, FIRST_PRODUCTION)
