@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from domain import case as dto
+from domain.identifiers import request_id_fault
 from les.logging import activity_logger
 from recordstore.models import Actor, ActorRole, Case, CaseEvent, EventVia, Notification
 
@@ -27,6 +28,8 @@ class CaseActivities:
     def open_case(self, opening: dto.OpenCaseInput) -> None:
         """Record the case file with the document exactly as received."""
         log = activity_logger(opening.request_id)
+        if not _storable(opening.request_id):
+            return
         with self._sessions() as session:
             if session.get(Case, opening.request_id) is not None:
                 return
@@ -63,6 +66,8 @@ class CaseActivities:
     @activity.defn
     def record_case_event(self, event: dto.CaseEvent) -> None:
         """Append one event to the case history (once per request and sequence number)."""
+        if not _storable(event.request_id):
+            return
         with self._sessions() as session:
             exists = session.scalar(select(CaseEvent.id).where(
                 CaseEvent.request_id == event.request_id, CaseEvent.seq == event.seq))
@@ -97,6 +102,8 @@ class CaseActivities:
     @activity.defn
     def notify(self, notice: dto.NotifyInput) -> None:
         """Send a reminder or an escalation to a role's queue, at most once per kind."""
+        if not _storable(notice.request_id):
+            return
         with self._sessions() as session:
             exists = session.scalar(select(Notification.id).where(
                 Notification.request_id == notice.request_id, Notification.kind == notice.kind))
@@ -113,6 +120,8 @@ class CaseActivities:
 
     @activity.defn
     def close_case(self, closing: dto.CloseInput) -> None:
+        if not _storable(closing.request_id):
+            return
         with self._sessions() as session:
             case = session.get(Case, closing.request_id)
             if case is None or case.closed_at is not None:
@@ -120,6 +129,15 @@ class CaseActivities:
             case.state, case.resolution, case.closed_at = "closed", str(closing.resolution), datetime.now(UTC)
             session.commit()
         activity_logger(closing.request_id).info("case closed", resolution=str(closing.resolution))
+
+
+def _storable(request_id: str) -> bool:
+    """The case store is keyed by well-formed request ids. An ill-formed one (a workflow started
+    without starter.py) is rejected at verification; its workflow history is its only record."""
+    fault = request_id_fault(request_id)
+    if fault is not None:
+        activity_logger(ascii(request_id)).warning("not written to the case store", reason=fault)
+    return fault is None
 
 
 def _commit_once(session: Session) -> None:

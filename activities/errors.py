@@ -1,11 +1,14 @@
 """Business errors activities raise; the workflows list them as non-retryable."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import ValidationError
 from temporalio.exceptions import ApplicationError
 
 from domain.request import LegalRequest, parse_request
+from les.paths import PathRefused
 
 
 def invalid_request(message: str) -> ApplicationError:
@@ -39,3 +42,12 @@ def parse_or_refuse(request_id: str, document: dict[str, Any]) -> LegalRequest:
         return parse_request(document)
     except ValidationError as err:
         raise invalid_request(f"{request_id}: the request document is not valid: {err}") from None
+
+
+@contextmanager
+def paths_checked() -> Iterator[None]:
+    """A path les/paths.py refuses becomes the non-retryable `UnsafePath`: no retry makes it safe."""
+    try:
+        yield
+    except PathRefused as refused:
+        raise ApplicationError(f"unsafe path refused: {refused}", type="UnsafePath", non_retryable=True) from None

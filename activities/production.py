@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from activities.errors import production_conflict
-from domain.case import DeliverInput, Delivery, PackagedProduction, PackageInput
+from activities.errors import paths_checked, production_conflict
+from domain.case import DeliverInput, Delivery, PackagedProduction, PackageInput, RetrieveInput
 from domain.production import (
     CERTIFICATE_FILE,
     LEGEND_FILE,
@@ -25,20 +27,36 @@ from domain.production import (
     sha256_hex,
 )
 from domain.vocabulary import RequestType
+from les import paths
 from les.config import Settings
 from les.logging import activity_logger
 from recordstore.csvfile import atomic_file
 from recordstore.export import legend_for
 from recordstore.models import Production
 
-
-def staging_dir(delivery_root: Path, request_id: str, production_id: str) -> Path:
-    """Where retrieval writes a production's files before it is delivered."""
-    return delivery_root / ".staging" / request_id / production_id
+ProductionRef = RetrieveInput | PackageInput | DeliverInput
 
 
-def delivered_dir(delivery_root: Path, request_id: str, production_id: str) -> Path:
-    return delivery_root / request_id / production_id
+def production_folder(build: Callable[[Path, str, int], Path], delivery_root: Path, ref: ProductionRef) -> Path:
+    """`build` (les/paths.py staging_dir or delivered_dir) for this production, refused as a
+    non-retryable UnsafePath unless the request id is well-formed and the production id the
+    workflow gave is exactly the one built from it and the production number."""
+    with paths_checked():
+        built = paths.production_id_of(ref.request_id, ref.production_no)
+        if ref.production_id != built:
+            raise paths.PathRefused(f"production_id {ref.production_id!r} is not {built!r}")
+        return build(delivery_root, ref.request_id, ref.production_no)
+
+
+def discard_staging(delivery_root: Path, ref: DeliverInput) -> None:
+    """Remove exactly this production's staging folder, then its request's folder if now empty."""
+    staging = production_folder(paths.staging_dir, delivery_root, ref)  # no symlink on the way
+    with paths_checked():
+        request_folder = paths.request_staging_dir(delivery_root, ref.request_id)
+    if staging.is_dir():
+        shutil.rmtree(staging)
+    with contextlib.suppress(OSError):
+        request_folder.rmdir()  # only ever removes an empty folder: another production may be staging
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -56,7 +74,7 @@ class ProductionActivities:
     @activity.defn
     def package_production(self, package: PackageInput) -> PackagedProduction:
         log = activity_logger(package.request_id, production_id=package.production_id)
-        folder = staging_dir(self._settings.delivery_root, package.request_id, package.production_id)
+        folder = production_folder(paths.staging_dir, self._settings.delivery_root, package)
         folder.mkdir(parents=True, exist_ok=True)
         legend = legend_csv(str(package.document.get("type")), [f.category for f in package.files])
         write_atomically(folder / LEGEND_FILE, legend)
@@ -65,7 +83,9 @@ class ProductionActivities:
             for f in package.files
         ]
         for entry in entries:  # a file changed since retrieval must never be certified
-            if sha256_hex((folder / entry["name"]).read_bytes()) != entry["sha256"]:
+            with paths_checked():
+                retrieved = paths.inside(folder, paths.plain_file_name(entry["name"]))
+            if sha256_hex(retrieved.read_bytes()) != entry["sha256"]:
                 raise production_conflict(f"{entry['name']} no longer matches the hash taken at retrieval")
         entries.append({"name": LEGEND_FILE, "category": None, "rows": legend.count(b"\n") - 1,
                         "sha256": sha256_hex(legend), "bytes": len(legend)})
@@ -84,23 +104,28 @@ class ProductionActivities:
         rows = sum(f.rows for f in package.files)
         log.info("production packaged", files=len(entries), rows=rows, manifest_sha256=manifest_sha)
         return PackagedProduction(
-            production_id=package.production_id, staging_dir=str(folder), manifest_sha256=manifest_sha,
+            production_id=package.production_id, production_no=package.production_no, staging_dir=str(folder),
+            manifest_sha256=manifest_sha,
             file_count=len(entries) + 2, row_count=rows,
         )
 
     @activity.defn
     def deliver_production(self, delivery: DeliverInput) -> Delivery:
         log = activity_logger(delivery.request_id, production_id=delivery.production_id)
-        final = delivered_dir(self._settings.delivery_root, delivery.request_id, delivery.production_id)
+        root = self._settings.delivery_root
+        staging = production_folder(paths.staging_dir, root, delivery)
+        final = production_folder(paths.delivered_dir, root, delivery)
         if not final.exists():
+            if not staging.is_dir():
+                raise production_conflict(f"{staging} holds no packaged production to deliver")
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(delivery.staging_dir, final)
+            os.replace(staging, final)
         delivered_sha = sha256_hex((final / MANIFEST_FILE).read_bytes())
         if delivered_sha != delivery.manifest_sha256:
             raise production_conflict(
                 f"{final} already holds a different production (manifest {delivered_sha}); not overwritten"
             )
-        shutil.rmtree(Path(delivery.staging_dir).parent, ignore_errors=True)
+        discard_staging(root, delivery)
         delivered_at = self._record(delivery, final)
         log.info("production delivered", path=str(final), manifest_sha256=delivered_sha)
         return Delivery(production_id=delivery.production_id, path=str(final),
@@ -108,16 +133,15 @@ class ProductionActivities:
 
     def _record(self, delivery: DeliverInput, final: Path) -> datetime:
         """One productions row per request and production number, however often retried."""
-        number = int(delivery.production_id.rsplit("-P", 1)[-1])
         lookup = select(Production).where(
-            Production.request_id == delivery.request_id, Production.production_no == number
+            Production.request_id == delivery.request_id, Production.production_no == delivery.production_no
         )
         with self._sessions() as session:
             existing = session.scalar(lookup)
             if existing is not None:
                 return existing.created_at
             row = Production(
-                request_id=delivery.request_id, production_no=number, path=str(final),
+                request_id=delivery.request_id, production_no=delivery.production_no, path=str(final),
                 manifest_sha256=delivery.manifest_sha256, file_count=delivery.file_count,
                 row_count=delivery.row_count, created_at=datetime.now(UTC),
             )

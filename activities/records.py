@@ -9,10 +9,11 @@ from sqlalchemy import Engine
 from temporalio import activity
 
 from activities.errors import hold_scope_mismatch, hold_unavailable, invalid_request, parse_or_refuse
-from activities.production import staging_dir
+from activities.production import production_folder
 from domain.case import ProductionFile, RetrieveInput
 from domain.request import LegalRequest
 from domain.vocabulary import PROSPECTIVE_CATEGORIES, RecordCategory, RequestType
+from les import paths
 from les.config import Settings
 from les.logging import activity_logger
 from recordstore.db import make_session_factory
@@ -37,6 +38,7 @@ class RecordsActivities:
         log = activity_logger(retrieval.request_id, category=str(retrieval.category))
         if retrieval.category in PROSPECTIVE_CATEGORIES:
             raise invalid_request(f"{retrieval.category} is prospective, not a stored record")
+        folder = production_folder(paths.staging_dir, self._settings.delivery_root, retrieval)
         request = parse_or_refuse(retrieval.request_id, retrieval.document)
         if request.period is None:
             raise invalid_request(f"{retrieval.request_id} names no period for historical records")
@@ -44,7 +46,6 @@ class RecordsActivities:
             columns = scoped_columns(request.type, retrieval.category)
         except ValueError as err:
             raise invalid_request(str(err)) from None
-        folder = staging_dir(self._settings.delivery_root, retrieval.request_id, retrieval.production_id)
         folder.mkdir(parents=True, exist_ok=True)
         out = folder / f"{retrieval.category}.csv"
         hold_id = retrieval.from_hold

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from temporalio import activity
 
 from domain.case import VerifyInput
 from domain.findings import Problem, warning
+from domain.identifiers import request_id_fault
 from domain.policy import binds_target
 from domain.request import LegalRequest
 from domain.verification import CheckResult, verify_request
 from domain.vocabulary import Verdict
+from les import paths
 from les.logging import activity_logger
 from recordstore.targets import TargetSpec, period_window, service_states
 
@@ -27,6 +30,7 @@ class VerificationActivities:
     def verify_legal_process(self, verification: VerifyInput) -> CheckResult:
         """The same verdict as `starter.py check`, then each listed paper is checked against its hash."""
         result = verify_request(verification.document)
+        result = with_problems(result, id_problems(verification.request_id, verification.document))
         if result.verdict is not Verdict.REJECT and result.request is not None:
             problems = self._document_problems(verification.request_id, result)
             problems += self._jurisdiction_problems(result.request)
@@ -41,7 +45,11 @@ class VerificationActivities:
         problems: list[Problem] = []
         assert result.request is not None
         for paper in result.request.documents:
-            path = self._documents_root / request_id / paper.name
+            try:
+                path = paths.document_file(self._documents_root, request_id, paper.name)
+            except paths.PathRefused as refused:
+                problems.append(Problem(code="unsafe_document_path", message=f"documents: {refused}"))
+                continue
             if not path.is_file():
                 problems.append(warning(
                     "document_not_on_file",
@@ -56,7 +64,6 @@ class VerificationActivities:
                             f"names {paper.sha256}; the papers are not the ones described",
                 ))
         return problems
-
 
     def _jurisdiction_problems(self, request: LegalRequest) -> list[Problem]:
         """A state court's order binds within its state; a federal order nationwide (LEGAL.md)."""
@@ -78,6 +85,15 @@ class VerificationActivities:
                                 "federal process)",
                     ))
         return problems
+
+
+def id_problems(request_id: str, document: dict[str, Any]) -> list[Problem]:
+    """The workflow's own request id names folders: one that is not well-formed rejects the request
+    before any path is built (a workflow started without starter.py is checked here too)."""
+    fault = request_id_fault(request_id)
+    if fault is None or request_id == document.get("request_id"):
+        return []  # well-formed, or already reported by the document's own validation
+    return [Problem(code="invalid_request_id", message=f"request_id: {fault}")]
 
 
 def with_problems(result: CheckResult, problems: list[Problem]) -> CheckResult:

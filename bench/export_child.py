@@ -28,6 +28,7 @@ from domain.case import RetrieveInput
 from domain.vocabulary import RecordCategory
 from les.config import Settings
 from les.logging import configure_logging
+from les.paths import inside, staging_dir
 from recordstore.db import make_engine
 
 
@@ -56,7 +57,7 @@ def main() -> None:
         began = time.perf_counter()
         result = ActivityEnvironment().run(activities.retrieve_records, retrieval)
         seconds = time.perf_counter() - began
-        produced = settings.delivery_root / ".staging" / "BENCH-1" / "BENCH-1-P01" / result.file_name
+        produced = inside(staging_dir(settings.delivery_root, "BENCH-1", 1), result.file_name)
         os.replace(produced, args.out)
         report = {"seconds": seconds, "rows": result.rows, "sha256": result.sha256}
     report["max_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

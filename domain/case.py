@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, Field
 
 from domain.clocks import REMINDER_LEAD
+from domain.identifiers import FIRST_PRODUCTION
 from domain.vocabulary import RecordCategory, Role
 
 
@@ -151,6 +152,8 @@ class NotifyInput(BaseModel):
 class RetrieveInput(BaseModel):
     request_id: str
     production_id: str
+    production_no: int = FIRST_PRODUCTION
+    """The production's number; with request_id it names the production's folders (les/paths.py)."""
     category: RecordCategory
     document: dict[str, Any]
     """The request (targets and period are read from it inside the activity)."""
@@ -171,6 +174,8 @@ class ProductionFile(BaseModel):
 class PackageInput(BaseModel):
     request_id: str
     production_id: str
+    production_no: int = FIRST_PRODUCTION
+    """The production's number; with request_id it names the production's folders (les/paths.py)."""
     produced_at: AwareDatetime
     """The workflow's clock at packaging, so a retried package is byte-identical."""
     document: dict[str, Any]
@@ -182,7 +187,10 @@ class PackageInput(BaseModel):
 
 class PackagedProduction(BaseModel):
     production_id: str
+    production_no: int = FIRST_PRODUCTION
+    """The production's number; with request_id it names the production's folders (les/paths.py)."""
     staging_dir: str
+    """Where packaging left it; informational: delivery rebuilds the path from the ids."""
     manifest_sha256: str
     file_count: int
     row_count: int
@@ -191,7 +199,10 @@ class PackagedProduction(BaseModel):
 class DeliverInput(BaseModel):
     request_id: str
     production_id: str
+    production_no: int = FIRST_PRODUCTION
+    """The production's number; with request_id it names the production's folders (les/paths.py)."""
     staging_dir: str
+    """Informational: delivery rebuilds the staging path from request_id and production_no."""
     manifest_sha256: str
     file_count: int
     row_count: int

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from domain.identifiers import file_name_fault, request_id_fault
 from domain.vocabulary import (
     AuthMethod,
     CallbackSource,
@@ -34,6 +35,13 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 def _invalid(field: str, message: str) -> PydanticCustomError:
     """A value error pinned to one field of the raising model, so its path names that field."""
     return PydanticCustomError("invalid_field", message, {"field": field})
+
+
+def _unless_faulty(value: str, fault: str | None) -> str:
+    """The value, or the fault (domain/identifiers.py) as a problem with the field's path."""
+    if fault is not None:
+        raise PydanticCustomError("invalid_field", "{fault}", {"fault": fault})
+    return value
 
 
 def _is_e164(value: str) -> bool:
@@ -184,8 +192,13 @@ class Period(DocumentModel):
 class Document(DocumentModel):
     """One scanned legal paper, named and fingerprinted."""
 
-    name: NonEmpty = Field(description="File name of the scan.")
+    name: str = Field(description="File name of the scan: a plain name, no folders (SPEC §1).")
     sha256: str = Field(description="SHA-256 of the file, 64 hex digits.")
+
+    @field_validator("name")
+    @classmethod
+    def _plain_file_name(cls, value: str) -> str:
+        return _unless_faulty(value, file_name_fault(value))
 
     @field_validator("sha256")
     @classmethod
@@ -201,7 +214,7 @@ class Document(DocumentModel):
 class LegalRequest(DocumentModel):
     """One legal demand for customer records, as received (SPEC §1)."""
 
-    request_id: NonEmpty = Field(description="Unique id, e.g. LES-2026-000123; names the workflow.")
+    request_id: str = Field(description="Unique id, e.g. LES-2026-000123; names the workflow and folders.")
     type: RequestType = Field(description="Which kind of demand this is.")
     received_at: AwareDatetime = Field(description="When the team received it.")
     requester: Requester = Field(description="Who sent it.")
@@ -216,6 +229,11 @@ class LegalRequest(DocumentModel):
     )
     period: Period | None = Field(None, description="Span of historical records.")
     documents: list[Document] = Field(default_factory=list, description="The scanned papers.")
+
+    @field_validator("request_id")
+    @classmethod
+    def _well_formed_request_id(cls, value: str) -> str:
+        return _unless_faulty(value, request_id_fault(value))
 
     @field_validator("records")
     @classmethod

@@ -14,6 +14,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case import CaseStatus, DecisionReceipt, RequestSubmission
+from domain.identifiers import request_id_fault
 from domain.production import utc_text
 from domain.verification import UnreadableRequest, read_request_file, verify_request
 from domain.vocabulary import DecisionName, Role
@@ -62,6 +63,8 @@ async def main(argv: list[str]) -> int:
     try:
         if args.command == "check":
             return run_check(args.file, as_json=args.json)
+        if args.command != "submit" and (fault := request_id_fault(args.request_id)) is not None:
+            raise CommandError(f"request_id {fault}", BAD_INPUT)
         settings = Settings.from_env()
         if args.command == "submit":
             return await run_submit(settings, args.file)
@@ -83,8 +86,22 @@ def read_document(path: str) -> dict[str, Any]:
         raise CommandError(str(err), BAD_INPUT) from None
 
 
+def tracked_request_id(path: str, document: dict[str, Any]) -> str:
+    """The document's request_id when it is well-formed (SPEC §1); it names the workflow and the
+    production's folders, so a request without one is not accepted at all (exit 2)."""
+    request_id = document.get("request_id")
+    if request_id is None:
+        raise CommandError(f"{path}: the request has no `request_id`; it cannot be tracked", BAD_INPUT)
+    fault = request_id_fault(request_id)
+    if fault is not None:
+        raise CommandError(f"{path}: request_id {fault}; the request is not accepted", BAD_INPUT)
+    return request_id
+
+
 def run_check(path: str, *, as_json: bool) -> int:
-    result = verify_request(read_document(path))
+    document = read_document(path)
+    tracked_request_id(path, document)
+    result = verify_request(document)
     if as_json:
         print(json.dumps(result.spec_dict(), indent=2))
     else:
@@ -96,9 +113,7 @@ async def run_submit(settings: Settings, path: str) -> int:
     from workflows import WORKFLOW_FOR_TYPE
 
     document = read_document(path)
-    request_id = document.get("request_id")
-    if not isinstance(request_id, str) or not request_id.strip():
-        raise CommandError(f"{path}: the request has no `request_id`; it cannot be tracked", BAD_INPUT)
+    request_id = tracked_request_id(path, document)
     request_type = document.get("type")
     workflow_class = WORKFLOW_FOR_TYPE.get(str(request_type))
     if workflow_class is None:

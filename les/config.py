@@ -6,8 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-STATE_DIR = PROJECT_ROOT / ".les"
+from les.paths import DEFAULT_STATE_DIR, PROJECT_ROOT, state_file
+
+__all__ = ["PROJECT_ROOT", "Settings"]
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class Settings:
     temporal_address: str
     temporal_namespace: str
     task_queue: str
+    state_dir: Path
+    """The local run's own folder: SQLite databases and logs (les/paths.py state_file)."""
     delivery_root: Path
     """Folder under which each certified production is delivered."""
     documents_root: Path
@@ -28,13 +31,15 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ.get
+        state = Path(env("LES_STATE_DIR", str(DEFAULT_STATE_DIR)))
         return cls(
-            database_url=env("LES_DATABASE_URL", f"sqlite:///{STATE_DIR / 'records.db'}"),
+            database_url=env("LES_DATABASE_URL", f"sqlite:///{state_file(state, 'records.db')}"),
             temporal_address=env("LES_TEMPORAL_ADDRESS", "localhost:7233"),
             temporal_namespace=env("LES_TEMPORAL_NAMESPACE", "default"),
             task_queue=env("LES_TASK_QUEUE", "les-requests"),
-            delivery_root=Path(env("LES_DELIVERY_ROOT", str(STATE_DIR / "deliveries"))),
-            documents_root=Path(env("LES_DOCUMENTS_ROOT", str(STATE_DIR / "documents"))),
+            state_dir=state,
+            delivery_root=Path(env("LES_DELIVERY_ROOT", str(state / "deliveries"))),
+            documents_root=Path(env("LES_DOCUMENTS_ROOT", str(state / "documents"))),
             custodian_name=env("LES_CUSTODIAN_NAME", "Dana Whitfield"),
             custodian_title=env("LES_CUSTODIAN_TITLE", "Custodian of Records, Law Enforcement Support"),
             carrier_name=env("LES_CARRIER_NAME", "Example Carrier Communications, Inc."),

@@ -17,7 +17,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from les.config import PROJECT_ROOT, STATE_DIR, Settings
+from les.config import PROJECT_ROOT, Settings
+from les.paths import state_file
 from les.temporal import TemporalUnavailable, connect, search_attribute_flags, workflow_id_for
 
 BIN = Path(sys.executable).parent
@@ -39,10 +40,10 @@ def start_temporal(settings: Settings, ui_port: int) -> subprocess.Popen | None:
     if port_open(host or "localhost", int(port)):
         print(f"Temporal already answers at {settings.temporal_address}; using it")
         return None
-    log = open(STATE_DIR / "temporal.log", "ab")  # noqa: SIM115 - the server owns it until stop
+    log = open(state_file(settings.state_dir, "temporal.log"), "ab")  # noqa: SIM115 - the server owns it until stop
     command = [
         str(BIN / "temporal"), "server", "start-dev",
-        "--db-filename", str(STATE_DIR / "temporal.db"),
+        "--db-filename", str(state_file(settings.state_dir, "temporal.db")),
         "--ip", "127.0.0.1", "--port", port, "--ui-port", str(ui_port),
         "--namespace", settings.temporal_namespace, "--log-level", "warn",
         *search_attribute_flags(),
@@ -54,7 +55,8 @@ async def wait_for_temporal(settings: Settings, server: subprocess.Popen | None,
     deadline = time.monotonic() + seconds
     while True:
         if server is not None and server.poll() is not None:
-            raise SystemExit(f"the Temporal dev server exited ({server.returncode}); see {STATE_DIR / 'temporal.log'}")
+            log = state_file(settings.state_dir, "temporal.log")
+            raise SystemExit(f"the Temporal dev server exited ({server.returncode}); see {log}")
         try:
             await connect(settings)
             return
@@ -115,21 +117,21 @@ async def submit_sample(settings: Settings) -> str:
 
 async def up(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    STATE_DIR.mkdir(exist_ok=True)
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
     settings.delivery_root.mkdir(parents=True, exist_ok=True)
     server = start_temporal(settings, args.ui_port)
     worker: subprocess.Popen | None = None
     try:
         await wait_for_temporal(settings, server)
         summary = prepare_records_store(settings, args.subscribers)
-        worker_log = open(STATE_DIR / "worker.log", "ab")  # noqa: SIM115 - the worker owns it
+        worker_log = open(state_file(settings.state_dir, "worker.log"), "ab")  # noqa: SIM115 - the worker owns it
         worker = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "worker.py")],
                                   stdout=worker_log, stderr=subprocess.STDOUT)
         sample = await submit_sample(settings)
         print_guide(settings, args.ui_port, summary, sample)
         if args.no_wait:
             return 0
-        await wait_for_stop(worker)
+        await wait_for_stop(worker, state_file(settings.state_dir, "worker.log"))
         return 0
     finally:
         for process in (worker, server):
@@ -141,18 +143,18 @@ async def up(args: argparse.Namespace) -> int:
                     process.kill()
 
 
-async def wait_for_stop(worker: subprocess.Popen) -> None:
+async def wait_for_stop(worker: subprocess.Popen, worker_log: Path) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     while not stop.is_set():
         if worker.poll() is not None:
-            print(f"the worker exited ({worker.returncode}); see {STATE_DIR / 'worker.log'}", file=sys.stderr)
+            print(f"the worker exited ({worker.returncode}); see {worker_log}", file=sys.stderr)
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=1)
-    print("\nstopping (state is kept in .les/) …")
+    print(f"\nstopping (state is kept in {worker_log.parent}) …")
 
 
 def print_guide(settings: Settings, ui_port: int, summary: str, sample: str) -> None:
@@ -164,7 +166,7 @@ LES Orchestrator is up.
   sample subpoena   {request_id} (workflow {wid}): {sample}
   records store     {settings.database_url} ({summary})
   deliveries        {settings.delivery_root}
-  logs              {STATE_DIR / 'temporal.log'}, {STATE_DIR / 'worker.log'}
+  logs              {state_file(settings.state_dir, 'temporal.log')}, {state_file(settings.state_dir, 'worker.log')}
 
 Try, in another terminal:
   .venv/bin/python starter.py status {request_id}

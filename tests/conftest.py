@@ -80,6 +80,7 @@ def settings(database_url, tmp_path):
         task_queue=f"les-test-{os.getpid()}",
         delivery_root=tmp_path / "deliveries",
         documents_root=tmp_path / "documents",
+        state_dir=tmp_path / "state",
         custodian_name="Dana Whitfield",
         custodian_title="Custodian of Records, Law Enforcement Support",
         carrier_name="Example Carrier Communications, Inc.",

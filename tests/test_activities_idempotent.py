@@ -118,3 +118,23 @@ def test_retried_events_and_notices_are_written_once(parts):
         notices = session.scalar(select(func.count()).select_from(Notification)
                                  .where(Notification.request_id == "IDEM-EVENTS"))
     assert (events, notices) == (1, 1)
+
+
+def test_delivery_removes_only_its_own_staging_folder_and_a_retry_deletes_nothing(parts, settings):
+    env, _files, package = produce(parts, "IDEM-STAGING")
+    staging = settings.delivery_root / ".staging" / "IDEM-STAGING"
+    sibling = staging / "IDEM-STAGING-P02"  # another production of the same request, still being written
+    sibling.mkdir()
+    (sibling / "partial.csv").write_bytes(b"half a file\n")
+    first = env.run(parts["production"].deliver_production, DeliverInput(request_id="IDEM-STAGING",
+                                                                          **package.model_dump()))
+    delivered = {p.name: p.read_bytes() for p in Path(first.path).iterdir()}
+    assert sorted(delivered) == ["call_records_outgoing.csv", "certificate_of_authenticity.txt",
+                                 "field_legend.csv", "manifest.json", "subscriber_info.csv"]
+    _, _, repackaged = produce(parts, "IDEM-STAGING")  # the workflow retried packaging after the move
+    again = env.run(parts["production"].deliver_production, DeliverInput(request_id="IDEM-STAGING",
+                                                                          **repackaged.model_dump()))
+    assert again.path == first.path
+    assert {p.name: p.read_bytes() for p in Path(again.path).iterdir()} == delivered
+    assert sorted(p.name for p in staging.iterdir()) == ["IDEM-STAGING-P02"]
+    assert (sibling / "partial.csv").read_bytes() == b"half a file\n"

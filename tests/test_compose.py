@@ -42,3 +42,15 @@ def test_the_image_carries_every_package_of_the_project():
         assert f"COPY {package} {package}" in dockerfile
     for module in project["tool"]["setuptools"]["py-modules"]:
         assert f"{module}.py" in dockerfile
+
+
+def test_the_worker_runs_unprivileged_and_writes_only_its_state_and_deliveries():
+    worker = COMPOSE["services"]["worker"]
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert worker["user"] == "10001:10001" and "USER 10001:10001" in dockerfile
+    assert "useradd --system --uid 10001" in dockerfile
+    assert "chown les:les /var/lib/les /deliveries\n" in dockerfile  # the only folders it owns
+    assert worker["read_only"] is True and worker["cap_drop"] == ["ALL"]
+    writable = {v.split(":")[1] for v in worker["volumes"] if not v.endswith(":ro")}
+    assert writable == {worker["environment"]["LES_STATE_DIR"], worker["environment"]["LES_DELIVERY_ROOT"]}
+    assert "documents:/documents:ro" in worker["volumes"]

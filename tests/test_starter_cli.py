@@ -104,3 +104,22 @@ def test_a_decision_needs_actor_and_role():
     run = starter("approve", "LES-2026-000101")
     assert run.returncode == 2
     assert "--actor" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_check_and_submit_refuse_a_request_id_that_is_not_well_formed(tmp_path):
+    document = json.loads((EXAMPLES / "subpoena.json").read_text())
+    document["request_id"] = "../../pwned"
+    path = tmp_path / "traversal.json"
+    path.write_text(json.dumps(document))
+    for command in ("check", "submit"):
+        run = starter(command, str(path), env={"LES_TEMPORAL_ADDRESS": "127.0.0.1:1"})
+        assert run.returncode == 2, command
+        assert run.stderr == (f"starter: {path}: request_id '../../pwned' is not well-formed; a request_id is 1-64 "
+                              "ASCII letters, digits, '.', '_' and '-', starting with a letter or digit; the "
+                              "request is not accepted\n")
+
+
+def test_status_and_decisions_refuse_a_request_id_that_is_not_well_formed():
+    for args in (("status", "../x"), ("approve", "../x", "--actor", "jdoe", "--role", "analyst")):
+        run = starter(*args, env={"LES_TEMPORAL_ADDRESS": "127.0.0.1:1"})
+        assert run.returncode == 2 and "'../x' is not well-formed" in run.stderr, args

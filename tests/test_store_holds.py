@@ -59,12 +59,12 @@ def demand(request_id: str, kind: str = "search_warrant", **changes):
     return example(kind, request_id, **{**scope, **changes})
 
 
-def retrieve(parts, document, category: RecordCategory, from_hold: str | None = None, production: str = "P01"):
+def retrieve(parts, document, category: RecordCategory, from_hold: str | None = None, production: int = 1):
     _, records, env = parts
     request_id = document["request_id"]
     return env.run(records.retrieve_records, RetrieveInput(
-        request_id=request_id, production_id=f"{request_id}-{production}", category=category, document=document,
-        from_hold=from_hold))
+        request_id=request_id, production_id=f"{request_id}-P{production:02d}", production_no=production,
+        category=category, document=document, from_hold=from_hold))
 
 
 def test_a_hold_snapshots_the_targets_records_within_the_period(parts, store: Engine) -> None:
@@ -88,11 +88,11 @@ def test_a_demand_produces_from_the_hold_the_bytes_live_retrieval_gave_before_th
     assert counts["call_records"] > 74 and counts["internet_sessions"] > 3
     with store.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(CallRecord)) == 0
-    assert retrieve(parts, warrant, C.CALL_RECORDS_OUTGOING, production="P02").rows == 0  # the originals are gone
+    assert retrieve(parts, warrant, C.CALL_RECORDS_OUTGOING, production=2).rows == 0  # the originals are gone
     for category, live in before.items():
-        held = retrieve(parts, warrant, category, from_hold="PRES-1", production="P03")
+        held = retrieve(parts, warrant, category, from_hold="PRES-1", production=3)
         assert (held.sha256, held.rows, held.bytes) == (live.sha256, live.rows, live.bytes), category
-    nsl_held = retrieve(parts, nsl, C.SUBSCRIBER_INFO, from_hold="PRES-1", production="P02")
+    nsl_held = retrieve(parts, nsl, C.SUBSCRIBER_INFO, from_hold="PRES-1", production=2)
     assert (nsl_held.sha256, nsl_held.rows) == (nsl_before.sha256, 1)
     assert before[C.CALL_RECORDS_OUTGOING].rows == 42
 

@@ -26,14 +26,10 @@ with workflow.unsafe.imports_passed_through():
         ProductionFile,
         RetrieveInput,
     )
+    from domain.identifiers import production_id
     from domain.vocabulary import RecordCategory
     from workflows.activity_options import BULK, QUICK
     from workflows.case_desk import CaseDesk
-
-
-def production_id(request_id: str, number: int) -> str:
-    """The production's id, built from the (validated) request id and its number."""
-    return f"{request_id}-P{number:02d}"
 
 
 class ProducesRecords(CaseDesk):
@@ -47,6 +43,7 @@ class ProducesRecords(CaseDesk):
                 RetrieveInput(
                     request_id=self._request_id,
                     production_id=production_id(self._request_id, number),
+                    production_no=number,
                     category=category,
                     document=document,
                     **extra,
@@ -66,6 +63,7 @@ class ProducesRecords(CaseDesk):
             PackageInput(
                 request_id=self._request_id,
                 production_id=production_id(self._request_id, number),
+                production_no=number,
                 produced_at=workflow.now(),
                 document=self._document,
                 files=files,
