@@ -28,7 +28,7 @@ __all__ = [
     "ALLOWED_ISSUERS", "APPROVALS_REQUIRED", "CLEARED_ONLY", "CONTENT_INSTRUMENTS",
     "GOVERNMENTAL_REQUESTERS", "HISTORICAL_TYPES", "LEGAL_PROCESS_REQUIRED",
     "PERMITTED_CATEGORIES", "REMINDER_LEAD", "REQUESTER_KINDS", "SIGNATURE_REQUIRED",
-    "approvals_required", "binds_target", "deadlines", "pen_register_expiry",
+    "binds_target", "deadlines", "pen_register_expiry",
     "permitted_categories", "preservation_expiry", "refusal_reason", "title3_expiry",
 ]
 
@@ -130,11 +130,6 @@ APPROVALS_REQUIRED: dict[RequestType, tuple[Role, ...]] = {
 
 # LEGAL.md: NSL and FISA cases are handled only by actors holding the cleared role.
 CLEARED_ONLY = frozenset({T.NATIONAL_SECURITY_LETTER, T.FISA_ORDER})
-
-
-def approvals_required(request_type: RequestType) -> list[Role]:
-    """The roles that must approve, in order, before any record is retrieved."""
-    return list(APPROVALS_REQUIRED[request_type])
 
 
 def binds_target(jurisdiction: str, target_state: str | None) -> bool:
