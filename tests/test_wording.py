@@ -293,7 +293,8 @@ def test_assistance_lines_name_their_items():
 
 def test_the_customer_fee_line_and_a_toll_only_search_explain_themselves():
     fee = quote_invoice(RequestType.CUSTOMER_CALL_LOOKUP, [(C.CALL_RECORDS_OUTGOING, 40)], 1).lines
-    assert [(x.item, x.amount_cents, x.note) for x in fee] == [("customer_lookup_fee", 2500, "flat fee, as quoted and accepted")]
+    assert [(x.item, x.amount_cents, x.note) for x in fee] == [
+        ("customer_lookup_fee", 2500, "flat fee, as quoted and accepted")]
     toll = quote_invoice(RequestType.SUBPOENA, [(C.CALL_RECORDS_INCOMING, 10)], 1).lines
     assert toll[0].item == "search" and toll[0].amount_cents == 0
     assert toll[0].note == "telephone toll records and listings are not reimbursable (18 U.S.C. 2706(c))"
