@@ -1,61 +1,140 @@
-"""Record workflow histories for the replay test: `.venv/bin/python -m tests.record_histories`.
+"""Record workflow histories for the replay test: `.venv/bin/python -m tests.record_histories [NAME ...]`.
 
 Runs each scenario on the time-skipping server against a throw-away SQLite store and saves
-its event history under tests/histories/. Re-record only for a NEW workflow version; the
-files already there are what running workflows look like and must keep replaying."""
+its event history under tests/histories/ as `<type>_<version>_<scenario>.json`. A file already
+there is never recorded again (unless named on the command line): it is what running workflows
+of that version look like and must keep replaying. Record a new version's files beside the old."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 import tempfile
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from domain.case import CaseState
+from domain.case import CaseState, DecisionReceipt
 from les.config import Settings
 from les.temporal import register_search_attributes
 from recordstore.db import create_schema, make_engine, make_session_factory
 from recordstore.generator import place_examples, seed_roster
-from tests.workflow_support import dated, decision, example, finish, running_worker, submit, wait_for_state
-from workflows import SubpoenaWorkflow
+from tests.workflow_support import dated, decision, example, finish, running_worker, status, submit, wait_for_state
 
 HISTORIES = Path(__file__).parent / "histories"
-VERSION = "v1"
+S = CaseState
+Scenario = Callable[..., Awaitable[None]]
 
 
-async def approve(env, handle):
-    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
-    await handle.signal(SubpoenaWorkflow.approve, {"role": "analyst"})  # refused: no actor
-    await handle.execute_update(SubpoenaWorkflow.approve_sync, decision())
+async def decide(handle, name: str, **payload) -> DecisionReceipt:
+    return await handle.execute_update(f"{name}_sync", decision(**payload), result_type=DecisionReceipt)
 
 
-async def info_then_reject(env, handle):
-    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
-    await handle.signal(SubpoenaWorkflow.request_info, decision(question="Which subscriber?"))
-    await wait_for_state(handle, CaseState.AWAITING_INFO)
-    await handle.signal(SubpoenaWorkflow.provide_info, decision(info="The current one."))
-    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
-    await handle.signal(SubpoenaWorkflow.reject, decision(note="overbroad"))
+async def approve(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
+    await handle.signal("approve", {"role": "analyst"})  # refused: no actor
+    await decide(handle, "approve")
 
 
-async def overdue_then_withdraw(env, handle):
-    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+async def info_then_reject(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
+    await handle.signal("request_info", decision(question="Which subscriber?"))
+    await wait_for_state(handle, S.AWAITING_INFO)
+    await handle.signal("provide_info", decision(info="The current one."))
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
+    await handle.signal("reject", decision(note="overbroad"))
+
+
+async def overdue_then_withdraw(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
     await env.sleep(timedelta(days=30))
-    await handle.signal(SubpoenaWorkflow.withdraw, decision(note="agency withdrew"))
+    await handle.signal("withdraw", decision(note="agency withdrew"))
 
 
-SCENARIOS = {"approve": approve, "info_then_reject": info_then_reject, "overdue_then_withdraw": overdue_then_withdraw}
+async def cleared_approvals(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
+    await handle.signal("approve", decision(actor="jdoe"))  # refused: not cleared
+    await decide(handle, "approve", actor="tnguyen")
+    await decide(handle, "approve", actor="rcruz", role="legal")
 
 
-async def main() -> None:
+async def pin_then_fee(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_FEE_ACCEPTANCE)
+    for _ in range(300):
+        current = await status(handle)
+        if "fee_quote" in current.details:
+            break
+        await asyncio.sleep(0.1)
+    await decide(handle, "customer_accepts_fee", quote_id=current.details["fee_quote"]["quote_id"])
+
+
+async def callback_approvals_follow_up(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_CALLBACK)
+    await handle.signal("verify_callback", decision(number="+16025550123", verified_at="2026-11-25T03:30:00Z"))
+    await decide(handle, "verify_callback", number="+16025346311", verified_at="2026-11-25T03:30:00Z")
+    await decide(handle, "approve")
+    await decide(handle, "approve", actor="mlee", role="supervisor")
+    await wait_for_state(handle, S.AWAITING_FOLLOW_UP)
+    order = example("court_order", "REPLAY-FOLLOW-UP-ORDER", follow_up_of=(await status(handle)).request_id)
+    follow_up = await submit(env.client, settings, dated(order, await env.get_current_time()))
+    await finish(env, handle)
+    await follow_up.signal("withdraw", decision(note="recording over"))
+
+
+async def hold_renew_release(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
+    await decide(handle, "approve")
+    await wait_for_state(handle, S.PRESERVED)
+    now = await env.get_current_time()
+    await decide(handle, "record_extension", renewal_received_at=now.isoformat())
+    await handle.signal("record_extension", decision(renewal_received_at=now.isoformat()))  # refused: second
+    await handle.signal("withdraw", decision(note="investigation closed"))
+
+
+def civil(document: dict) -> dict:
+    document["requester"]["kind"] = "attorney"
+    document["legal_process"]["issuer_kind"] = "attorney"
+    return document
+
+
+async def approve_then_notice_period(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
+    await decide(handle, "approve")
+    await env.sleep(timedelta(days=15))
+
+
+# name -> (example, change to the document, scenario)
+SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
+    "subpoena_v1_approve": ("subpoena", lambda d: d, approve),
+    "subpoena_v1_info_then_reject": ("subpoena", lambda d: d, info_then_reject),
+    "subpoena_v1_overdue_then_withdraw": ("subpoena", lambda d: d, overdue_then_withdraw),
+    "subpoena_v2_civil_notice": ("subpoena", civil, approve_then_notice_period),
+    "court_order_v1_approve": ("court_order", lambda d: d, approve),
+    "search_warrant_v1_approve": ("search_warrant", lambda d: d, approve),
+    "national_security_letter_v1_cleared": ("national_security_letter", lambda d: d, cleared_approvals),
+    "fisa_order_v1_cleared": ("fisa_order", lambda d: d, cleared_approvals),
+    "customer_call_lookup_v1_pin_then_fee": ("customer_call_lookup", lambda d: d, pin_then_fee),
+    "emergency_v1_callback_follow_up": ("emergency", lambda d: d, callback_approvals_follow_up),
+    "preservation_v1_renew_then_release": ("preservation", lambda d: d, hold_renew_release),
+}
+
+
+async def main(names: list[str]) -> None:
+    wanted = names or [n for n in SCENARIOS if not (HISTORIES / f"{n}.json").exists()]
+    unknown = sorted(set(wanted) - set(SCENARIOS))
+    if unknown:
+        sys.exit(f"record_histories: no scenario named {', '.join(unknown)} (known: {', '.join(SCENARIOS)})")
+    if not wanted:
+        print("record_histories: every scenario already has its history; name one to record it again")
+        return
     with tempfile.TemporaryDirectory() as scratch:
-        settings = replace(Settings.from_env(), database_url=f"sqlite:///{scratch}/records.db",
-                           delivery_root=Path(scratch) / "deliveries", documents_root=Path(scratch) / "docs")
+        settings = Settings.from_env()
+        settings = type(settings)(**{**settings.__dict__, "database_url": f"sqlite:///{scratch}/records.db",
+                                     "delivery_root": Path(scratch) / "deliveries",
+                                     "documents_root": Path(scratch) / "docs", "state_dir": Path(scratch) / "state"})
         engine = make_engine(settings.database_url)
         create_schema(engine)
         place_examples(engine)
@@ -69,16 +148,18 @@ async def main() -> None:
         async with env:
             await register_search_attributes(env.client, "default")
             async with running_worker(env.client, settings):
-                for name, scenario in SCENARIOS.items():
-                    document = dated(example("subpoena", f"REPLAY-{name}"), await env.get_current_time())
+                for name in wanted:
+                    kind, change, scenario = SCENARIOS[name]
+                    request_id = f"REPLAY-{name.split('_v')[-1].split('_', 1)[-1]}-{kind}"[:64]
+                    document = dated(change(example(kind, request_id)), await env.get_current_time())
                     handle = await submit(env.client, settings, document)
-                    await scenario(env, handle)
+                    await scenario(env, handle, settings)
                     await finish(env, handle)
                     history = await handle.fetch_history()
-                    path = HISTORIES / f"subpoena_{VERSION}_{name}.json"
+                    path = HISTORIES / f"{name}.json"
                     path.write_text(history.to_json())
                     print(f"recorded {path.relative_to(Path.cwd())} ({len(history.events)} events)")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

@@ -3,6 +3,7 @@ command sequence that is not guarded by `workflow.patched` fails here."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +22,12 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def test_histories_are_recorded_for_every_scenario():
     names = {path.stem for path in HISTORIES}
-    assert {"subpoena_v1_approve", "subpoena_v1_info_then_reject", "subpoena_v1_overdue_then_withdraw"} <= names
+    assert {"subpoena_v1_approve", "subpoena_v1_info_then_reject", "subpoena_v1_overdue_then_withdraw",
+            "subpoena_v2_civil_notice"} <= names
+    recorded_types = {json.loads(path.read_text())["events"][0]["workflowExecutionStartedEventAttributes"]
+                      ["workflowType"]["name"] for path in HISTORIES}
+    assert recorded_types == {"Subpoena", "CourtOrder", "SearchWarrant", "NationalSecurityLetter", "FisaOrder",
+                              "CustomerCallLookup", "Emergency", "Preservation"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
