@@ -36,6 +36,10 @@ import asyncio  # noqa: E402
 from les.cli import main  # noqa: E402
 
 if __name__ == "__main__":
+    import signal
+
+    # Piped into `head` or a pager that quits early: stop quietly, as a Unix tool does.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     status = asyncio.run(main(sys.argv[1:]))
     sys.stdout.flush()
     sys.stderr.flush()

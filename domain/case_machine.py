@@ -329,6 +329,8 @@ class Case(BaseModel):
             return (f"approved; production waits for the customer notice period until "
                     f"{self.production_not_before:%Y-%m-%d %H:%M %Z}")
         self.state = S.RETRIEVING
+        if self.plan.shape is Shape.PRESERVATION:
+            return "approved: copying the named records into the hold"
         return "approved: retrieving the permitted records"
 
     # reject and withdraw

@@ -85,7 +85,8 @@ class Preservation(CaseDesk, request_type=RequestType.PRESERVATION):
         elif resolution is Resolution.HOLD_EXPIRED:
             self._hold = await workflow.execute_activity_method(
                 HoldActivities.expire_hold, HoldRef(request_id=self._request_id), **QUICK)
-        await self._record_system_event(f"hold_{resolution}", note=self._case.closing_note)
+        ended = "hold_expired" if resolution is Resolution.HOLD_EXPIRED else "hold_released"
+        await self._record_system_event(ended, note=self._case.closing_note)
 
     async def _after_decision(self, decision: Decision) -> None:
         if decision.name is DecisionName.RECORD_EXTENSION and self._case.hold_expires_at is not None:
