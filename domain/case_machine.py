@@ -22,9 +22,10 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationError
 
 from domain.case import OPEN_FOR_DECISION, CaseEvent, CaseState, Resolution, RosterEntry
-from domain.clocks import preservation_expiry
+from domain.clocks import preservation_expiry, title3_expiry
 from domain.decisions import DecisionPayload, missing_fields
 from domain.plans import Gate, RequestPlan, Shape, plan_for
+from domain.surveillance import extension_end, interception_start_problem
 from domain.vocabulary import DecisionName, RequestType, Role
 
 D, S = DecisionName, CaseState
@@ -35,7 +36,7 @@ SYSTEM = "les-orchestrator"
 # The workflow's own steps: from each state, the states it may move the case to.
 SYSTEM_STEPS: dict[CaseState, frozenset[CaseState]] = {
     S.VERIFYING: frozenset({S.AWAITING_APPROVAL, S.AWAITING_CALLBACK, S.AWAITING_FEE_ACCEPTANCE}),
-    S.RETRIEVING: frozenset({S.PACKAGING, S.PRESERVED, S.PROVISIONING}),
+    S.RETRIEVING: frozenset({S.PACKAGING, S.PRESERVED}),
     S.PACKAGING: frozenset({S.DELIVERING}),
     S.DELIVERING: frozenset({S.BILLING}),
     S.BILLING: frozenset({S.AWAITING_FOLLOW_UP}),
@@ -46,6 +47,7 @@ SYSTEM_STEPS: dict[CaseState, frozenset[CaseState]] = {
 WITHDRAWAL: dict[CaseState, Resolution] = {
     **dict.fromkeys(OPEN_FOR_DECISION, Resolution.WITHDRAWN),
     S.PRESERVED: Resolution.HOLD_RELEASED,
+    S.PROVISIONING: Resolution.VACATED,
     S.COLLECTING: Resolution.VACATED,
 }
 
@@ -69,12 +71,26 @@ class Decision(BaseModel):
     """signal or update."""
 
 
+class ExtensionOrder(BaseModel):
+    """What the case store says of the order a record_extension names."""
+
+    request_id: str
+    found: bool
+    request_type: str | None = None
+    extension_of: str | None = None
+    verdict: str | None = None
+    """The order's own verification verdict; None while it has not been verified."""
+    duration_days: int | None = None
+
+
 class Facts(BaseModel):
     """What the workflow looked up for a decision before it is decided (None: not asked)."""
 
     callback_listed: bool | None = None
     """verify_callback: whether the number is the agency's number in the agency directory."""
     directory_numbers: list[str] = Field(default_factory=list)
+    extension: ExtensionOrder | None = None
+    """record_extension of an order: the new order it names."""
 
 
 class Outcome(BaseModel):
@@ -138,6 +154,14 @@ class Case(BaseModel):
     hold_expires_at: datetime | None = None
     renewals: int = 0
     follow_ups: list[str] = Field(default_factory=list)
+    order_issued_at: datetime | None = None
+    """Surveillance: when the order was entered."""
+    order_duration_days: int | None = None
+    order_end: datetime | None = None
+    """Surveillance: the legal instant collection must be off, moved by extensions and (Title III)
+    by the first interception."""
+    interception_started_at: datetime | None = None
+    extensions: list[str] = Field(default_factory=list)
     history: list[CaseEvent] = Field(default_factory=list)
 
     @property
@@ -221,6 +245,10 @@ class Case(BaseModel):
             self.state = S.RETRIEVING
             return True
         return False
+
+    def surveillance_order(self, issued_at: datetime, end: datetime, duration_days: int | None) -> None:
+        """The order's clock as verification computed it (LEGAL.md Clocks)."""
+        self.order_issued_at, self.order_end, self.order_duration_days = issued_at, end, duration_days
 
     def quote_issued(self, quote_id: str) -> None:
         self.fee_quote_id = quote_id
@@ -325,6 +353,9 @@ class Case(BaseModel):
         if self.plan.gate is Gate.CUSTOMER_IDENTITY and self.fee_accepted_by is None:
             self.state = S.AWAITING_FEE_ACCEPTANCE
             return "identity confirmed: the fee is quoted and waits for the customer's acceptance"
+        if self.plan.shape is Shape.SURVEILLANCE:
+            self.state = S.PROVISIONING
+            return "approved: provisioning collection at the mediation system"
         if now is not None and not self.production_released(now):
             return (f"approved; production waits for the customer notice period until "
                     f"{self.production_not_before:%Y-%m-%d %H:%M %Z}")
@@ -408,8 +439,9 @@ class Case(BaseModel):
     # record_extension
 
     def _check_record_extension(self, decision: Decision) -> None:
-        if self.request_type is not RequestType.PRESERVATION:
-            raise Refused(f"extensions of a {self.request_type} arrive with its collection; not recorded here")
+        if self.plan.shape is Shape.SURVEILLANCE:
+            self._check_order_extension(decision)
+            return
         self._require_state(decision, S.PRESERVED)
         renewal_at = _moment(decision, "renewal_received_at")
         assert self.hold_expires_at is not None and self.received_at is not None
@@ -423,6 +455,8 @@ class Case(BaseModel):
             raise Refused("the renewal cannot have been received before the preservation request itself")
 
     def _apply_record_extension(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
+        if self.plan.shape is Shape.SURVEILLANCE:
+            return self._apply_order_extension(decision, facts, now)
         if now is not None and _moment(decision, "renewal_received_at") > now:
             raise Refused("renewal_received_at is in the future")
         assert self.received_at is not None
@@ -430,14 +464,64 @@ class Case(BaseModel):
         self.hold_expires_at = preservation_expiry(self.received_at, self.renewals)
         return f"renewed: the hold now runs to {self.hold_expires_at.isoformat()}"
 
-    # record_interception_started (Title III): the surveillance shape brings it.
+    # record_extension of a surveillance order: a new order of the same type, verified
+
+    def _check_order_extension(self, decision: Decision) -> None:
+        self._require_state(decision, S.PROVISIONING, S.COLLECTING)
+        named = str(decision.fields.get("extension_request_id") or "").strip()
+        if not named:
+            raise Refused("record_extension: the decision needs a non-empty `extension_request_id` (the new order)")
+        if named in self.extensions:
+            raise Refused(f"the extension {named} is already recorded")
+
+    def _apply_order_extension(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
+        named = str(decision.fields.get("extension_request_id")).strip()
+        order = facts.extension
+        if order is None:
+            raise Refused("the extension order could not be looked up; try again")
+        if not order.found:
+            raise Refused(f"no request {named} is on file: submit the new order first")
+        if order.request_type != self.request_type:
+            raise Refused(f"{named} is a {order.request_type}; a {self.request_type} is extended only by "
+                          f"a new {self.request_type}")
+        if order.extension_of != self.request_id:
+            raise Refused(f"{named}'s legal_process.extension_of names {order.extension_of!r}, not {self.request_id}")
+        if order.verdict is None or order.verdict == "reject":
+            raise Refused(f"{named} has not passed verification ({order.verdict or 'not verified yet'})")
+        if self.order_end is None:
+            raise Refused("the order's clock is not known yet; try again once collection is provisioned")
+        if now is not None and now >= self.order_end:
+            raise Refused(f"the order expired at {self.order_end.isoformat()}; an expired order cannot be "
+                          "extended: a new order starts a new case")
+        try:
+            new_end = extension_end(self.request_type, self.order_end, order.duration_days)
+        except ValueError as err:
+            raise Refused(str(err)) from None
+        self.order_end = new_end
+        self.extensions.append(named)
+        return f"extended by {named}: collection now ends {new_end.isoformat()}"
+
+    # record_interception_started (Title III): the 30 days run from the earlier of this and day 10
 
     def _check_record_interception_started(self, decision: Decision) -> None:
-        self._require_state(decision, S.COLLECTING)
+        self._require_state(decision, S.PROVISIONING, S.COLLECTING)
         _moment(decision, "at")
+        if self.interception_started_at is not None:
+            raise Refused(f"first interception was already recorded at {self.interception_started_at.isoformat()}")
 
     def _apply_record_interception_started(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
-        raise Refused("interception start is recorded by the surveillance workflow")
+        at = _moment(decision, "at")
+        if self.order_issued_at is None or self.order_end is None:
+            raise Refused("the order's clock is not known yet; try again once collection is provisioned")
+        problem = interception_start_problem(self.order_issued_at, self.order_end, at)
+        if problem:
+            raise Refused(problem)
+        if now is not None and at > now:
+            raise Refused(f"`at` {at.isoformat()} is in the future")
+        added = self.order_end - title3_expiry(self.order_issued_at, None, self.order_duration_days)
+        self.order_end = title3_expiry(self.order_issued_at, at, self.order_duration_days) + added
+        self.interception_started_at = at
+        return f"first interception recorded: the order now ends {self.order_end.isoformat()}"
 
     # ---- what the case is waiting for --------------------------------------------------------
 

@@ -59,7 +59,7 @@ def test_one_person_cannot_give_both_approvals():
                              "another person (separation of duties)")
     assert case.approvals == {"analyst": "rcruz"} and case.state is S.AWAITING_APPROVAL
     assert case.decide(d("approve", actor="kpatel", role="legal"), roster("legal")).accepted
-    assert case.state is S.RETRIEVING
+    assert case.state is S.PROVISIONING  # a wiretap is switched on, not retrieved
 
 
 @pytest.mark.parametrize("request_type", [T.NATIONAL_SECURITY_LETTER, T.FISA_ORDER])
@@ -182,6 +182,80 @@ def test_verification_failure_closes_the_case_before_anyone_is_asked():
     assert case.open_tasks() == []
 
 
+# ---- surveillance orders: extensions and Title III's first interception ----------------------------------
+
+ENTERED = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)
+
+
+def collecting(request_type: RequestType, end: datetime) -> Case:
+    case = opened(request_type)
+    case.surveillance_order(ENTERED, end, None)
+    approvals = {"analyst": ("jdoe", roster("analyst")), "legal": ("kpatel", roster("legal"))}
+    for role in list(case.approvals_required):
+        actor, entry = approvals[str(role)]
+        assert case.decide(d("approve", actor=actor, role=str(role)), entry).accepted
+    assert case.state is S.PROVISIONING and case.advance(S.COLLECTING)
+    return case
+
+
+def extension(request_id: str = "PR-2", **facts) -> tuple[Decision, Facts]:
+    order = {"request_id": request_id, "found": True, "request_type": "pen_register", "extension_of": "T-1",
+             "verdict": "accept", "duration_days": 60, **facts}
+    return d("record_extension", extension_request_id=request_id), Facts(extension=order)
+
+
+def test_a_pen_register_extension_runs_60_days_from_the_current_end():
+    end = ENTERED + timedelta(days=60)  # 2027-01-21T17:00Z
+    case = collecting(T.PEN_REGISTER, end)
+    decision, facts = extension()
+    assert case.decide(decision, roster("analyst"), facts, now=end - timedelta(days=1)).accepted
+    assert case.order_end == datetime(2027, 3, 22, 17, 0, tzinfo=UTC) and case.extensions == ["PR-2"]
+    again = case.decide(decision, roster("analyst"), facts, now=end)
+    assert again.message == "the extension PR-2 is already recorded"
+
+
+@pytest.mark.parametrize(("facts", "message"), [
+    ({"duration_days": 61}, "an extension of a pen_register runs at most 60 days (18 U.S.C. 3123(c)(2)); "
+                            "this order grants 61"),
+    ({"found": False}, "no request PR-2 is on file: submit the new order first"),
+    ({"request_type": "title3_wiretap"}, "PR-2 is a title3_wiretap; a pen_register is extended only by a new "
+                                         "pen_register"),
+    ({"extension_of": "OTHER"}, "PR-2's legal_process.extension_of names 'OTHER', not T-1"),
+    ({"verdict": "reject"}, "PR-2 has not passed verification (reject)"),
+])
+def test_an_extension_that_is_not_a_valid_new_order_is_refused(facts, message):
+    end = ENTERED + timedelta(days=60)
+    case = collecting(T.PEN_REGISTER, end)
+    decision, looked_up = extension(**facts)
+    outcome = case.decide(decision, roster("analyst"), looked_up, now=end - timedelta(days=1))
+    assert (outcome.accepted, outcome.message) == (False, message) and case.order_end == end
+
+
+def test_an_expired_order_cannot_be_extended():
+    end = ENTERED + timedelta(days=60)
+    case = collecting(T.PEN_REGISTER, end)
+    decision, facts = extension()
+    outcome = case.decide(decision, roster("analyst"), facts, now=end)
+    assert outcome.message == ("the order expired at 2027-01-21T17:00:00+00:00; an expired order cannot be "
+                               "extended: a new order starts a new case")
+
+
+def test_title3_runs_30_days_from_the_earlier_of_first_interception_and_day_ten():
+    # Entered 2026-11-22T17:00Z; day ten 2026-12-02T17:00Z; without interception it ends 2027-01-01T17:00Z.
+    early = collecting(T.TITLE3_WIRETAP, datetime(2027, 1, 1, 17, 0, tzinfo=UTC))
+    started = d("record_interception_started", at="2026-11-24T08:00:00Z")
+    assert early.decide(started, roster("analyst"), now=datetime(2026, 11, 25, tzinfo=UTC)).accepted
+    assert early.order_end == datetime(2026, 12, 24, 8, 0, tzinfo=UTC)  # 30 days from first interception
+    late = collecting(T.TITLE3_WIRETAP, datetime(2027, 1, 1, 17, 0, tzinfo=UTC))
+    after_day_ten = d("record_interception_started", at="2026-12-05T00:00:00Z")
+    assert late.decide(after_day_ten, roster("analyst"), now=datetime(2026, 12, 6, tzinfo=UTC)).accepted
+    assert late.order_end == datetime(2027, 1, 1, 17, 0, tzinfo=UTC)  # day ten came first
+    before = collecting(T.TITLE3_WIRETAP, datetime(2027, 1, 1, 17, 0, tzinfo=UTC))
+    too_early = before.decide(d("record_interception_started", at="2026-11-22T16:59:59Z"), roster("analyst"),
+                              now=datetime(2026, 11, 25, tzinfo=UTC))
+    assert too_early.message == "interception cannot begin before the order was entered (2026-11-22T17:00:00+00:00)"
+
+
 # ---- the property test ------------------------------------------------------------------------------
 
 ACTORS = ["jdoe", "asmith", "mlee", "kpatel", "rcruz", "tnguyen"]
@@ -215,6 +289,8 @@ system_steps = st.tuples(st.just("system"), st.sampled_from(
 def test_no_sequence_of_decisions_breaks_the_case(request_type, identity, steps):
     case = opened(request_type, identity_confirmed=identity)
     case.quote_issued("Q-T-1")
+    if PLANS[request_type].shape is Shape.SURVEILLANCE:
+        case.surveillance_order(RECEIVED, RECEIVED + timedelta(days=60), None)
     plan = PLANS[request_type]
     closed_as: Resolution | None = None
     reached_retrieval = False
@@ -256,9 +332,9 @@ def test_no_sequence_of_decisions_breaks_the_case(request_type, identity, steps)
         approvers = list(case.approvals.values())
         assert len(approvers) == len(set(approvers)), "separation of duties"
         assert set(case.approvals) <= {str(r) for r in case.approvals_required}
-        if case.state is S.RETRIEVING and not reached_retrieval:
+        if case.state in (S.RETRIEVING, S.PROVISIONING) and not reached_retrieval:
             reached_retrieval = True
-            assert not case.missing_approvals(), "nothing is retrieved before every approval"
+            assert not case.missing_approvals(), "nothing is retrieved or switched on before every approval"
             if plan.gate is Gate.CALLBACK:
                 assert case.callback_verified
             if plan.gate is Gate.CUSTOMER_IDENTITY:
