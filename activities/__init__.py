@@ -7,6 +7,7 @@ from typing import Any
 
 from activities.billing import BillingActivities
 from activities.case import CaseActivities
+from activities.certification import CertificationActivities
 from activities.customers import CustomerActivities
 from activities.directory import DirectoryActivities
 from activities.holds import HoldActivities
@@ -27,6 +28,7 @@ def build_activities(settings: Settings) -> list[Callable[..., Any]]:
     production = ProductionActivities(settings, sessions)
     holds = HoldActivities(engine)
     customers = CustomerActivities(engine)
+    certification = CertificationActivities(sessions)
     return [
         case.open_case,
         case.authorize_decision,
@@ -48,4 +50,9 @@ def build_activities(settings: Settings) -> list[Callable[..., Any]]:
         customers.accept_quote,
         customers.address_of_record,
         DirectoryActivities(engine).check_callback,
+        case.look_up_order,
+        certification.certify_interception,
+        certification.end_certification,
+        certification.running_interceptions,
+        certification.report_unauthorised_interception,
     ]

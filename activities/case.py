@@ -9,7 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
+from activities.contracts_surveillance import OrderLookup
 from domain import case as dto
+from domain.case_machine import ExtensionOrder
 from domain.identifiers import request_id_fault
 from les.logging import activity_logger
 from recordstore.models import Actor, ActorRole, Case, CaseEvent, EventVia, Notification
@@ -81,6 +83,25 @@ class CaseActivities:
             _commit_once(session)
         activity_logger(event.request_id).info(
             "case event", case_event=event.name, actor=event.actor, accepted=event.accepted, reason=event.reason
+        )
+
+    @activity.defn
+    def look_up_order(self, asked: OrderLookup) -> ExtensionOrder:
+        """What the case store says of an order named as an extension: its type, what it extends,
+        its verification verdict, its term."""
+        with self._sessions() as session:
+            case = session.get(Case, asked.request_id) if request_id_fault(asked.request_id) is None else None
+            if case is None:
+                return ExtensionOrder(request_id=asked.request_id, found=False)
+            verified = session.scalars(select(CaseEvent).where(
+                CaseEvent.request_id == asked.request_id, CaseEvent.event == "verified")).first()
+        process = (case.document or {}).get("legal_process") or {}
+        duration = process.get("duration_days")
+        return ExtensionOrder(
+            request_id=asked.request_id, found=True, request_type=case.request_type,
+            extension_of=process.get("extension_of"),
+            verdict=(verified.details or {}).get("verdict") if verified is not None else None,
+            duration_days=duration if isinstance(duration, int) and not isinstance(duration, bool) else None,
         )
 
     @activity.defn

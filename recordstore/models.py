@@ -30,6 +30,7 @@ from recordstore.records_models import (
     TelephoneNumber,
     Voicemail,
 )
+from recordstore.surveillance_models import InterceptionCertification, UnauthorisedInterceptionReport
 
 __all__ = [
     "AccessType",
@@ -51,6 +52,7 @@ __all__ = [
     "EventVia",
     "HeldRecord",
     "HoldState",
+    "InterceptionCertification",
     "InternetSession",
     "Invoice",
     "Notification",
@@ -62,6 +64,7 @@ __all__ = [
     "SessionCellRecord",
     "Subscriber",
     "TelephoneNumber",
+    "UnauthorisedInterceptionReport",
     "UtcDateTime",
     "Voicemail",
 ]
