@@ -411,6 +411,12 @@ class Case(BaseModel):
 
     def _apply_verify_callback(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
         number = str(decision.fields.get("number"))
+        verified_at = _moment(decision, "verified_at")
+        if now is not None and verified_at > now:
+            raise Refused(f"verified_at {verified_at.isoformat()} is in the future")
+        if self.received_at is not None and verified_at < self.received_at:
+            raise Refused(f"verified_at {verified_at.isoformat()} is before the request was received "
+                          f"({self.received_at.isoformat()}); the callback verifies this request")
         if facts.callback_listed is None:
             raise Refused("the agency directory could not be consulted; try again")
         if not facts.callback_listed:

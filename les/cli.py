@@ -8,7 +8,12 @@ import sys
 from datetime import datetime, timedelta
 from typing import Any
 
-from temporalio.client import WorkflowFailureError, WorkflowQueryFailedError, WorkflowUpdateFailedError
+from temporalio.client import (
+    WorkflowFailureError,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -194,6 +199,11 @@ async def run_decision(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandError(f"{args.request_id}: {decision} refused: {cause}", REFUSED) from None
     except WorkflowFailureError as err:
         raise CommandError(f"{args.request_id}: {err}", REFUSED) from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise CommandError(
+            f"{args.request_id}: no answer to {decision} in time; it may still be applied: check "
+            "`starter.py status` before sending it again (a worker must be running)", UNAVAILABLE,
+        ) from None
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND and await _is_closed(handle):
             raise CommandError(f"{args.request_id}: the case is closed; it takes no more decisions", REFUSED) from None

@@ -29,6 +29,11 @@ S = CaseState
 Scenario = Callable[..., Awaitable[None]]
 
 
+async def now_text(env) -> str:
+    """The server's clock now, as a decision's timestamp field."""
+    return (await env.get_current_time()).isoformat()
+
+
 async def decide(handle, name: str, **payload) -> DecisionReceipt:
     return await handle.execute_update(f"{name}_sync", decision(**payload), result_type=DecisionReceipt)
 
@@ -73,8 +78,8 @@ async def pin_then_fee(env, handle, settings):
 
 async def callback_approvals_follow_up(env, handle, settings):
     await wait_for_state(handle, S.AWAITING_CALLBACK)
-    await handle.signal("verify_callback", decision(number="+16025550123", verified_at="2026-11-25T03:30:00Z"))
-    await decide(handle, "verify_callback", number="+16025346311", verified_at="2026-11-25T03:30:00Z")
+    await handle.signal("verify_callback", decision(number="+16025550123", verified_at=await now_text(env)))
+    await decide(handle, "verify_callback", number="+16025346311", verified_at=await now_text(env))
     await decide(handle, "approve")
     await decide(handle, "approve", actor="mlee", role="supervisor")
     await wait_for_state(handle, S.AWAITING_FOLLOW_UP)

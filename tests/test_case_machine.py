@@ -105,15 +105,22 @@ def test_request_info_returns_the_case_where_it_was():
 
 def test_an_emergency_callback_must_reach_the_directory_number():
     case = opened(T.EMERGENCY)
-    callback = d("verify_callback", number="+16025550123", verified_at="2026-11-25T03:30:00Z")
+    callback = d("verify_callback", number="+16025550123", verified_at="2026-11-26T20:30:00Z")
     refused = case.decide(callback, roster("analyst"), Facts(callback_listed=False,
                                                              directory_numbers=["+16025346311"]))
     assert not refused.accepted and refused.message == (
         "+16025550123 is not the agency's number in the agency directory (+16025346311); a callback must go "
         "to the directory number, never one the requester supplied")
     assert case.state is S.AWAITING_CALLBACK
-    good = d("verify_callback", number="+16025346311", verified_at="2026-11-25T03:30:00Z")
-    assert case.decide(good, roster("analyst"), Facts(callback_listed=True)).accepted
+    before = d("verify_callback", number="+16025346311", verified_at="2026-11-26T20:00:00Z")
+    assert case.decide(before, roster("analyst"), Facts(callback_listed=True), NOW).message == (
+        "verified_at 2026-11-26T20:00:00+00:00 is before the request was received (2026-11-26T20:10:00+00:00); "
+        "the callback verifies this request")
+    future = d("verify_callback", number="+16025346311", verified_at="2026-11-26T22:00:00Z")
+    assert case.decide(future, roster("analyst"), Facts(callback_listed=True), NOW).message == (
+        "verified_at 2026-11-26T22:00:00+00:00 is in the future")
+    good = d("verify_callback", number="+16025346311", verified_at="2026-11-26T20:30:00Z")
+    assert case.decide(good, roster("analyst"), Facts(callback_listed=True), NOW).accepted
     assert case.state is S.AWAITING_APPROVAL and case.approvals_required == [Role.ANALYST, Role.SUPERVISOR]
     assert case.decide(d("approve"), roster("analyst")).accepted
     assert case.state is S.AWAITING_APPROVAL
@@ -262,7 +269,7 @@ ACTORS = ["jdoe", "asmith", "mlee", "kpatel", "rcruz", "tnguyen"]
 FIELDS = {
     D.APPROVE: {}, D.REJECT: {"note": "no"}, D.WITHDRAW: {"note": "gone"},
     D.REQUEST_INFO: {"question": "q"}, D.PROVIDE_INFO: {"info": "i"},
-    D.VERIFY_CALLBACK: {"number": "+16025346311", "verified_at": "2026-11-25T03:30:00Z"},
+    D.VERIFY_CALLBACK: {"number": "+16025346311", "verified_at": "2026-11-26T20:30:00Z"},
     D.RECORD_EXTENSION: {"renewal_received_at": "2027-01-20T10:00:00Z"},
     D.RECORD_INTERCEPTION_STARTED: {"at": "2026-11-27T00:00:00Z"},
     D.CUSTOMER_ACCEPTS_FEE: {"quote_id": "Q-T-1"},

@@ -28,6 +28,11 @@ async def start(env, settings, name: str, request_id: str, **changes):
     return await submit(env.client, settings, document)
 
 
+async def now_text(env) -> str:
+    """The server's clock now, as a decision's timestamp field."""
+    return (await env.get_current_time()).isoformat()
+
+
 async def decide(handle, update: str, payload: dict) -> DecisionReceipt:
     return await handle.execute_update(update, payload, result_type=DecisionReceipt)
 
@@ -168,7 +173,7 @@ async def test_a_customer_with_the_right_pin_gets_their_own_outgoing_calls_for_t
         quote = waiting.details["fee_quote"]
         wrong = await refused(handle, "customer_accepts_fee_sync", decision(quote_id="Q-OTHER"))
         not_taken = await refused(handle, "verify_callback_sync",
-                                  decision(number=DIRECTORY_NUMBER, verified_at="2026-11-25T03:30:00Z"))
+                                  decision(number=DIRECTORY_NUMBER, verified_at=await now_text(env)))
         await decide(handle, "customer_accepts_fee_sync", decision(quote_id=quote["quote_id"]))
         outcome = await finish(env, handle)
         final = await status(handle)
@@ -241,9 +246,9 @@ async def test_an_emergency_is_produced_after_callback_and_two_approvals_then_fo
         await wait_for_state(handle, S.AWAITING_CALLBACK)
         early = await refused(handle, "approve_sync", decision())
         supplied = await refused(handle, "verify_callback_sync",
-                                 decision(number="+16025550123", verified_at="2026-11-25T03:30:00Z"))
+                                 decision(number="+16025550123", verified_at=await now_text(env)))
         await decide(handle, "verify_callback_sync",
-                                    decision(number=DIRECTORY_NUMBER, verified_at="2026-11-25T03:30:00Z"))
+                                    decision(number=DIRECTORY_NUMBER, verified_at=await now_text(env)))
         await decide(handle, "approve_sync", decision())
         await decide(handle, "approve_sync", decision(actor="mlee", role="supervisor"))
         waiting = await wait_for_state(handle, S.AWAITING_FOLLOW_UP)
@@ -269,7 +274,7 @@ async def test_an_emergency_without_legal_process_in_48_hours_escalates_to_legal
         handle = await start(env, settings, "emergency", "TS-EM-LATE")
         await wait_for_state(handle, S.AWAITING_CALLBACK)
         await decide(handle, "verify_callback_sync",
-                                    decision(number=DIRECTORY_NUMBER, verified_at="2026-11-25T03:30:00Z"))
+                                    decision(number=DIRECTORY_NUMBER, verified_at=await now_text(env)))
         await decide(handle, "approve_sync", decision())
         await decide(handle, "approve_sync", decision(actor="mlee", role="supervisor"))
         await wait_for_state(handle, S.AWAITING_FOLLOW_UP)

@@ -112,7 +112,9 @@ class Preservation(CaseDesk, request_type=RequestType.PRESERVATION):
                                                    reason=answer.reason or "the hold is not active", note=other))
 
     def _extra_deadlines(self) -> dict[str, Any]:
-        return {"hold_expires_at": self._case.hold_expires_at} if self._case.hold_expires_at else {}
+        """The hold's lapse as it stands now: a renewal moves `expires_at` past the 90 days verification computed."""
+        expires = self._case.hold_expires_at
+        return {"expires_at": expires, "hold_expires_at": expires} if expires else {}
 
     def _status_details(self) -> dict[str, Any]:
         hold = self._hold.model_dump(mode="json") if self._hold else None
