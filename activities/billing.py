@@ -61,7 +61,7 @@ class BillingActivities:
             fee_cents = quote.amount_cents
         return quote_invoice(
             request_type, [(d.category, d.rows) for d in billing.delivered], billing.target_count,
-            target_kinds=_target_kinds(document), civil_party=_civil_party(document),
+            billing.assistance_days, target_kinds=_target_kinds(document), civil_party=_civil_party(document),
             customer_fee_cents=fee_cents,
         )
 

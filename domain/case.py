@@ -59,6 +59,9 @@ class Resolution(StrEnum):
     """surveillance: switched off automatically at the order's end."""
     VACATED = "vacated"
     """surveillance: withdrawn; switched off at once."""
+    FILED_AS_EXTENSION = "filed_as_extension"
+    """An order whose extension_of names a running order: verified and filed; it takes effect when an
+    analyst records it there with record_extension."""
 
 
 class RequestSubmission(BaseModel):
@@ -71,6 +74,10 @@ class RequestSubmission(BaseModel):
     reminder_lead_hours: float = REMINDER_LEAD.total_seconds() / 3600
     """How long before the response is due the team is reminded: domain/clocks.py REMINDER_LEAD.
     Kept as a field because recorded workflow inputs carry it (replay)."""
+    carried: dict[str, Any] | None = None
+    """Continue-as-new: the case and its clocks from the run before (None on the first run)."""
+    continue_as_new_after_productions: int | None = None
+    """Continue as new after this many productions in one run (None: when the server suggests it)."""
 
 
 class RosterEntry(BaseModel):
@@ -225,6 +232,8 @@ class BillInput(BaseModel):
     request_type: str
     delivered: list[DeliveredCategory]
     target_count: int
+    assistance_days: int = 0
+    """Surveillance: days collection was on (3124(c), 2518(4) reasonable expenses)."""
 
 
 class InvoiceSummary(BaseModel):
@@ -273,6 +282,9 @@ class CaseStatus(BaseModel):
     resolution: Resolution | None
     details: dict[str, Any] = Field(default_factory=dict)
     """Type-specific facts: the fee quote, the callback, the hold, customer notice."""
+    collection: dict[str, Any] | None = None
+    """Surveillance (SPEC §3): state provisioning | active | deprovision_pending | off, activated_at,
+    deactivated_at, certification_id."""
 
 
 class CaseOutcome(BaseModel):

@@ -41,6 +41,7 @@ SYSTEM_STEPS: dict[CaseState, frozenset[CaseState]] = {
     S.DELIVERING: frozenset({S.BILLING}),
     S.BILLING: frozenset({S.AWAITING_FOLLOW_UP}),
     S.PROVISIONING: frozenset({S.COLLECTING}),
+    S.COLLECTING: frozenset({S.BILLING}),
 }
 
 # Where a withdrawal leaves each state it is allowed in, and what it closes as.

@@ -277,6 +277,7 @@ class CaseDesk:
             invoice=self._invoice,
             resolution=case.resolution,
             details=self._status_details(),
+            collection=self._collection_status(),
         )
 
     def _extra_deadlines(self) -> dict[str, Any]:
@@ -286,6 +287,10 @@ class CaseDesk:
     def _status_details(self) -> dict[str, Any]:
         """Type-specific facts for status (a shape adds its own)."""
         return {}
+
+    def _collection_status(self) -> dict[str, Any] | None:
+        """Surveillance only: where collection stands."""
+        return None
 
     def _publish_state(self) -> None:
         """Tell the search attribute, the log and the Web UI the case's state, when it changed."""

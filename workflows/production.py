@@ -55,9 +55,12 @@ class ProducesRecords(CaseDesk):
         ]
         return list(await asyncio.gather(*retrievals))
 
-    async def _package_and_deliver(self, number: int, files: list[ProductionFile]) -> Delivery:
+    async def _package_and_deliver(self, number: int, files: list[ProductionFile], *, advance: bool = True) -> Delivery:
+        """Package and deliver production `number`; a records case moves through packaging and
+        delivering, a collecting case stays collecting (`advance=False`)."""
         assert self._check is not None
-        self._advance(CaseState.PACKAGING)
+        if advance:
+            self._advance(CaseState.PACKAGING)
         package = await workflow.execute_activity_method(
             ProductionActivities.package_production,
             PackageInput(
@@ -73,7 +76,8 @@ class ProducesRecords(CaseDesk):
             summary="write legend, manifest and certificate of authenticity",
             **BULK,
         )
-        self._advance(CaseState.DELIVERING)
+        if advance:
+            self._advance(CaseState.DELIVERING)
         delivery = await workflow.execute_activity_method(
             ProductionActivities.deliver_production,
             DeliverInput(request_id=self._request_id, **package.model_dump()),
@@ -94,7 +98,7 @@ class ProducesRecords(CaseDesk):
             approved["analyst"] = self._case.fee_accepted_by
         return approved
 
-    async def _bill(self, files: list[ProductionFile]) -> InvoiceSummary:
+    async def _bill(self, files: list[ProductionFile], assistance_days: int = 0) -> InvoiceSummary:
         self._advance(CaseState.BILLING)
         targets = self._document.get("targets") or []
         invoice = await workflow.execute_activity_method(
@@ -104,6 +108,7 @@ class ProducesRecords(CaseDesk):
                 request_type=str(self.plan.request_type),
                 delivered=[DeliveredCategory(category=f.category, rows=f.rows) for f in files],
                 target_count=len(targets),
+                assistance_days=assistance_days,
             ),
             **QUICK,
         )

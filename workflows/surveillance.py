@@ -1,0 +1,322 @@
+"""The surveillance shape: verify → approve → switch on → produce every period → switch off at the
+legal instant → bill → close (SPEC §3; LEGAL.md Clocks, 47 CFR 1.20004).
+
+One rule above all: collection is never on past the order's end. The end is a durable timer to
+the second; an extension moves it (and the mediation task's own end); a withdrawal (the order
+vacated) switches off at once. A switch-off that fails retries without end and escalates, and
+`status` shows `deprovision_pending` until it succeeds. A wiretap that runs for months carries
+its case across continue-as-new, every clock and open decision with it."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
+from math import ceil
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.mediation import MediationActivities
+    from activities.mediation_models import ActivateTaskInput, CollectEventsInput, DeactivateTaskInput
+    from domain.collection import task_xid
+
+    from activities.case import CaseActivities
+    from activities.certification import CertificationActivities
+    from activities.contracts_surveillance import CertifyInput, EndCertificationInput, OrderLookup
+    from domain.case import CaseOutcome, CaseState, RequestSubmission, Resolution, RosterEntry
+    from domain.case_machine import Case, Decision, Facts
+    from domain.identifiers import production_id
+    from domain.surveillance import DELIVERY_PERIOD, INTERCEPT_CATEGORIES, CollectionState
+    from domain.verification import CheckResult
+    from domain.vocabulary import DecisionName, Role
+    from workflows.activity_options import BULK, QUICK
+    from workflows.production import ProducesRecords
+
+SWITCH_OFF_ATTEMPTS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
+                                  maximum_attempts=3)
+"""One round of switch-off attempts; the workflow repeats rounds without end, escalating after the first."""
+SWITCH_OFF_PAUSE = timedelta(seconds=30)
+
+
+class CollectionCarry(BaseModel):
+    """What crosses continue-as-new besides the request: the case and the collection's own state."""
+
+    case: Case
+    check: CheckResult
+    collection: CollectionState
+    activated_at: datetime | None
+    certification_id: str | None
+    delivered_until: datetime | None
+    """The end of the last delivery period produced (the next one starts there)."""
+    next_production: int
+    productions: list[Any]
+    escalated: bool
+
+
+class SurveillanceShape(ProducesRecords):
+    """verify → approve → switch on → productions P01, P02, ... → switch off at the end → bill → close."""
+
+    _collection: CollectionState = CollectionState.PROVISIONING
+    _activated_at: datetime | None = None
+    _deactivated_at: datetime | None = None
+    _certification_id: str | None = None
+    _delivered_until: datetime | None = None
+    _next_production: int = 1
+    _escalated: bool = False
+
+    async def _story(self, submission: RequestSubmission) -> CaseOutcome:
+        if submission.carried is not None:
+            self._restore(CollectionCarry.model_validate(submission.carried))
+        else:
+            outcome = await self._verify_and_approve(submission)
+            if outcome is not None:
+                return outcome
+            if self._case.closed:
+                return await self._finish(await self._close_as_decided())
+            await self._switch_on()
+        if await self._collect_until_the_end(submission):
+            return await self._continue_as_new(submission)
+        await self._switch_off()
+        await self._produce_period(final=True)
+        await self._close_certification()
+        await self._bill([], assistance_days=self._days_on())
+        resolution = Resolution.EXPIRED if not self._case.closed else self._case.resolution
+        assert resolution is not None
+        return await self._finish(await self._close(resolution, self._closing_note()))
+
+    # ---- before collection ----------------------------------------------------------------------------
+
+    async def _verify_and_approve(self, submission: RequestSubmission) -> CaseOutcome | None:
+        await self._open_case(submission)
+        check = await self._verify_legal_process()
+        rejection = self._rejection(check)
+        if rejection is None and not self._collected_categories():
+            rejection = "the order permits no prospective category to collect"
+        if rejection is not None:
+            self._case.verified(rejection=rejection)
+            return await self._close(Resolution.REJECTED_ON_VERIFICATION, rejection)
+        process = (self._document.get("legal_process") or {})
+        if process.get("extension_of"):
+            self._case.verified(rejection=None)
+            self._case.close(Resolution.FILED_AS_EXTENSION,
+                             f"verified; takes effect when record_extension names it on {process['extension_of']}")
+            return await self._close_as_decided()
+        assert check.request is not None and check.request.legal_process is not None
+        order = check.request.legal_process
+        issued = order.issued_at or check.request.received_at
+        self._case.surveillance_order(issued, check.deadlines["expires_at"], order.duration_days)
+        self._case.verified(rejection=None)
+        self._publish_state()
+        await self._wait_for(CaseState.PROVISIONING)
+        return None
+
+    def _collected_categories(self) -> list[Any]:
+        assert self._check is not None
+        return [c for c in self._check.permitted if c in INTERCEPT_CATEGORIES]
+
+    def _targets(self) -> list[str]:
+        return [str(t.get("value")) for t in self._document.get("targets") or [] if t.get("kind") == "phone_number"]
+
+    @property
+    def _xid(self) -> str:
+        return task_xid(self._request_id)
+
+    async def _switch_on(self) -> None:
+        """Provision and activate at the mediation system, then write the 47 CFR 1.20004 record."""
+        case = self._case
+        assert case.order_end is not None and case.order_issued_at is not None
+        self._collection = CollectionState.PROVISIONING
+        start = max(workflow.now(), case.order_issued_at)
+        await workflow.execute_activity_method(
+            MediationActivities.activate_task,
+            ActivateTaskInput(request_id=self._request_id, xid=self._xid, targets=self._targets(),
+                              categories=self._collected_categories(), start=start, end=case.order_end,
+                              at=workflow.now()),
+            summary="switch collection on at the mediation system", **QUICK,
+        )
+        self._activated_at = self._delivered_until = workflow.now()
+        self._collection = CollectionState.ACTIVE
+        process = self._document.get("legal_process") or {}
+        requester = self._document.get("requester") or {}
+        certification = await workflow.execute_activity_method(
+            CertificationActivities.certify_interception,
+            CertifyInput(
+                request_id=self._request_id, xid=self._xid, identities=self._targets(),
+                interception_type=("intercept_content" if "intercept_content" in self._collected_categories()
+                                   else "pen_trap"),
+                started_at=self._activated_at, authorised_until=case.order_end,
+                presenting_officer=str(requester.get("name") or requester.get("agency") or "unknown"),
+                authorising_official=str(process.get("signed_by") or process.get("issued_by") or "unknown"),
+                legal_reference=str(process.get("reference") or ""),
+                responsible_employee=case.approvals.get("analyst", "unknown"),
+            ),
+            **QUICK,
+        )
+        self._certification_id = certification.certification_id
+        self._advance(CaseState.COLLECTING)
+        await self._record_system_event(
+            "collection_on", note=f"until {case.order_end.isoformat()}",
+            details={"xid": self._xid, "certification_id": self._certification_id},
+        )
+
+    # ---- while collecting --------------------------------------------------------------------------------
+
+    async def _collect_until_the_end(self, submission: RequestSubmission) -> bool:
+        """Deliver each period until the order's end or a withdrawal; True to continue as new."""
+        while not self._case.closed:
+            end = self._case.order_end
+            assert end is not None and self._delivered_until is not None
+            cut = min(self._delivered_until + DELIVERY_PERIOD, end)
+            remaining = cut - workflow.now()
+            if remaining > timedelta(0):
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(
+                        lambda end=end: self._case.closed or self._case.order_end != end,
+                        timeout=remaining, timeout_summary="order ends" if cut == end else "delivery period ends",
+                    )
+            if self._case.closed:
+                return False
+            if self._case.order_end != end:
+                continue  # extended (or Title III's clock moved): the mediation task's end was updated
+            if workflow.now() >= end:
+                return False
+            await self._produce_period(final=False)
+            if self._should_continue_as_new(submission):
+                return True
+        return False
+
+    async def _produce_period(self, *, final: bool) -> None:
+        """One production of what was collected since the last one: `<request_id>-Pnn`."""
+        assert self._delivered_until is not None
+        start = self._delivered_until
+        until = self._deactivated_at if final and self._deactivated_at else workflow.now()
+        if until <= start:
+            if not final:
+                return
+            until = start + timedelta(seconds=1)
+        number = self._next_production
+        files = [
+            await workflow.execute_activity_method(
+                MediationActivities.collect_events,
+                CollectEventsInput(request_id=self._request_id, production_id=production_id(self._request_id, number),
+                                   production_no=number, category=category, xid=self._xid,
+                                   window_start=start, window_end=until),
+                summary=f"collect {category} for the delivery period", **BULK,
+            )
+            for category in self._collected_categories()
+        ]
+        await self._package_and_deliver(number, files, advance=False)
+        self._delivered_until, self._next_production = until, number + 1
+
+    async def _look_up(self, decision: Decision, roster: RosterEntry) -> Facts:
+        if decision.name is not DecisionName.RECORD_EXTENSION:
+            return Facts()
+        named = str(decision.fields.get("extension_request_id") or "").strip()
+        order = await workflow.execute_activity_method(CaseActivities.look_up_order,
+                                                       OrderLookup(request_id=named), **QUICK)
+        return Facts(extension=order)
+
+    async def _after_decision(self, decision: Decision) -> None:
+        """An extension (or Title III's first interception) moved the end: tell the mediation task."""
+        moved = decision.name in (DecisionName.RECORD_EXTENSION, DecisionName.RECORD_INTERCEPTION_STARTED)
+        if moved and self._collection is CollectionState.ACTIVE and self._case.order_end is not None:
+            await workflow.execute_activity_method(
+                MediationActivities.modify_task_end,
+                ActivateTaskInput(request_id=self._request_id, xid=self._xid, targets=self._targets(),
+                                  categories=self._collected_categories(),
+                                  start=self._activated_at or workflow.now(), end=self._case.order_end,
+                                  at=workflow.now()),
+                summary="move the mediation task's end", **QUICK,
+            )
+
+    # ---- switching off ------------------------------------------------------------------------------------
+
+    async def _switch_off(self) -> None:
+        """Deactivate now; retry without end, escalating once, until the mediation system confirms."""
+        self._collection = CollectionState.DEPROVISION_PENDING
+        failures = 0
+        while True:
+            try:
+                await workflow.execute_activity_method(
+                    MediationActivities.deactivate_task,
+                    DeactivateTaskInput(request_id=self._request_id, xid=self._xid, at=workflow.now()),
+                    summary="switch collection off", start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=SWITCH_OFF_ATTEMPTS,
+                )
+                break
+            except ActivityError as err:
+                failures += 1
+                if not self._escalated:
+                    self._escalated = True
+                    await self._notify("deprovision_failing", Role.SUPERVISOR,
+                                       f"collection for {self._request_id} could not be switched off: {err.cause}")
+                    await self._record_system_event("deprovision_escalated", note=str(err.cause))
+                await workflow.sleep(SWITCH_OFF_PAUSE)
+        self._deactivated_at = workflow.now()
+        self._collection = CollectionState.OFF
+        await self._record_system_event("collection_off", note=self._deactivated_at.isoformat(),
+                                        details={"xid": self._xid, "failed_attempt_rounds": failures})
+
+    async def _close_certification(self) -> None:
+        assert self._deactivated_at is not None
+        await workflow.execute_activity_method(
+            CertificationActivities.end_certification,
+            EndCertificationInput(request_id=self._request_id, ended_at=self._deactivated_at), **QUICK,
+        )
+
+    def _days_on(self) -> int:
+        """Days (or part days) collection was on: what 3124(c) / 2518(4) expenses are counted in."""
+        assert self._activated_at is not None and self._deactivated_at is not None
+        return max(1, ceil((self._deactivated_at - self._activated_at) / timedelta(days=1)))
+
+    def _closing_note(self) -> str:
+        if self._case.closed:
+            return self._case.closing_note
+        return f"switched off at the order's end {self._case.order_end.isoformat() if self._case.order_end else ''}"
+
+    # ---- continue-as-new -------------------------------------------------------------------------------------
+
+    def _should_continue_as_new(self, submission: RequestSubmission) -> bool:
+        limit = submission.continue_as_new_after_productions
+        produced_this_run = self._next_production - (submission.carried or {}).get("next_production", 1)
+        return workflow.info().is_continue_as_new_suggested() or (limit is not None and produced_this_run >= limit)
+
+    async def _continue_as_new(self, submission: RequestSubmission) -> CaseOutcome:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        assert self._check is not None
+        carry = CollectionCarry(
+            case=self._case, check=self._check, collection=self._collection, activated_at=self._activated_at,
+            certification_id=self._certification_id, delivered_until=self._delivered_until,
+            next_production=self._next_production, productions=[p.model_dump(mode="json") for p in self._productions],
+            escalated=self._escalated,
+        )
+        workflow.continue_as_new(submission.model_copy(update={"carried": carry.model_dump(mode="json")}))
+
+    def _restore(self, carry: CollectionCarry) -> None:
+        from domain.case import Delivery
+
+        self._case, self._check = carry.case, carry.check
+        self._collection, self._activated_at = carry.collection, carry.activated_at
+        self._certification_id, self._delivered_until = carry.certification_id, carry.delivered_until
+        self._next_production, self._escalated = carry.next_production, carry.escalated
+        self._productions = [Delivery.model_validate(p) for p in carry.productions]
+        self._published = None
+        self._publish_state()
+
+    # ---- what status shows ---------------------------------------------------------------------------------------
+
+    def _status_details(self) -> dict[str, Any]:
+        return {"collection": self._collection_status(), "extensions": list(self._case.extensions),
+                "interception_started_at": self._case.interception_started_at}
+
+    def _collection_status(self) -> dict[str, Any]:
+        return {"state": str(self._collection), "activated_at": self._activated_at,
+                "deactivated_at": self._deactivated_at, "certification_id": self._certification_id,
+                "xid": self._xid if self._activated_at else None}
+
+    def _extra_deadlines(self) -> dict[str, Any]:
+        return {"expires_at": self._case.order_end} if self._case.order_end else {}
