@@ -10,6 +10,7 @@ from activities.case import CaseActivities
 from activities.customers import CustomerActivities
 from activities.directory import DirectoryActivities
 from activities.holds import HoldActivities
+from activities.mediation import MediationActivities
 from activities.production import ProductionActivities
 from activities.records import RecordsActivities
 from activities.verification import VerificationActivities
@@ -27,6 +28,7 @@ def build_activities(settings: Settings) -> list[Callable[..., Any]]:
     production = ProductionActivities(settings, sessions)
     holds = HoldActivities(engine)
     customers = CustomerActivities(engine)
+    mediation = MediationActivities(settings)
     return [
         case.open_case,
         case.authorize_decision,
@@ -48,4 +50,9 @@ def build_activities(settings: Settings) -> list[Callable[..., Any]]:
         customers.accept_quote,
         customers.address_of_record,
         DirectoryActivities(engine).check_callback,
+        mediation.activate_task,
+        mediation.deactivate_task,
+        mediation.get_task,
+        mediation.list_active_tasks,
+        mediation.collect_events,
     ]

@@ -92,12 +92,12 @@ def communication(xid: str, targets: tuple[str, ...], slot: int, period: int) ->
     )
 
 
-def iri_rows(span: ActiveSpan, c: Communication) -> list[tuple[datetime, str, list[str]]]:
+def iri_rows(span: ActiveSpan, c: Communication) -> list[tuple[datetime, str, list[str | None]]]:
     """The signaling events of one communication, each as (time, event_id, row)."""
     calling, called = (c.target, c.other_party) if c.outgoing else (c.other_party, c.target)
     direction = "outgoing" if c.outgoing else "incoming"
 
-    def row(n: int, at: datetime, event_type: str, cause: str = "", redirected: str = "") -> tuple:
+    def row(n: int, at: datetime, event_type: str, cause: str | None = None, redirected: str | None = None) -> tuple:
         event_id = f"{c.slot}.{n}"
         return at, event_id, [event_id, utc_text(at), c.target, direction, event_type, calling, called,
                               redirected, cause]
@@ -106,7 +106,7 @@ def iri_rows(span: ActiveSpan, c: Communication) -> list[tuple[datetime, str, li
         rows = [row(1, c.at, "sms")]
     else:
         answer_at = c.at + timedelta(seconds=c.ring_s)
-        rows = [row(1, c.at, "call_setup", redirected=c.redirected_to or "")]
+        rows = [row(1, c.at, "call_setup", redirected=c.redirected_to)]
         if c.answered:
             rows.append(row(2, answer_at, "call_answer"))
             rows.append(row(3, answer_at + timedelta(seconds=c.duration_s), "call_release", "16"))
@@ -115,7 +115,7 @@ def iri_rows(span: ActiveSpan, c: Communication) -> list[tuple[datetime, str, li
     return [r for r in rows if span.covers(r[0])]
 
 
-def cc_rows(span: ActiveSpan, c: Communication) -> list[tuple[datetime, str, list[str]]]:
+def cc_rows(span: ActiveSpan, c: Communication) -> list[tuple[datetime, str, list[str | None]]]:
     """The content of one communication, clipped to when the task was provisioned."""
     direction = "outgoing" if c.outgoing else "incoming"
     if c.sms:
@@ -123,7 +123,7 @@ def cc_rows(span: ActiveSpan, c: Communication) -> list[tuple[datetime, str, lis
             return []
         digest = hashlib.sha256(f"{span.xid}/{c.slot}/sms".encode()).hexdigest()
         return [(c.at, str(c.slot), [str(c.slot), utc_text(c.at), c.target, direction, "sms", c.other_party,
-                                     "", "GSM-7", str(c.sms_bytes), digest])]
+                                     None, "GSM-7", str(c.sms_bytes), digest])]
     started = c.at + timedelta(seconds=c.ring_s)
     if not c.answered or not span.covers(started):
         return []
@@ -137,7 +137,7 @@ def cc_rows(span: ActiveSpan, c: Communication) -> list[tuple[datetime, str, lis
 
 
 def collected(span: ActiveSpan, product: str, start: datetime, end: datetime,
-              period: int = DEFAULT_PERIOD) -> Iterator[list[str]]:
+              period: int = DEFAULT_PERIOD) -> Iterator[list[str | None]]:
     """The rows of `product` ("iri" or "cc") with start <= time < end, in time order, streamed:
     memory holds one slot's lookahead, however long the window."""
     if product not in PRODUCTS:
@@ -148,7 +148,7 @@ def collected(span: ActiveSpan, product: str, start: datetime, end: datetime,
     last_at = min(end, span.deactivated_at) if span.deactivated_at is not None else end
     first = int(first_at.timestamp()) // period
     last = int(last_at.timestamp()) // period
-    pending: list[tuple[datetime, int, str, list[str]]] = []
+    pending: list[tuple[datetime, int, str, list[str | None]]] = []
     for slot in range(first, last + 1):
         slot_start = datetime.fromtimestamp(slot * period, UTC)
         while pending and pending[0][0] < slot_start:  # no later slot can produce an earlier row
@@ -161,6 +161,9 @@ def collected(span: ActiveSpan, product: str, start: datetime, end: datetime,
         yield from _in_window(heapq.heappop(pending), start, end)
 
 
-def _in_window(item: tuple[datetime, int, str, list[str]], start: datetime, end: datetime) -> Iterator[list[str]]:
+Row = list[str | None]
+
+
+def _in_window(item: tuple[datetime, int, str, Row], start: datetime, end: datetime) -> Iterator[Row]:
     if start <= item[0] < end:
         yield item[3]
