@@ -66,7 +66,7 @@ INTERCEPT_CONTENT_LEGEND: list[tuple[str, str]] = [
     ("duration_s", "seconds of voice content intercepted; empty for a message"),
     ("codec", "how the content is encoded (G.711 for voice, GSM-7 for messages)"),
     ("content_bytes", "size of the content delivered, in bytes"),
-    ("content_sha256", "SHA-256 of the content delivered, hex: the content itself is delivered separately"),
+    ("content_sha256", "SHA-256 of the content, hex: the content itself travels over X3, not in this file"),
 ]
 """intercept_content: one row per intercepted communication, with the hash of its content."""
 
