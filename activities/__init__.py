@@ -11,6 +11,7 @@ from activities.certification import CertificationActivities
 from activities.customers import CustomerActivities
 from activities.directory import DirectoryActivities
 from activities.holds import HoldActivities
+from activities.mediation import MediationActivities
 from activities.production import ProductionActivities
 from activities.records import RecordsActivities
 from activities.verification import VerificationActivities
@@ -29,6 +30,7 @@ def build_activities(settings: Settings) -> list[Callable[..., Any]]:
     holds = HoldActivities(engine)
     customers = CustomerActivities(engine)
     certification = CertificationActivities(sessions)
+    mediation = MediationActivities(settings)
     return [
         case.open_case,
         case.authorize_decision,
@@ -55,4 +57,10 @@ def build_activities(settings: Settings) -> list[Callable[..., Any]]:
         certification.end_certification,
         certification.running_interceptions,
         certification.report_unauthorised_interception,
+        mediation.activate_task,
+        mediation.modify_task_end,
+        mediation.deactivate_task,
+        mediation.get_task,
+        mediation.list_active_tasks,
+        mediation.collect_events,
     ]

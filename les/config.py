@@ -8,7 +8,10 @@ from pathlib import Path
 
 from les.paths import DEFAULT_STATE_DIR, PROJECT_ROOT, state_file
 
-__all__ = ["PROJECT_ROOT", "Settings"]
+__all__ = ["DEFAULT_MEDIATION_URL", "PROJECT_ROOT", "Settings"]
+
+DEFAULT_MEDIATION_URL = "http://127.0.0.1:8733"
+"""Where the local stack's mediation simulator listens (python -m mediation.simulator)."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class Settings:
     custodian_name: str
     custodian_title: str
     carrier_name: str
+    mediation_url: str = DEFAULT_MEDIATION_URL
+    """The intercept mediation function's X1 endpoint (base URL): the simulator locally."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -43,4 +48,5 @@ class Settings:
             custodian_name=env("LES_CUSTODIAN_NAME", "Dana Whitfield"),
             custodian_title=env("LES_CUSTODIAN_TITLE", "Custodian of Records, Law Enforcement Support"),
             carrier_name=env("LES_CARRIER_NAME", "Example Carrier Communications, Inc."),
+            mediation_url=env("LES_MEDIATION_URL", DEFAULT_MEDIATION_URL),
         )

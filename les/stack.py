@@ -16,6 +16,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from les.config import PROJECT_ROOT, Settings
 from les.paths import state_file
@@ -49,6 +50,30 @@ def start_temporal(settings: Settings, ui_port: int) -> subprocess.Popen | None:
         *search_attribute_flags(),
     ]
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def start_mediation(settings: Settings) -> subprocess.Popen | None:
+    """Start the mediation simulator (tasks in <state>/mediation.db) unless LES_MEDIATION_URL names
+    another host or something already answers there: a real mediation function is then used."""
+    url = urlsplit(settings.mediation_url)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
+    if host not in ("127.0.0.1", "localhost"):
+        print(f"mediation function at {settings.mediation_url}; no simulator started")
+        return None
+    if port_open(host, port):
+        print(f"a mediation function already answers at {settings.mediation_url}; using it")
+        return None
+    log_path = state_file(settings.state_dir, "mediation.log")
+    log = open(log_path, "ab")  # noqa: SIM115 - the simulator owns it
+    command = [sys.executable, "-m", "mediation.simulator", "--host", "127.0.0.1", "--port", str(port),
+               "--store", str(state_file(settings.state_dir, "mediation.db"))]
+    simulator = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    while not port_open(host, port):
+        if simulator.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the mediation simulator did not start; see {log_path}")
+        time.sleep(0.1)
+    return simulator
 
 
 async def wait_for_temporal(settings: Settings, server: subprocess.Popen | None, seconds: float = 60) -> None:
@@ -121,8 +146,10 @@ async def up(args: argparse.Namespace) -> int:
     settings.delivery_root.mkdir(parents=True, exist_ok=True)
     server = start_temporal(settings, args.ui_port)
     worker: subprocess.Popen | None = None
+    mediation: subprocess.Popen | None = None
     try:
         await wait_for_temporal(settings, server)
+        mediation = start_mediation(settings)
         summary = prepare_records_store(settings, args.subscribers)
         worker_log = open(state_file(settings.state_dir, "worker.log"), "ab")  # noqa: SIM115 - the worker owns it
         worker = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "worker.py")],
@@ -134,7 +161,7 @@ async def up(args: argparse.Namespace) -> int:
         await wait_for_stop(worker, state_file(settings.state_dir, "worker.log"))
         return 0
     finally:
-        for process in (worker, server):
+        for process in (worker, mediation, server):
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 try:
@@ -166,7 +193,9 @@ LES Orchestrator is up.
   sample subpoena   {request_id} (workflow {wid}): {sample}
   records store     {settings.database_url} ({summary})
   deliveries        {settings.delivery_root}
-  logs              {state_file(settings.state_dir, 'temporal.log')}, {state_file(settings.state_dir, 'worker.log')}
+  mediation (X1)    {settings.mediation_url} (simulator; tasks in {state_file(settings.state_dir, 'mediation.db')})
+  logs              {state_file(settings.state_dir, 'temporal.log')}, {state_file(settings.state_dir, 'worker.log')},
+                    {state_file(settings.state_dir, 'mediation.log')}
 
 Try, in another terminal:
   .venv/bin/python starter.py status {request_id}

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, false, or_
 
+from domain.collection import COLLECTION_LEGEND
 from domain.scope import columns_in_scope
 from domain.vocabulary import PROSPECTIVE_CATEGORIES, RecordCategory, RequestType
 from recordstore.categories import CATEGORY_QUERIES, Selector
@@ -28,9 +29,11 @@ CATEGORY_EXPORTS: dict[RecordCategory, Select[Any]] = {
 """Each stored category's SELECT: labelled columns in CSV order, deterministic ORDER BY."""
 
 FIELD_LEGEND: dict[RecordCategory, list[tuple[str, str]]] = {
-    category: query.legend for category, query in CATEGORY_QUERIES.items()
+    **{category: query.legend for category, query in CATEGORY_QUERIES.items()},
+    **COLLECTION_LEGEND,
 }
-"""Each stored category's CSV columns, in header order, with what each one means."""
+"""Each category's CSV columns, in header order, with what each one means: the stored categories'
+from their queries, the collected ones' (pen_trap, intercept_content) from domain/collection.py."""
 
 FETCH_ROWS = 5000
 

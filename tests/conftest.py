@@ -158,3 +158,61 @@ async def dev_server():
     """A dev server of the test's own (`running_dev_server`)."""
     async with running_dev_server() as env:
         yield env
+
+
+class SimulatorProcess:
+    """`python -m mediation.simulator` on a free port with its store in a temporary folder."""
+
+    def __init__(self, store: Path, log: Path, period: int = 60) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.store = store
+        self._log = log
+        self._period = period
+        self._process = None
+
+    def start(self, *fault_flags: str) -> SimulatorProcess:
+        import subprocess
+        import time
+
+        from mediation.admin import SimulatorAdmin
+
+        command = [sys.executable, "-m", "mediation.simulator", "--port", str(self.port), "--store", str(self.store),
+                   "--event-period", str(self._period), *fault_flags]
+        with open(self._log, "ab") as log:
+            self._process = subprocess.Popen(command, cwd=REPO, env=environ_without_les(), stdout=log,
+                                             stderr=subprocess.STDOUT)
+        admin, deadline = SimulatorAdmin(self.url, timeout=1.0), time.monotonic() + 20
+        while not admin.healthy():
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the mediation simulator did not start; see {self._log}")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM, as Ctrl-C in the stack does; the store stays."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+        self._process = None
+
+    def restart(self, *fault_flags: str) -> SimulatorProcess:
+        self.stop()
+        return self.start(*fault_flags)
+
+    @property
+    def admin(self):
+        from mediation.admin import SimulatorAdmin
+
+        return SimulatorAdmin(self.url)
+
+
+@pytest.fixture
+def mediation_simulator(tmp_path):
+    """A mediation simulator process of the test's own (60-second event slots), stopped after it."""
+    simulator = SimulatorProcess(tmp_path / "mediation" / "tasks.db", tmp_path / "mediation.log")
+    simulator.start()
+    try:
+        yield simulator
+    finally:
+        simulator.stop()

@@ -3,6 +3,7 @@
 from workflows.customer_lookup import CustomerCallLookup
 from workflows.demands import CourtOrder, FisaOrder, NationalSecurityLetter, SearchWarrant, Subpoena
 from workflows.emergency import Emergency
+from workflows.orders import PenRegister, Title3Wiretap
 from workflows.preservation import Preservation
 
 SubpoenaWorkflow = Subpoena
@@ -11,8 +12,8 @@ SubpoenaWorkflow = Subpoena
 WORKFLOW_FOR_TYPE: dict[str, type] = {
     cls.plan.request_type: cls
     for cls in (CustomerCallLookup, Subpoena, CourtOrder, SearchWarrant, NationalSecurityLetter,
-                FisaOrder, Preservation, Emergency)
+                FisaOrder, Preservation, Emergency, PenRegister, Title3Wiretap)
 }
-"""Which workflow handles each request type (the surveillance types arrive with their issue)."""
+"""Which workflow handles each request type."""
 
 ALL_WORKFLOWS = list(WORKFLOW_FOR_TYPE.values())

@@ -6,7 +6,7 @@ from temporalio.common import RetryPolicy
 
 NON_RETRYABLE = [
     "InvalidRequest", "NotStoredRecords", "ProductionConflict", "HoldUnavailable", "HoldScopeMismatch",
-    "QuoteMismatch", "UnsafePath",
+    "QuoteMismatch", "UnsafePath", "MediationUnknownTask", "MediationTaskConflict", "MediationRefused",
 ]
 """Business errors that no retry can fix (activities raise them as ApplicationError types)."""
 

@@ -20,15 +20,14 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.mediation import MediationActivities
-    from activities.mediation_models import ActivateTaskInput, CollectEventsInput, DeactivateTaskInput
-    from domain.collection import task_xid
-
     from activities.case import CaseActivities
     from activities.certification import CertificationActivities
     from activities.contracts_surveillance import CertifyInput, EndCertificationInput, OrderLookup
+    from activities.mediation import MediationActivities
+    from activities.mediation_models import ActivateTaskInput, CollectEventsInput, DeactivateTaskInput
     from domain.case import CaseOutcome, CaseState, RequestSubmission, Resolution, RosterEntry
     from domain.case_machine import Case, Decision, Facts
+    from domain.collection import task_xid
     from domain.identifiers import production_id
     from domain.surveillance import DELIVERY_PERIOD, INTERCEPT_CATEGORIES, CollectionState
     from domain.verification import CheckResult

@@ -1,0 +1,133 @@
+"""The simulator's own task store: one SQLite file, so tasks survive a restart as they were.
+
+A deactivated task stays on record with the instant it went off; it is never provisioned again."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from mediation.messages import DEACTIVATED, PROVISIONED, TaskDetails, parse_time, x1_time
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tasks (
+    xid TEXT PRIMARY KEY,
+    liid TEXT NOT NULL,
+    targets TEXT NOT NULL,
+    delivery_type TEXT NOT NULL,
+    start_time TEXT,
+    end_time TEXT,
+    destination_ids TEXT NOT NULL,
+    implicit_deactivation_allowed INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('provisioned', 'deactivated')),
+    activated_at TEXT NOT NULL,
+    modified_at TEXT,
+    deactivated_at TEXT
+)
+"""
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    details: TaskDetails
+    status: str
+    activated_at: datetime
+    deactivated_at: datetime | None
+    modified_at: datetime | None
+
+    def as_json(self) -> dict[str, object]:
+        d = self.details
+        return {
+            "xid": d.xid, "liid": d.liid, "targets": list(d.targets), "delivery_type": d.delivery_type,
+            "start_time": _text(d.start_time), "end_time": _text(d.end_time), "status": self.status,
+            "activated_at": _text(self.activated_at), "modified_at": _text(self.modified_at),
+            "deactivated_at": _text(self.deactivated_at),
+        }
+
+
+def _text(at: datetime | None) -> str | None:
+    return None if at is None else x1_time(at)
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else parse_time(text)
+
+
+class TaskStore:
+    """Tasks by XID; every change is one committed transaction, serialised in this process."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(SCHEMA)
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self._path, timeout=10, isolation_level=None)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def get(self, xid: str) -> TaskRecord | None:
+        with self._connection() as conn:
+            row = conn.execute("SELECT * FROM tasks WHERE xid = ?", (xid,)).fetchone()
+        return None if row is None else _record(row)
+
+    def provisioned_xids(self) -> list[str]:
+        with self._connection() as conn:
+            rows = conn.execute("SELECT xid FROM tasks WHERE status = ? ORDER BY activated_at, xid", (PROVISIONED,))
+            return [xid for (xid,) in rows]
+
+    def activate(self, task: TaskDetails, at: datetime) -> TaskRecord | None:
+        """Provision `task`; None when its XID is already on record (nothing changed)."""
+        with self._lock, self._connection() as conn:
+            inserted = conn.execute(
+                "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL) ON CONFLICT (xid) DO NOTHING",
+                (task.xid, task.liid, json.dumps(list(task.targets)), task.delivery_type, _text(task.start_time),
+                 _text(task.end_time), json.dumps(list(task.destination_ids)), int(task.implicit_deactivation_allowed),
+                 PROVISIONED, _text(at)),
+            ).rowcount
+        return self.get(task.xid) if inserted else None
+
+    def modify(self, task: TaskDetails, at: datetime) -> bool:
+        """Replace a provisioned task's details (targets, products, window); False when none is."""
+        with self._lock, self._connection() as conn:
+            return conn.execute(
+                "UPDATE tasks SET liid = ?, targets = ?, delivery_type = ?, start_time = ?, end_time = ?, "
+                "destination_ids = ?, implicit_deactivation_allowed = ?, modified_at = ? "
+                "WHERE xid = ? AND status = ?",
+                (task.liid, json.dumps(list(task.targets)), task.delivery_type, _text(task.start_time),
+                 _text(task.end_time), json.dumps(list(task.destination_ids)), int(task.implicit_deactivation_allowed),
+                 _text(at), task.xid, PROVISIONED),
+            ).rowcount == 1
+
+    def deactivate(self, xid: str, at: datetime) -> bool:
+        """Switch a provisioned task off at `at`; False when none is provisioned under this XID."""
+        with self._lock, self._connection() as conn:
+            return conn.execute(
+                "UPDATE tasks SET status = ?, deactivated_at = ? WHERE xid = ? AND status = ?",
+                (DEACTIVATED, _text(at), xid, PROVISIONED),
+            ).rowcount == 1
+
+
+def _record(row: tuple) -> TaskRecord:
+    (xid, liid, targets, delivery_type, start_time, end_time, dids, implicit, status, activated_at, modified_at,
+     deactivated_at) = row
+    details = TaskDetails(
+        xid=xid, targets=tuple(json.loads(targets)), delivery_type=delivery_type, liid=liid,
+        start_time=_time(start_time), end_time=_time(end_time), destination_ids=tuple(json.loads(dids)),
+        implicit_deactivation_allowed=bool(implicit),
+    )
+    activated = _time(activated_at)
+    assert activated is not None
+    return TaskRecord(details, status, activated, _time(deactivated_at), _time(modified_at))
