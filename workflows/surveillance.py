@@ -39,6 +39,9 @@ SWITCH_OFF_ATTEMPTS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum
                                   maximum_attempts=3)
 """One round of switch-off attempts; the workflow repeats rounds without end, escalating after the first."""
 SWITCH_OFF_PAUSE = timedelta(seconds=30)
+SWITCH_OFF_LEAD = timedelta(seconds=1)
+"""A timer fires once the workflow task that set it completes, a little after the moment asked for:
+switching off this much before the end keeps collection within the order, to the second."""
 
 
 class CollectionCarry(BaseModel):
@@ -169,34 +172,36 @@ class SurveillanceShape(ProducesRecords):
         while not self._case.closed:
             end = self._case.order_end
             assert end is not None and self._delivered_until is not None
-            cut = min(self._delivered_until + DELIVERY_PERIOD, end)
+            switch_off_at = end - SWITCH_OFF_LEAD
+            cut = min(self._delivered_until + DELIVERY_PERIOD, switch_off_at)
             remaining = cut - workflow.now()
             if remaining > timedelta(0):
                 with contextlib.suppress(TimeoutError):
                     await workflow.wait_condition(
                         lambda end=end: self._case.closed or self._case.order_end != end,
-                        timeout=remaining, timeout_summary="order ends" if cut == end else "delivery period ends",
+                        timeout=remaining,
+                        timeout_summary="order ends" if cut == switch_off_at else "delivery period ends",
                     )
             if self._case.closed:
                 return False
             if self._case.order_end != end:
                 continue  # extended (or Title III's clock moved): the mediation task's end was updated
-            if workflow.now() >= end:
+            if workflow.now() >= switch_off_at:
                 return False
-            await self._produce_period(final=False)
+            await self._produce_period(final=False, until=cut)
             if self._should_continue_as_new(submission):
                 return True
         return False
 
-    async def _produce_period(self, *, final: bool) -> None:
-        """One production of what was collected since the last one: `<request_id>-Pnn`."""
+    async def _produce_period(self, *, final: bool, until: datetime | None = None) -> None:
+        """One production of what was collected in [the last one's end, `until`): `<request_id>-Pnn`;
+        the final one runs to the switch-off."""
         assert self._delivered_until is not None
         start = self._delivered_until
-        until = self._deactivated_at if final and self._deactivated_at else workflow.now()
-        if until <= start:
-            if not final:
-                return
-            until = start + timedelta(seconds=1)
+        if final:
+            assert self._deactivated_at is not None
+            until = max(self._deactivated_at, start + timedelta(seconds=1))
+        assert until is not None
         number = self._next_production
         files = [
             await workflow.execute_activity_method(
@@ -239,10 +244,11 @@ class SurveillanceShape(ProducesRecords):
         self._collection = CollectionState.DEPROVISION_PENDING
         failures = 0
         while True:
+            attempt_at = workflow.now()
             try:
                 await workflow.execute_activity_method(
                     MediationActivities.deactivate_task,
-                    DeactivateTaskInput(request_id=self._request_id, xid=self._xid, at=workflow.now()),
+                    DeactivateTaskInput(request_id=self._request_id, xid=self._xid, at=attempt_at),
                     summary="switch collection off", start_to_close_timeout=timedelta(seconds=30),
                     retry_policy=SWITCH_OFF_ATTEMPTS,
                 )
@@ -255,7 +261,7 @@ class SurveillanceShape(ProducesRecords):
                                        f"collection for {self._request_id} could not be switched off: {err.cause}")
                     await self._record_system_event("deprovision_escalated", note=str(err.cause))
                 await workflow.sleep(SWITCH_OFF_PAUSE)
-        self._deactivated_at = workflow.now()
+        self._deactivated_at = attempt_at  # the instant of the switch-off the mediation system confirmed
         self._collection = CollectionState.OFF
         await self._record_system_event("collection_off", note=self._deactivated_at.isoformat(),
                                         details={"xid": self._xid, "failed_attempt_rounds": failures})
