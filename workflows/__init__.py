@@ -5,6 +5,7 @@ from workflows.demands import CourtOrder, FisaOrder, NationalSecurityLetter, Sea
 from workflows.emergency import Emergency
 from workflows.orders import PenRegister, Title3Wiretap
 from workflows.preservation import Preservation
+from workflows.reconciliation import MediationReconciliation
 
 SubpoenaWorkflow = Subpoena
 """The name the first release used."""
@@ -16,4 +17,4 @@ WORKFLOW_FOR_TYPE: dict[str, type] = {
 }
 """Which workflow handles each request type."""
 
-ALL_WORKFLOWS = list(WORKFLOW_FOR_TYPE.values())
+ALL_WORKFLOWS = [*WORKFLOW_FOR_TYPE.values(), MediationReconciliation]

@@ -128,20 +128,12 @@ class SurveillanceShape(ProducesRecords):
         return task_xid(self._request_id)
 
     async def _switch_on(self) -> None:
-        """Provision and activate at the mediation system, then write the 47 CFR 1.20004 record."""
+        """Write the 47 CFR 1.20004 record, then provision and activate at the mediation system (in
+        that order, so the hourly reconciliation never finds an active task without its record)."""
         case = self._case
         assert case.order_end is not None and case.order_issued_at is not None
         self._collection = CollectionState.PROVISIONING
-        start = max(workflow.now(), case.order_issued_at)
-        await workflow.execute_activity_method(
-            MediationActivities.activate_task,
-            ActivateTaskInput(request_id=self._request_id, xid=self._xid, targets=self._targets(),
-                              categories=self._collected_categories(), start=start, end=case.order_end,
-                              at=workflow.now()),
-            summary="switch collection on at the mediation system", **QUICK,
-        )
-        self._activated_at = self._delivered_until = workflow.now()
-        self._collection = CollectionState.ACTIVE
+        switch_on_at = workflow.now()
         process = self._document.get("legal_process") or {}
         requester = self._document.get("requester") or {}
         certification = await workflow.execute_activity_method(
@@ -150,7 +142,7 @@ class SurveillanceShape(ProducesRecords):
                 request_id=self._request_id, xid=self._xid, identities=self._targets(),
                 interception_type=("intercept_content" if "intercept_content" in self._collected_categories()
                                    else "pen_trap"),
-                started_at=self._activated_at, authorised_until=case.order_end,
+                started_at=switch_on_at, authorised_until=case.order_end,
                 presenting_officer=str(requester.get("name") or requester.get("agency") or "unknown"),
                 authorising_official=str(process.get("signed_by") or process.get("issued_by") or "unknown"),
                 legal_reference=str(process.get("reference") or ""),
@@ -159,6 +151,15 @@ class SurveillanceShape(ProducesRecords):
             **QUICK,
         )
         self._certification_id = certification.certification_id
+        await workflow.execute_activity_method(
+            MediationActivities.activate_task,
+            ActivateTaskInput(request_id=self._request_id, xid=self._xid, targets=self._targets(),
+                              categories=self._collected_categories(),
+                              start=max(switch_on_at, case.order_issued_at), end=case.order_end, at=switch_on_at),
+            summary="switch collection on at the mediation system", **QUICK,
+        )
+        self._activated_at = self._delivered_until = switch_on_at
+        self._collection = CollectionState.ACTIVE
         self._advance(CaseState.COLLECTING)
         await self._record_system_event(
             "collection_on", note=f"until {case.order_end.isoformat()}",
