@@ -238,6 +238,7 @@ def render_status(status: CaseStatus) -> str:
     ]
     lines += [f"refused: {r['category']}: {r['reason']}" for r in status.refused]
     lines += [f"problem: {p['code']}: {p['message']}" for p in status.problems]
+    lines += [f"checked: {name}: {found}" for name, found in (status.details.get("pending_checks") or {}).items()]
     lines.append("open tasks:" + ("" if status.open_tasks else " none"))
     lines += [f"  - {task}" for task in status.open_tasks]
     lines.append("deadlines:" + ("" if status.deadlines else " none"))
