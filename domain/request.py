@@ -67,6 +67,8 @@ PositiveDays = Annotated[int, Field(strict=True, gt=0)]
 PortNumber = Annotated[int, Field(strict=True, ge=0, le=65535)]
 NonEmpty = Annotated[str, BeforeValidator(_required_text), Field(min_length=1)]
 """A required name or text: blank after dropping what does not count is missing."""
+Selector = Annotated[str, Field(min_length=1)]
+"""A value matched exactly against the store (a target, an account): never cleaned, only checked."""
 Text = Annotated[str | None, BeforeValidator(meaningful_text)]
 """An optional name or signature: what is left empty after dropping what does not count is absent."""
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
@@ -147,7 +149,7 @@ class Authentication(DocumentModel):
 class Customer(DocumentModel):
     """The customer asking for their own call records (customer_call_lookup only)."""
 
-    account_number: NonEmpty = Field(description="The customer's account number.")
+    account_number: Selector = Field(description="The customer's account number.")
     authentication: Authentication = Field(description="How the customer was authenticated.")
 
 
@@ -183,7 +185,7 @@ class Target(DocumentModel):
     """One selector: a phone number, account, IP address (at an instant) or e-mail address."""
 
     kind: TargetKind = Field(description="phone_number, account_number, ip_address or email.")
-    value: NonEmpty = Field(description="The selector itself.")
+    value: Selector = Field(description="The selector itself.")
     observed_at: Timestamp | None = Field(
         None, description="ip_address: the instant the address was seen (resolves the subscriber)."
     )

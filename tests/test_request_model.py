@@ -137,8 +137,10 @@ def test_email_targets_have_exactly_one_at(value, ok):
 
 def test_account_number_targets_take_any_non_empty_value():
     assert Target(kind="account_number", value="CL-448812").value == "CL-448812"
-    with pytest.raises(ValidationError, match="is blank"):
+    with pytest.raises(ValidationError, match="at least 1 character"):
         Target(kind="account_number", value="")
+    with pytest.raises(ValidationError, match="holds spaces, control or format characters"):
+        Target(kind="account_number", value="CL-448812\u200b")
 
 
 @pytest.mark.parametrize("digest,ok", [("a" * 64, True), ("A" * 64, True), ("a" * 63, False),
