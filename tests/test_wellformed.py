@@ -158,7 +158,7 @@ def mutated_documents(draw) -> dict:
     return document
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_documents())
 def test_check_decides_any_document_without_crashing(document):
     result = verify_request(document)
@@ -169,7 +169,7 @@ def test_check_decides_any_document_without_crashing(document):
     result.render_text().encode("utf-8")  # printable: no lone surrogate reaches the terminal
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.binary(max_size=200) | st.builds(lambda d: json.dumps(d).encode(), mutated_documents()))
 def test_the_check_command_answers_any_file_with_an_exit_status(tmp_path_factory, content):
     path = tmp_path_factory.mktemp("doc") / "request.json"
