@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from temporalio import activity
 
 from domain.case import VerifyInput
+from domain.clocks import PRESERVATION_PERIOD, preservation_expiry
 from domain.findings import Problem, warning
 from domain.identifiers import request_id_fault
+from domain.pending import (
+    DOCUMENTS_ON_FILE,
+    JURISDICTION_BINDS_TARGETS,
+    RENEWAL_OF_HOLD,
+    RUN_AT_IDENTITY_GATE,
+)
 from domain.policy import binds_target
 from domain.request import LegalRequest
 from domain.verification import CheckResult, verify_request
-from domain.vocabulary import Verdict
+from domain.vocabulary import RequestType, Verdict
 from les import paths
 from les.logging import activity_logger
+from recordstore.case_models import Case
+from recordstore.hold_models import HoldState, PreservationHold
 from recordstore.targets import TargetSpec, period_window, service_states
+
+PASSED = "passed"
 
 
 class VerificationActivities:
@@ -32,14 +44,88 @@ class VerificationActivities:
         result = verify_request(verification.document)
         result = with_problems(result, id_problems(verification.request_id, verification.document))
         if result.verdict is not Verdict.REJECT and result.request is not None:
-            problems = self._document_problems(verification.request_id, result)
-            problems += self._jurisdiction_problems(result.request)
-            result = with_problems(result, problems)
+            result = self._run_pending_checks(verification.request_id, result)
         activity_logger(verification.request_id).info(
             "legal process verified", verdict=str(result.verdict),
             problems=[p.code for p in result.problems], refused=[r.category for r in result.refused],
         )
         return result
+
+    def _run_pending_checks(self, request_id: str, result: CheckResult) -> CheckResult:
+        """Each check `check` left pending (SPEC §2), before anyone is asked to approve; every one's
+        result is kept in `pending_check_results` (status shows it), a failure also as a problem."""
+        request = result.request
+        assert request is not None
+        problems: list[Problem] = []
+        outcomes: dict[str, str] = {}
+        update: dict[str, Any] = {}
+        for name in result.pending_checks:
+            if name == DOCUMENTS_ON_FILE:
+                found = self._document_problems(request_id, result)
+            elif name == JURISDICTION_BINDS_TARGETS:
+                found = self._jurisdiction_problems(request)
+            elif name == RENEWAL_OF_HOLD:
+                found, expires = self._renewal_problems(request)
+                if expires is not None:
+                    update["deadlines"] = {**result.deadlines, "expires_at": expires}
+            elif name in RUN_AT_IDENTITY_GATE:
+                outcomes[name] = "runs at the customer's identity gate (see authentication)"
+                continue
+            else:  # a check this worker does not know is never taken as passed
+                found = [Problem(code="unknown_pending_check", message=f"{name}: no such check here")]
+            problems += found
+            outcomes[name] = "; ".join(
+                ("failed: " if p.fatal else "warning: ") + p.message for p in found) or PASSED
+        result = result.model_copy(update={**update, "pending_check_results": outcomes})
+        return with_problems(result, problems)
+
+    def _renewal_problems(self, request: LegalRequest) -> tuple[list[Problem], Any]:
+        """2703(f)(2): one renewal, received before the hold lapses, runs to 180 days from the
+        ORIGINAL receipt; a second renewal, or one after the lapse, is refused (a new request
+        starts a new hold). Returns the problems and, when renewable, the new expiry."""
+        process = request.legal_process
+        assert process is not None and process.extension_of is not None
+        held = process.extension_of
+        with self._engine.connect() as conn:
+            original = conn.execute(select(Case.request_type, Case.received_at, Case.document)
+                                    .where(Case.request_id == held)).first()
+            renewals = [row.request_id for row in conn.execute(
+                select(Case.request_id, Case.document, Case.resolution)
+                .where(Case.request_type == str(RequestType.PRESERVATION), Case.request_id != request.request_id))
+                if _extends(row.document) == held and row.resolution != "rejected_on_verification"]
+            hold = conn.execute(select(PreservationHold.expires_at, PreservationHold.state)
+                                .where(PreservationHold.request_id == held)).first()
+        if original is None or original.request_type != RequestType.PRESERVATION:
+            return [Problem(code="renewal_hold_unknown",
+                            message=f"legal_process.extension_of: {held} is not a preservation request on "
+                                    "file; a renewal extends an existing hold")], None
+        if _extends(original.document) is not None:
+            return [Problem(code="second_renewal",
+                            message=f"legal_process.extension_of: {held} is itself a renewal; 18 U.S.C. "
+                                    "2703(f)(2) allows one renewal; a new request starts a new hold")], None
+        received = _aware(original.received_at)
+        lapse = received + PRESERVATION_PERIOD
+        if hold is not None and _aware(hold.expires_at) > lapse:
+            renewals.append(f"the record_extension decision on {held}")
+        if hold is not None and hold.state in (HoldState.EXPIRED, HoldState.RELEASED):
+            return [Problem(code="renewal_after_lapse",
+                            message=f"legal_process.extension_of: hold {held} has ended ({hold.state}); a "
+                                    "new request starts a new hold (18 U.S.C. 2703(f)(2))")], None
+        if renewals:
+            return [Problem(code="second_renewal",
+                            message=f"legal_process.extension_of: hold {held} was already renewed by "
+                                    f"{renewals[0]}; 18 U.S.C. 2703(f)(2) allows one renewal; a new "
+                                    "request starts a new hold")], None
+        if request.received_at >= lapse:
+            return [Problem(code="renewal_after_lapse",
+                            message=f"received_at: the renewal arrived after hold {held} lapsed at "
+                                    f"{lapse.isoformat()} (90 days from its receipt); a new request "
+                                    "starts a new hold (18 U.S.C. 2703(f)(2))")], None
+        if request.received_at < received:
+            return [Problem(code="renewal_before_hold",
+                            message=f"received_at: the renewal is dated before hold {held} was received "
+                                    f"({received.isoformat()})")], None
+        return [], preservation_expiry(received, 1)
 
     def _document_problems(self, request_id: str, result: CheckResult) -> list[Problem]:
         problems: list[Problem] = []
@@ -85,6 +171,18 @@ class VerificationActivities:
                                 "federal process)",
                     ))
         return problems
+
+
+def _extends(document: Any) -> str | None:
+    """The hold a stored preservation document renews (its legal_process.extension_of), or None."""
+    process = document.get("legal_process") if isinstance(document, dict) else None
+    named = process.get("extension_of") if isinstance(process, dict) else None
+    return named if isinstance(named, str) else None
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored instant in UTC (SQLite hands back naive datetimes)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def id_problems(request_id: str, document: dict[str, Any]) -> list[Problem]:

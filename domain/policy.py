@@ -25,11 +25,28 @@ from domain.vocabulary import (
 )
 
 __all__ = [
-    "ALLOWED_ISSUERS", "APPROVALS_REQUIRED", "CLEARED_ONLY", "CONTENT_INSTRUMENTS",
-    "GOVERNMENTAL_REQUESTERS", "HISTORICAL_TYPES", "LEGAL_PROCESS_REQUIRED",
-    "PERMITTED_CATEGORIES", "REMINDER_LEAD", "REQUESTER_KINDS", "SIGNATURE_REQUIRED",
-    "binds_target", "deadlines", "pen_register_expiry",
-    "permitted_categories", "preservation_expiry", "refusal_reason", "title3_expiry",
+    "ALLOWED_ISSUERS",
+    "APPROVALS_REQUIRED",
+    "CALECPA_REACH",
+    "CALECPA_REASON",
+    "CLEARED_ONLY",
+    "CONTENT_INSTRUMENTS",
+    "FEDERAL_ONLY",
+    "GOVERNMENTAL_REQUESTERS",
+    "HISTORICAL_TYPES",
+    "LEGAL_PROCESS_REQUIRED",
+    "PERMITTED_CATEGORIES",
+    "REMINDER_LEAD",
+    "REQUESTER_KINDS",
+    "SIGNATURE_REQUIRED",
+    "binds_target",
+    "calecpa_limits",
+    "deadlines",
+    "pen_register_expiry",
+    "permitted_categories",
+    "preservation_expiry",
+    "refusal_reason",
+    "title3_expiry",
 ]
 
 # Short names keep each table row on one line.
@@ -195,8 +212,32 @@ SPECIAL_REASONS: dict[tuple[RequestType, RecordCategory], str] = {
 }
 
 CIVIL_SUBPOENA_REACH = (
-    "a civil subpoena reaches no content and no prospective data (18 U.S.C. 2702(a), 3121(a))"
+    "a civil subpoena reaches no content, no location and no prospective data (18 U.S.C. 2702(a), "
+    "3121(a); LEGAL.md, Who may issue what)"
 )
+
+# CalECPA, Cal. Penal Code 1546.1(b): California process other than a warrant, a wiretap order or
+# a pen register order reaches only subscriber information as 1546(l) defines it. A 2703(f)
+# preservation letter compels no disclosure, and CalECPA binds government entities (1546.1(a)),
+# not a civil litigant's subpoena, so neither is limited.
+CALECPA_JURISDICTION = "state:CA"
+CALECPA_UNLIMITED = frozenset({T.SEARCH_WARRANT, T.TITLE3_WIRETAP, T.PEN_REGISTER, T.PRESERVATION})
+CALECPA_REACH = frozenset({C.SUBSCRIBER_INFO, C.SERVICE_HISTORY})
+CALECPA_REASON = (
+    "process from California other than a warrant, a wiretap order or a pen register order "
+    "reaches only subscriber information, subscriber_info and service_history (Cal. Penal Code "
+    "1546.1(b), 1546(l))"
+)
+
+# Instruments of the FBI and the FISC are federal; no state can issue them.
+FEDERAL_ONLY = frozenset({T.NATIONAL_SECURITY_LETTER, T.FISA_ORDER})
+
+
+def calecpa_limits(request_type: RequestType, jurisdiction: str | None,
+                   issuer_kind: IssuerKind | None = None) -> bool:
+    """Whether CalECPA narrows this instrument to subscriber information."""
+    return (jurisdiction == CALECPA_JURISDICTION and request_type not in CALECPA_UNLIMITED
+            and issuer_kind != IssuerKind.ATTORNEY)
 
 
 def permitted_categories(request_type: RequestType) -> frozenset[RecordCategory]:
@@ -212,7 +253,7 @@ def refusal_reason(
     if special:
         return special
     civil = request_type == T.SUBPOENA and issuer_kind == IssuerKind.ATTORNEY
-    if civil and category in CONTENT_CATEGORIES | PROSPECTIVE_CATEGORIES:
+    if civil and category in CONTENT_CATEGORIES | PROSPECTIVE_CATEGORIES | {C.CELL_SITE_LOCATION}:
         # No warrant or order is open to a private litigant: say so instead of naming one.
         return f"{category}: {CIVIL_SUBPOENA_REACH}"
     return f"{category} {CATEGORY_NEEDS[category]}; {INSTRUMENT_REACH[request_type]}"

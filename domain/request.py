@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from domain.identifiers import file_name_fault, request_id_fault
@@ -21,15 +32,46 @@ from domain.vocabulary import (
     RequestType,
     TargetKind,
 )
+from domain.wellformed import (
+    INVISIBLE_CATEGORIES,
+    is_e164,
+    jurisdiction_fault,
+    meaningful_text,
+    timestamp_fault,
+)
 
-E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-JURISDICTION = re.compile(r"^federal$|^state:[A-Z]{2}$")
-SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}", re.ASCII)
+
+
+def _rfc3339(value: Any) -> Any:
+    """SPEC §1: a timestamp is an RFC 3339 string with an offset or Z; a number is not one."""
+    fault = timestamp_fault(value)
+    if fault == "naive":
+        raise PydanticCustomError("timezone_aware", "timestamp has no UTC offset")
+    if fault is not None:
+        raise PydanticCustomError("invalid_field", "{fault}", {"fault": fault})
+    return value
+
+
+def _required_text(value: Any) -> Any:
+    """A required name: format and control characters and surrounding spaces do not count."""
+    kept = meaningful_text(value)
+    if kept is None and value is not None:
+        raise PydanticCustomError(
+            "missing_field", "is blank (spaces, control and format characters do not count)")
+    return kept
+
 
 # Strict: a legal document says 60 days, not "60" or 60.5 or true.
 PositiveDays = Annotated[int, Field(strict=True, gt=0)]
 PortNumber = Annotated[int, Field(strict=True, ge=0, le=65535)]
-NonEmpty = Annotated[str, Field(min_length=1)]
+NonEmpty = Annotated[str, BeforeValidator(_required_text), Field(min_length=1)]
+"""A required name or text: blank after dropping what does not count is missing."""
+Selector = Annotated[str, Field(min_length=1)]
+"""A value matched exactly against the store (a target, an account): never cleaned, only checked."""
+Text = Annotated[str | None, BeforeValidator(meaningful_text)]
+"""An optional name or signature: what is left empty after dropping what does not count is absent."""
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 
 
 def _invalid(field: str, message: str) -> PydanticCustomError:
@@ -45,7 +87,7 @@ def _unless_faulty(value: str, fault: str | None) -> str:
 
 
 def _is_e164(value: str) -> bool:
-    return bool(E164.match(value))
+    return is_e164(value)
 
 
 class DocumentModel(BaseModel):
@@ -58,8 +100,8 @@ class Requester(DocumentModel):
     """Who sent the request."""
 
     kind: RequesterKind = Field(description="law_enforcement, government, attorney or customer.")
-    agency: str | None = Field(None, description="The agency or firm the requester acts for.")
-    name: str | None = Field(None, description="The requester's name.")
+    agency: Text = Field(None, description="The agency or firm the requester acts for.")
+    name: Text = Field(None, description="The requester's name.")
     email: str | None = Field(None, description="Where answers and productions are sent.")
     phone: str | None = Field(None, description="The requester's telephone number.")
 
@@ -71,32 +113,31 @@ class LegalProcess(DocumentModel):
     reference: NonEmpty = Field(description="Docket, case or letter number.")
     issued_by: NonEmpty = Field(description="The court, grand jury, agency or office.")
     issuer_kind: IssuerKind = Field(description="court, grand_jury, agency, fbi, fisc or attorney.")
-    jurisdiction: str = Field(description="'federal' or 'state:XX' (two-letter state code).")
-    signed_by: str | None = Field(None, description="Who signed it; unsigned is a policy problem.")
-    signed_at: AwareDatetime | None = Field(None, description="When it was signed.")
-    issued_at: AwareDatetime | None = Field(None, description="When the order was entered.")
-    response_due: AwareDatetime | None = Field(None, description="When the answer is due.")
+    jurisdiction: str = Field(description="'federal' or 'state:XX' (a US state, DC or territory).")
+    signed_by: Text = Field(None, description="Who signed it; unsigned is a policy problem.")
+    signed_at: Timestamp | None = Field(None, description="When it was signed.")
+    issued_at: Timestamp | None = Field(None, description="When the order was entered.")
+    response_due: Timestamp | None = Field(None, description="When the answer is due.")
     duration_days: PositiveDays | None = Field(
         None, description="Authorised length of a prospective order, in days (policy caps it)."
     )
-    first_interception_at: AwareDatetime | None = Field(
+    first_interception_at: Timestamp | None = Field(
         None, description="Title III: when interception first began (starts the 30-day clock)."
     )
-    nondisclosure_until: AwareDatetime | None = Field(
+    nondisclosure_until: Timestamp | None = Field(
         None, description="No notice to the customer before this (2705(b), 3123(d), 2709(c))."
     )
     extension_of: str | None = Field(None, description="request_id of the order this one extends.")
 
+    @field_validator("extension_of")
+    @classmethod
+    def _extension_names_a_request(cls, value: str | None) -> str | None:
+        return value if value is None else _unless_faulty(value, request_id_fault(value))
+
     @field_validator("jurisdiction")
     @classmethod
     def _jurisdiction_form(cls, value: str) -> str:
-        if not JURISDICTION.match(value):
-            raise PydanticCustomError(
-                "invalid_field",
-                "'{value}' is not a jurisdiction; use 'federal' or 'state:XX' (e.g. state:CO)",
-                {"value": value},
-            )
-        return value
+        return _unless_faulty(value, jurisdiction_fault(value))
 
 
 class Authentication(DocumentModel):
@@ -108,7 +149,7 @@ class Authentication(DocumentModel):
 class Customer(DocumentModel):
     """The customer asking for their own call records (customer_call_lookup only)."""
 
-    account_number: NonEmpty = Field(description="The customer's account number.")
+    account_number: Selector = Field(description="The customer's account number.")
     authentication: Authentication = Field(description="How the customer was authenticated.")
 
 
@@ -117,16 +158,16 @@ class Callback(DocumentModel):
 
     number: str = Field(description="The agency number called back, E.164.")
     source: CallbackSource = Field(description="Where that number came from.")
-    verified_by: str | None = Field(None, description="Who made the verifying call.")
-    verified_at: AwareDatetime | None = Field(None, description="When the callback was verified.")
+    verified_by: Text = Field(None, description="Who made the verifying call.")
+    verified_at: Timestamp | None = Field(None, description="When the callback was verified.")
 
     @field_validator("number")
     @classmethod
     def _number_is_e164(cls, value: str) -> str:
         if not _is_e164(value):
             raise PydanticCustomError(
-                "invalid_field", "'{value}' is not an E.164 number (+ and up to 15 digits)",
-                {"value": value},
+                "invalid_field", "{value} is not an E.164 number (+ and 8-15 ASCII digits)",
+                {"value": ascii(value)},
             )
         return value
 
@@ -137,25 +178,34 @@ class Emergency(DocumentModel):
     justification: NonEmpty = Field(description="Why there is a danger that cannot wait.")
     danger: Danger = Field(description="death or serious_physical_injury.")
     callback: Callback = Field(description="The callback that authenticates the requester.")
-    supervisor: str | None = Field(None, description="The supervisor who approved; may be null.")
+    supervisor: Text = Field(None, description="The supervisor who approved; may be null.")
 
 
 class Target(DocumentModel):
     """One selector: a phone number, account, IP address (at an instant) or e-mail address."""
 
     kind: TargetKind = Field(description="phone_number, account_number, ip_address or email.")
-    value: NonEmpty = Field(description="The selector itself.")
-    observed_at: AwareDatetime | None = Field(
+    value: Selector = Field(description="The selector itself.")
+    observed_at: Timestamp | None = Field(
         None, description="ip_address: the instant the address was seen (resolves the subscriber)."
     )
     port: PortNumber | None = Field(
         None, description="ip_address: source port, needed behind carrier-grade NAT."
     )
 
+    def identity(self) -> tuple[Any, ...]:
+        """What makes two targets the same selector (their extras do not)."""
+        return (self.kind, self.value.lower() if self.kind == TargetKind.EMAIL else self.value,
+                self.observed_at, self.port)
+
     @model_validator(mode="after")
     def _value_fits_kind(self) -> Target:
         if self.kind == TargetKind.PHONE_NUMBER and not _is_e164(self.value):
-            raise _invalid("value", f"'{self.value}' is not an E.164 number (+, up to 15 digits)")
+            raise _invalid("value", f"{self.value!a} is not an E.164 number (+ and 8-15 ASCII digits)")
+        if self.value != self.value.strip() or any(
+                unicodedata.category(c) in INVISIBLE_CATEGORIES for c in self.value):
+            # A selector is matched exactly: an invisible character would match no records.
+            raise _invalid("value", f"{self.value!a} holds spaces, control or format characters")
         if self.kind == TargetKind.IP_ADDRESS:
             try:
                 ipaddress.ip_address(self.value)
@@ -175,11 +225,15 @@ class Target(DocumentModel):
         return self
 
 
+# Orders for prospective collection: their clock, not a period, bounds what they reach.
+PROSPECTIVE_TYPES = frozenset({RequestType.PEN_REGISTER, RequestType.TITLE3_WIRETAP})
+
+
 class Period(DocumentModel):
     """The time span of historical records asked for."""
 
-    start: AwareDatetime = Field(description="First instant covered.")
-    end: AwareDatetime = Field(description="Last instant covered; after start.")
+    start: Timestamp = Field(description="First instant covered.")
+    end: Timestamp = Field(description="Last instant covered; after start.")
 
     @model_validator(mode="after")
     def _start_before_end(self) -> Period:
@@ -203,10 +257,10 @@ class Document(DocumentModel):
     @field_validator("sha256")
     @classmethod
     def _sha256_form(cls, value: str) -> str:
-        if not SHA256_HEX.match(value):
+        if not SHA256_HEX.fullmatch(value):
             raise PydanticCustomError(
-                "invalid_field", "'{value}' is not a SHA-256 digest (exactly 64 hex digits)",
-                {"value": value},
+                "invalid_field", "{value} is not a SHA-256 digest (exactly 64 hex digits)",
+                {"value": ascii(value)},
             )
         return value
 
@@ -216,7 +270,7 @@ class LegalRequest(DocumentModel):
 
     request_id: str = Field(description="Unique id, e.g. LES-2026-000123; names the workflow and folders.")
     type: RequestType = Field(description="Which kind of demand this is.")
-    received_at: AwareDatetime = Field(description="When the team received it.")
+    received_at: Timestamp = Field(description="When the team received it.")
     requester: Requester = Field(description="Who sent it.")
     legal_process: LegalProcess | None = Field(
         None, description="The instrument; absent only for customer_call_lookup (and emergency)."
@@ -230,16 +284,49 @@ class LegalRequest(DocumentModel):
     period: Period | None = Field(None, description="Span of historical records.")
     documents: list[Document] = Field(default_factory=list, description="The scanned papers.")
 
-    @field_validator("request_id")
+    follow_up_of: str | None = Field(
+        None, description="emergency follow-up: the request_id of the emergency request it follows.")
+    preservation_ref: str | None = Field(
+        None, description="The request_id of the preservation hold this demand produces from.")
+
+    _period_asked_end: datetime | None = PrivateAttr(None)
+    """The period's end as written, when it reached past receipt and was cut there."""
+
+    @field_validator("request_id", "follow_up_of", "preservation_ref")
     @classmethod
-    def _well_formed_request_id(cls, value: str) -> str:
-        return _unless_faulty(value, request_id_fault(value))
+    def _well_formed_request_id(cls, value: str | None) -> str | None:
+        return value if value is None else _unless_faulty(value, request_id_fault(value))
 
     @field_validator("records")
     @classmethod
     def _drop_duplicate_categories(cls, value: list[RecordCategory]) -> list[RecordCategory]:
         # Asking twice for a category is not a defect; keep the first mention's order.
         return list(dict.fromkeys(value))
+
+    @field_validator("targets")
+    @classmethod
+    def _drop_duplicate_targets(cls, value: list[Target]) -> list[Target]:
+        # SPEC §1: duplicate targets count once (one search, one fee); the first mention is kept.
+        first: dict[tuple[Any, ...], Target] = {}
+        for target in value:
+            first.setdefault(target.identity(), target)
+        return list(first.values())
+
+    @model_validator(mode="after")
+    def _period_cut_at_receipt(self) -> LegalRequest:
+        """LEGAL.md: historical records are those that exist when the demand is received; a period
+        reaching past receipt is cut there (screening warns). Prospective orders name no period."""
+        span = self.period
+        if (span is not None and self.type not in PROSPECTIVE_TYPES
+                and span.start < self.received_at < span.end):
+            self._period_asked_end = span.end
+            self.period = span.model_copy(update={"end": self.received_at})
+        return self
+
+    @property
+    def period_asked_end(self) -> datetime | None:
+        """The period's end as the document wrote it, when it was cut at receipt (else None)."""
+        return self._period_asked_end
 
 
 def parse_request(raw: Mapping[str, Any]) -> LegalRequest:

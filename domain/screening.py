@@ -6,15 +6,21 @@ from domain.clocks import clock_problems
 from domain.findings import Problem, Refusal, warning
 from domain.policy import (
     ALLOWED_ISSUERS,
+    CALECPA_REACH,
+    CALECPA_REASON,
+    FEDERAL_ONLY,
     GOVERNMENTAL_REQUESTERS,
     HISTORICAL_TYPES,
     LEGAL_PROCESS_REQUIRED,
     PERMITTED_CATEGORIES,
     REQUESTER_KINDS,
     SIGNATURE_REQUIRED,
+    calecpa_limits,
     refusal_reason,
 )
 from domain.request import LegalRequest
+from domain.secrecy import secrecy_notes
+from domain.signers import nsl_signer_fault
 from domain.vocabulary import (
     STORED_CATEGORIES,
     AuthMethod,
@@ -44,13 +50,18 @@ def _names(values) -> str:
 def screen_categories(request: LegalRequest) -> tuple[list[RecordCategory], list[Refusal]]:
     """Split the categories asked for into permitted and refused, keeping the request's order."""
     allowed = PERMITTED_CATEGORIES[request.type]
-    issuer = request.legal_process.issuer_kind if request.legal_process else None
-    permitted = [c for c in request.records if c in allowed]
-    refused = [
-        Refusal(category=c, reason=refusal_reason(request.type, c, issuer))
-        for c in request.records
-        if c not in allowed
-    ]
+    process = request.legal_process
+    issuer = process.issuer_kind if process else None
+    california = process is not None and calecpa_limits(request.type, process.jurisdiction, issuer)
+    permitted: list[RecordCategory] = []
+    refused: list[Refusal] = []
+    for category in request.records:
+        if category not in allowed:
+            refused.append(Refusal(category=category, reason=refusal_reason(request.type, category, issuer)))
+        elif california and category not in CALECPA_REACH:
+            refused.append(Refusal(category=category, reason=f"{category}: {CALECPA_REASON}"))
+        else:
+            permitted.append(category)
     return permitted, refused
 
 
@@ -82,11 +93,15 @@ def legal_process_problems(request: LegalRequest) -> list[Problem]:
                     f"({' and '.join(unsigned)} missing); an unsigned instrument is not legal "
                     "process",
         ))
-    if process.signed_at and process.signed_at > request.received_at:
-        problems.append(warning(
-            "signed_after_receipt",
-            "legal_process.signed_at is later than received_at; check the document's dates",
+    if kind == RequestType.NATIONAL_SECURITY_LETTER and (fault := nsl_signer_fault(process.signed_by)):
+        problems.append(Problem(code="nsl_signer_rank", message=f"legal_process.signed_by: {fault}"))
+    if kind in FEDERAL_ONLY and process.jurisdiction != "federal":
+        problems.append(Problem(
+            code="wrong_jurisdiction",
+            message=f"legal_process.jurisdiction: a {kind} is federal process; "
+                    f"'{process.jurisdiction}' cannot issue one",
         ))
+    problems += [warning(code, message) for code, message in secrecy_notes(request)]
     if process.issuer_kind in JUDICIAL_ISSUERS and not request.documents:
         problems.append(warning(
             "no_documents",

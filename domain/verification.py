@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Mapping
 from datetime import UTC
 from pathlib import Path
@@ -11,10 +12,13 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from domain.findings import Problem, Refusal
+from domain.pending import pending_checks
 from domain.policy import APPROVALS_REQUIRED, deadlines
 from domain.request import LegalRequest, parse_request
 from domain.screening import policy_problems, screen_categories
+from domain.secrecy import Nondisclosure, nondisclosure
 from domain.vocabulary import RecordCategory, RequestType, Role, Verdict
+from domain.wellformed import INVISIBLE_CATEGORIES, MAX_DOCUMENT_BYTES, lone_surrogates
 
 __all__ = [
     "CheckResult", "Problem", "Refusal", "UnreadableRequest", "check_request",
@@ -44,6 +48,12 @@ class CheckResult(BaseModel):
     approvals_required: list[Role] = Field(
         default_factory=list, description="Roles that approve before any retrieval."
     )
+    nondisclosure: Nondisclosure | None = Field(
+        None, description="The secrecy binding the carrier (LEGAL.md); None when none binds.")
+    pending_checks: list[str] = Field(
+        default_factory=list, description="Checks that need the store or the papers (domain.pending).")
+    pending_check_results: dict[str, str] = Field(
+        default_factory=dict, description="What each pending check found, once the workflow ran it.")
     request: LegalRequest | None = Field(None, description="The parsed request, when it parsed.")
 
     def spec_dict(self) -> dict[str, Any]:
@@ -60,6 +70,11 @@ class CheckResult(BaseModel):
             ],
             "deadlines": {name: utc_text(at) for name, at in self.deadlines.items()},
             "approvals_required": [str(r) for r in self.approvals_required],
+            "nondisclosure": None if self.nondisclosure is None else {
+                "basis": self.nondisclosure.basis,
+                "until": None if self.nondisclosure.until is None else utc_text(self.nondisclosure.until),
+            },
+            "pending_checks": list(self.pending_checks),
         }
 
     def render_text(self) -> str:
@@ -78,8 +93,18 @@ class CheckResult(BaseModel):
         if self.deadlines:
             lines.append("deadlines:")
             lines += [f"  - {k}: {utc_text(v)}" for k, v in self.deadlines.items()]
+        if self.nondisclosure is not None:
+            until = utc_text(self.nondisclosure.until) if self.nondisclosure.until else "a court orders otherwise"
+            lines.append(f"secrecy: until {until} ({self.nondisclosure.basis})")
+        if self.pending_checks:
+            lines.append(f"checked in the workflow: {', '.join(self.pending_checks)}")
         lines.append(f"approvals required: {', '.join(self.approvals_required) or 'none'}")
-        return "\n".join(lines)
+        return "\n".join(_printable(line) for line in lines)
+
+
+def _printable(line: str) -> str:
+    """A line as a terminal may show it: invisible and control characters written as escapes."""
+    return "".join(ascii(c)[1:-1] if unicodedata.category(c) in INVISIBLE_CATEGORIES else c for c in line)
 
 
 def _path(loc: tuple[int | str, ...], field: str | None = None) -> str:
@@ -158,12 +183,32 @@ def check_request(request: LegalRequest) -> CheckResult:
         request_id=request.request_id, type=str(request.type), verdict=verdict,
         permitted=permitted, refused=refused, problems=problems,
         deadlines=deadlines(request), approvals_required=_approvals(request.type),
+        nondisclosure=nondisclosure(request), pending_checks=pending_checks(request),
         request=request,
     )
 
 
+def document_problems(raw: Any) -> list[Problem]:
+    """What makes a decoded document unreadable as a whole (SPEC §1): text that is not Unicode, more
+    than 1 MiB. Checked before the fields, so a workflow started without starter.py gets it too."""
+    broken = list(lone_surrogates(raw))
+    if broken:
+        return [Problem(code="invalid_text", message=f"{path}: holds a lone surrogate (\\ud800-\\udfff), "
+                                                     "which is not Unicode text") for path in broken]
+    size = len(json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8"))
+    if size > MAX_DOCUMENT_BYTES:
+        return [Problem(code="document_too_large",
+                        message=f"request: {size} bytes; a request document is at most "
+                                f"{MAX_DOCUMENT_BYTES} bytes (1 MiB)")]
+    return []
+
+
 def verify_request(raw: Mapping[str, Any]) -> CheckResult:
     """Parse a decoded document and screen it; never raises on a bad document."""
+    unreadable = document_problems(raw)
+    if unreadable:
+        return CheckResult(request_id=_raw_ascii(raw, "request_id"), type=_raw_ascii(raw, "type"),
+                           verdict=Verdict.REJECT, problems=unreadable)
     try:
         request = parse_request(raw)
     except ValidationError as error:
@@ -173,6 +218,11 @@ def verify_request(raw: Mapping[str, Any]) -> CheckResult:
             problems=schema_problems(error), approvals_required=_approvals(type_text),
         )
     return check_request(request)
+
+
+def _raw_ascii(raw: Any, key: str) -> str | None:
+    text = _raw_text(raw, key)
+    return text if text is not None and not any(lone_surrogates(text)) else None
 
 
 class UnreadableRequest(Exception):
@@ -196,10 +246,15 @@ def read_request_file(path: str | Path) -> dict[str, Any]:
     """Read one request document: UTF-8 JSON whose top level is an object."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_DOCUMENT_BYTES + 1)  # never more: the cap is checked before parsing
     except OSError as error:
         reason = error.strerror or str(error)
         raise UnreadableRequest(f"{path}: cannot read the file ({reason})") from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise UnreadableRequest(
+            f"{path}: larger than {MAX_DOCUMENT_BYTES} bytes (1 MiB); a request document is at most "
+            "1 MiB and this one was not read")
     try:
         text = data.decode("utf-8-sig")  # a byte-order mark is tolerated, other encodings are not
     except UnicodeDecodeError as error:
@@ -216,6 +271,9 @@ def read_request_file(path: str | Path) -> dict[str, Any]:
         ) from None
     except (ValueError, RecursionError) as error:
         raise UnreadableRequest(f"{path}: not a valid request document: {error}") from None
+    broken = next(lone_surrogates(document), None)
+    if broken is not None:
+        raise UnreadableRequest(f"{path}: not Unicode text: {broken} holds a lone surrogate escape")
     if not isinstance(document, dict):
         kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
             type(document), "a number")

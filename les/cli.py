@@ -124,8 +124,8 @@ async def run_submit(settings: Settings, path: str) -> int:
     if workflow_class is None:
         handled = ", ".join(sorted(WORKFLOW_FOR_TYPE))
         raise CommandError(
-            f"{request_id}: no workflow handles requests of type {request_type!r} yet "
-            f"(handled: {handled}); `starter.py check` still pre-screens it",
+            f"{request_id}: no workflow handles requests of type {request_type!r} "
+            f"(the types are: {handled}); `starter.py check` says what is wrong with it",
             BAD_INPUT,
         )
     precheck = verify_request(document)
@@ -248,6 +248,7 @@ def render_status(status: CaseStatus) -> str:
     ]
     lines += [f"refused: {r['category']}: {r['reason']}" for r in status.refused]
     lines += [f"problem: {p['code']}: {p['message']}" for p in status.problems]
+    lines += [f"checked: {name}: {found}" for name, found in (status.details.get("pending_checks") or {}).items()]
     lines.append("open tasks:" + ("" if status.open_tasks else " none"))
     lines += [f"  - {task}" for task in status.open_tasks]
     lines.append("deadlines:" + ("" if status.deadlines else " none"))

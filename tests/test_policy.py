@@ -32,7 +32,7 @@ from domain.vocabulary import DecisionName, RecordCategory, RequestType
 ALL_CATEGORIES = [
     "subscriber_info", "service_history", "payment_info", "call_records_outgoing",
     "call_records_incoming", "internet_sessions", "billing_records", "e911_records",
-    "voicemail_metadata", "voicemail_content", "pen_trap", "intercept_content",
+    "voicemail_metadata", "voicemail_content", "cell_site_location", "pen_trap", "intercept_content",
 ]
 SUBPOENA_SET = {"subscriber_info", "service_history", "payment_info", "call_records_outgoing",
                 "call_records_incoming", "internet_sessions"}
@@ -51,7 +51,7 @@ EXPECTED_PERMITTED = {
     "fisa_order": set(ALL_CATEGORIES),
     "preservation": STORED,
     "emergency": {"subscriber_info", "call_records_outgoing", "call_records_incoming",
-                  "internet_sessions", "e911_records"},
+                  "internet_sessions", "e911_records", "cell_site_location"},
 }
 
 ISSUER = {"subpoena": "grand_jury", "court_order": "court", "search_warrant": "court",
@@ -82,11 +82,16 @@ def build(kind: str, records: list[str] | None = None) -> dict:
         }
     if kind in ("pen_register", "title3_wiretap"):
         del raw["legal_process"]["response_due"]
+    if kind == "national_security_letter":  # 2709(b): a Special Agent in Charge may sign
+        raw["legal_process"]["signed_by"] = "J. Doe, Special Agent in Charge, Denver Field Office"
+    if kind == "fisa_order":  # 1805(d)(1): the order states its term
+        raw["legal_process"]["duration_days"] = 90
     if kind == "customer_call_lookup":
         raw["requester"] = {"kind": "customer", "name": "Maria Lopez"}
         raw["customer"] = {"account_number": "CL-1",
                            "authentication": {"method": "account_pin", "pin": "4921"}}
-    if kind == "emergency":
+    if kind == "emergency":  # 2702(c)(4): records of the days before the emergency
+        raw["period"] = {"start": "2026-11-14T00:00:00Z", "end": "2026-11-20T12:00:00Z"}
         raw["emergency"] = {"justification": "kidnapping", "danger": "death", "supervisor": None,
                             "callback": {"number": "+16025346311",
                                          "source": "independently_sourced"}}
@@ -140,8 +145,8 @@ def test_civil_subpoena_reaches_no_content_and_no_prospective_data():
     result = verify_request(raw)
     assert set(result.permitted) == SUBPOENA_SET
     reasons = {r.category: r.reason for r in result.refused}
-    for category in ("voicemail_content", "pen_trap", "intercept_content"):
-        assert "a civil subpoena reaches no content and no prospective data" in reasons[category]
+    for category in ("voicemail_content", "cell_site_location", "pen_trap", "intercept_content"):
+        assert "a civil subpoena reaches no content, no location and no prospective data" in reasons[category]
     assert "2703(d)" in reasons["billing_records"]
 
 
@@ -320,11 +325,9 @@ def test_nothing_permitted_rejects():
 
 def test_date_warnings_and_missing_documents():
     raw = build("court_order")
-    raw["legal_process"]["signed_at"] = "2026-11-21T00:00:00Z"
     raw["legal_process"]["response_due"] = "2026-11-20T00:00:00Z"
     raw["documents"] = []
-    assert codes(raw) == {"signed_after_receipt": False, "due_before_receipt": False,
-                          "no_documents": False}
+    assert codes(raw) == {"due_before_receipt": False, "no_documents": False}
     assert verify_request(raw).verdict == "partial"
     raw = build("subpoena")
     raw["documents"] = []
@@ -430,7 +433,9 @@ def test_preservation_90_days_and_one_renewal():
     assert clocks(raw) == {"expires_at": "2027-02-18T14:05:00Z"}
     raw["legal_process"]["extension_of"] = "LES-2026-000001"
     raw["received_at"] = "2027-02-10T09:00:00Z"
-    assert clocks(raw) == {"expires_at": "2027-05-11T09:00:00Z"}
+    # A renewal runs to 180 days from the ORIGINAL receipt: the workflow reads that from its hold.
+    assert clocks(raw) == {}
+    assert verify_request(raw).pending_checks == ["documents_on_file", "renewal_of_hold"]
     original = utc(RECEIVED)
     assert preservation_expiry(original) == utc("2027-02-18T14:05:00Z")
     assert preservation_expiry(original, 1) == utc("2027-05-19T14:05:00Z")
@@ -448,20 +453,25 @@ def test_response_due_and_reminder_72_hours_before(kind):
     raw = build(kind)
     raw["legal_process"]["response_due"] = "2026-12-10T17:00:00-07:00"
     raw["legal_process"]["nondisclosure_until"] = "2027-12-10T00:00:00-05:00"
+    # 2705(b) ends on its date; an NSL's 2709(c) secrecy has none, so it is no clock.
+    secrecy = {} if kind == "national_security_letter" else {"nondisclosure_until": "2027-12-10T05:00:00Z"}
     assert clocks(raw) == {"response_due": "2026-12-11T00:00:00Z",
-                           "reminder_at": "2026-12-08T00:00:00Z",
-                           "nondisclosure_until": "2027-12-10T05:00:00Z"}
+                           "reminder_at": "2026-12-08T00:00:00Z", **secrecy}
     assert timedelta(hours=72) == REMINDER_LEAD
     shorter = deadlines(parse_request(raw), reminder_lead=timedelta(hours=24))
     assert shorter["reminder_at"] == datetime(2026, 12, 10, 0, 0, tzinfo=UTC)
     del raw["legal_process"]["response_due"]
-    assert codes(raw) == {"missing_response_due": True}
+    # Received 2026-11-20T14:05Z: due 14 days later (carrier policy), reminded 72 h before.
+    assert codes(raw) == {"response_due_defaulted": False}
+    assert clocks(raw) == {"response_due": "2026-12-04T14:05:00Z",
+                           "reminder_at": "2026-12-01T14:05:00Z", **secrecy}
 
 
 def test_fisa_clocks():
     raw = build("fisa_order")
     raw["legal_process"]["duration_days"] = 90
     assert clocks(raw) == {"response_due": "2026-12-10T17:00:00Z",
+                           "reminder_at": "2026-12-07T17:00:00Z",
                            "expires_at": "2027-02-17T10:00:00Z"}
 
 

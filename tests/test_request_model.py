@@ -83,13 +83,14 @@ def test_offsets_are_kept_and_compare_as_instants():
     assert request.legal_process.response_due == datetime(2026, 12, 11, 0, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("value", ["+13035550123", "+442071838750", "+1234"])
+# SPEC §1: '+' and 8-15 ASCII digits.
+@pytest.mark.parametrize("value", ["+13035550123", "+442071838750", "+12345678", "+123456789012345"])
 def test_e164_phone_numbers_pass(value):
     assert Target(kind="phone_number", value=value).value == value
 
 
 @pytest.mark.parametrize("value", ["3035550123", "+03035550123", "+1 303 555 0123",
-                                   "+1234567890123456", "+"])
+                                   "+1234567890123456", "+", "+1234", "+1234567"])
 def test_non_e164_phone_numbers_fail(value):
     with pytest.raises(ValidationError, match=r"is not an E\.164 number"):
         Target(kind="phone_number", value=value)
@@ -138,6 +139,8 @@ def test_account_number_targets_take_any_non_empty_value():
     assert Target(kind="account_number", value="CL-448812").value == "CL-448812"
     with pytest.raises(ValidationError, match="at least 1 character"):
         Target(kind="account_number", value="")
+    with pytest.raises(ValidationError, match="holds spaces, control or format characters"):
+        Target(kind="account_number", value="CL-448812\u200b")
 
 
 @pytest.mark.parametrize("digest,ok", [("a" * 64, True), ("A" * 64, True), ("a" * 63, False),

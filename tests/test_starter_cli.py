@@ -23,7 +23,7 @@ def test_check_json_of_the_sample_subpoena_is_the_spec_object():
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
     assert list(out) == ["request_id", "type", "verdict", "permitted", "refused", "problems",
-                         "deadlines", "approvals_required"]
+                         "deadlines", "approvals_required", "nondisclosure", "pending_checks"]
     assert out["request_id"] == "LES-2026-000101"
     assert out["verdict"] == "partial"
     assert out["permitted"] == ["subscriber_info", "call_records_outgoing", "call_records_incoming"]
@@ -32,6 +32,8 @@ def test_check_json_of_the_sample_subpoena_is_the_spec_object():
     assert out["deadlines"]["response_due"] == "2026-12-11T00:00:00Z"
     assert out["deadlines"]["reminder_at"] == "2026-12-08T00:00:00Z"
     assert out["approvals_required"] == ["analyst"]
+    assert out["nondisclosure"] is None  # a grand jury subpoena binds the carrier to no secrecy
+    assert out["pending_checks"] == ["documents_on_file", "jurisdiction_binds_targets"]
 
 
 def test_check_text_names_the_verdict_first():
@@ -84,10 +86,14 @@ def test_submit_without_a_server_exits_3_with_advice():
     assert "Traceback" not in run.stderr
 
 
-def test_submit_of_a_type_without_a_workflow_yet_is_a_clear_error():
-    run = starter("submit", str(EXAMPLES / "pen_register.json"))
+def test_submit_of_an_unknown_type_is_a_clear_error(tmp_path):
+    document = json.loads((EXAMPLES / "subpoena.json").read_text())
+    document["type"] = "letter_rogatory"
+    path = tmp_path / "unknown-type.json"
+    path.write_text(json.dumps(document))
+    run = starter("submit", str(path))
     assert run.returncode == 2
-    assert "no workflow handles requests of type 'pen_register' yet" in run.stderr
+    assert "no workflow handles requests of type 'letter_rogatory'" in run.stderr
 
 
 def test_submit_without_request_id_is_refused(tmp_path):

@@ -53,9 +53,11 @@ def place(parts, request_id: str = "PRES-1", expires_at: datetime = NOW + timede
 
 
 def demand(request_id: str, kind: str = "search_warrant", **changes):
-    """A demand naming the preservation's target and period."""
+    """A demand naming the preservation's target and period, received after the hold was placed
+    (a demand reaches only records that existed when it was received: LEGAL.md)."""
     preserved = example("preservation", "x")
-    scope = {"targets": preserved["targets"], "period": preserved["period"], "preservation_ref": "PRES-1"}
+    scope = {"targets": preserved["targets"], "period": preserved["period"], "preservation_ref": "PRES-1",
+             "received_at": "2026-11-27T09:00:00Z"}
     return example(kind, request_id, **{**scope, **changes})
 
 

@@ -62,8 +62,8 @@ EXAMPLE_OUTCOMES = {
     "pen_register.json": expect(
         "accept", ["pen_trap"],
         # Entered 17:00Z: 60 days (3123(c)(1)).
-        deadlines={"expires_at": "2027-01-21T17:00:00Z",
-                   "nondisclosure_until": "2027-11-22T06:00:00Z"}),
+        # 3123(d) secrecy has no end date: the document's nondisclosure_until is no clock.
+        deadlines={"expires_at": "2027-01-21T17:00:00Z"}),
     "court_order.json": expect(
         "partial", ["subscriber_info", "call_records_outgoing", "billing_records", "e911_records",
                     "voicemail_metadata"],
@@ -78,20 +78,19 @@ EXAMPLE_OUTCOMES = {
     "fisa_order.json": expect(
         "accept", ["subscriber_info", "call_records_outgoing", "call_records_incoming"], approvals=AL,
         # Entered 2026-11-25T21:00Z, 90 days (50 U.S.C. 1805(d)(1)).
-        deadlines={"response_due": "2026-12-10T22:00:00Z", "expires_at": "2027-02-23T21:00:00Z"}),
+        deadlines={"response_due": "2026-12-10T22:00:00Z", "reminder_at": "2026-12-07T22:00:00Z",
+                   "expires_at": "2027-02-23T21:00:00Z"}),
     "preservation.json": expect(
         "accept", ["subscriber_info", "call_records_outgoing", "call_records_incoming", "internet_sessions"],
         # 90 days from receipt (2703(f)(2)).
         deadlines={"expires_at": "2027-02-24T20:10:00Z"}),
     "title3_wiretap.json": expect(
         "accept", ["intercept_content", "pen_trap"], approvals=AL,
-        deadlines={"ten_day_mark": "2026-12-02T21:00:00Z", "expires_at": "2027-01-01T21:00:00Z",
-                   "nondisclosure_until": "2027-05-22T06:00:00Z"}),
+        deadlines={"ten_day_mark": "2026-12-02T21:00:00Z", "expires_at": "2027-01-01T21:00:00Z"}),
     "national_security_letter.json": expect(
         "partial", ["subscriber_info", "service_history", "call_records_outgoing"],
         ["billing_records"], approvals=AL,
-        deadlines={"response_due": "2026-12-08T22:00:00Z", "reminder_at": "2026-12-05T22:00:00Z",
-                   "nondisclosure_until": "2029-11-23T05:00:00Z"}),
+        deadlines={"response_due": "2026-12-08T22:00:00Z", "reminder_at": "2026-12-05T22:00:00Z"}),
     "emergency.json": expect(
         "accept", ["subscriber_info", "call_records_outgoing", "e911_records"], approvals=AS,
         deadlines={"follow_up_legal_process_due": "2026-11-27T03:12:00Z"}),
@@ -112,7 +111,9 @@ def test_every_example_has_an_expectation():
 def test_spec_dict_has_exactly_the_spec_shape():
     spec = verify_request(load("subpoena.json")).spec_dict()
     assert list(spec) == ["request_id", "type", "verdict", "permitted", "refused", "problems",
-                          "deadlines", "approvals_required"]
+                          "deadlines", "approvals_required", "nondisclosure", "pending_checks"]
+    assert spec["nondisclosure"] is None  # a grand jury subpoena imposes no secrecy on the carrier
+    assert spec["pending_checks"] == ["documents_on_file", "jurisdiction_binds_targets"]
     assert spec["refused"] == [{
         "category": "voicemail_content",
         "reason": "voicemail_content is stored content: it needs a search warrant "
@@ -122,13 +123,13 @@ def test_spec_dict_has_exactly_the_spec_shape():
 
 
 def test_warnings_are_prefixed_and_problems_carry_only_code_and_message():
-    document = load("pen_register.json")
-    document["received_at"] = "2026-11-22T16:00:00Z"  # signed 17:00Z, received an hour before
+    document = load("subpoena.json")
+    del document["legal_process"]["response_due"]  # received 2026-11-20T14:05Z
     spec = verify_request(document).spec_dict()
     assert spec["problems"] == [{
-        "code": "signed_after_receipt",
-        "message": "warning: legal_process.signed_at is later than received_at; check the "
-                   "document's dates",
+        "code": "response_due_defaulted",
+        "message": "warning: legal_process.response_due: the subpoena names no date; it is due 14 "
+                   "days after receipt (carrier policy), 2026-12-04T14:05:00Z",
     }]
 
 
@@ -329,8 +330,8 @@ CASE_OUTCOMES = {
     "fisa_order_content": expect(
         "accept", ["intercept_content", "voicemail_content", "subscriber_info",
                    "call_records_incoming"], approvals=AL,
-        deadlines={"response_due": "2026-09-08T12:00:00Z", "expires_at": "2026-11-29T15:00:00Z",
-                   "nondisclosure_until": "2031-08-31T00:00:00Z"}),
+        deadlines={"response_due": "2026-09-08T12:00:00Z", "reminder_at": "2026-09-05T12:00:00Z",
+                   "expires_at": "2026-11-29T15:00:00Z"}),
     "fisa_order_prospective_no_period": expect(
         "accept", ["pen_trap"], approvals=AL, problems={"no_documents": WARNING},
         deadlines={"expires_at": "2026-11-30T10:00:00Z"}),
@@ -338,7 +339,8 @@ CASE_OUTCOMES = {
         "partial", ["voicemail_content", "subscriber_info", "call_records_outgoing"], ["pen_trap"],
         deadlines={"expires_at": "2027-01-31T18:30:00Z"}),
     "preservation_renewal": expect(
-        "accept", ["voicemail_content"], deadlines={"expires_at": "2027-04-25T15:00:00Z"}),
+        # Its expiry counts from the hold's own receipt: a pending check, not a fresh 90 days.
+        "accept", ["voicemail_content"]),
     "civil_subpoena_attorney": expect(
         "partial", ["subscriber_info", "payment_info"], ["voicemail_content", "pen_trap"],
         deadlines={"response_due": "2026-12-02T01:00:00Z",
@@ -353,8 +355,7 @@ CASE_OUTCOMES = {
                    "reminder_at": "2026-08-29T21:00:00Z"}),
     "pen_register_extension_90_days": expect(
         "accept", ["pen_trap"], problems={"duration_capped": WARNING},
-        deadlines={"expires_at": "2027-03-20T16:00:00Z",
-                   "nondisclosure_until": "2028-01-19T06:00:00Z"}),
+        deadlines={"expires_at": "2027-03-20T16:00:00Z"}),
     "title3_extension_capped": expect(
         "partial", ["intercept_content", "pen_trap"], ["call_records_outgoing"], approvals=AL,
         problems={"duration_capped": WARNING},
@@ -378,7 +379,8 @@ CASE_OUTCOMES = {
     "customer_lookup_email_target": expect(
         "reject", [], ["call_records_outgoing"], problems={"invalid_target": FATAL}),
     "nsl_issued_by_agency": expect(
-        "reject", [], ["subscriber_info"], problems={"wrong_issuer": FATAL}, approvals=AL,
+        "reject", [], ["subscriber_info"], problems={"wrong_issuer": FATAL, "nsl_signer_rank": FATAL},
+        approvals=AL,
         deadlines={"response_due": "2026-12-08T12:00:00Z",
                    "reminder_at": "2026-12-05T12:00:00Z"}),
     "subpoena_overdue_on_arrival": expect(
@@ -389,8 +391,10 @@ CASE_OUTCOMES = {
     "court_order_unsigned_no_documents": expect(
         "reject", [], ["billing_records"], problems={"unsigned": FATAL, "no_documents": WARNING},
         deadlines=DUE_1130),
+    # Received 2026-10-05T13:30Z: due 14 days later, with a warning (carrier policy).
     "search_warrant_missing_response_due": expect(
-        "reject", [], ["voicemail_content"], problems={"missing_response_due": FATAL}),
+        "accept", ["voicemail_content"], problems={"response_due_defaulted": WARNING},
+        deadlines={"response_due": "2026-10-19T13:30:00Z", "reminder_at": "2026-10-16T13:30:00Z"}),
     "subpoena_duplicates_and_extras": expect(
         "accept", ["subscriber_info", "call_records_incoming"], deadlines=DUE_1211),
     "subpoena_bad_phone_target": expect("reject", problems={"invalid_field": FATAL}),
@@ -423,7 +427,7 @@ def test_case_messages_name_the_field():
     assert problems("court_order_ip_without_observed_at")[0].message.startswith(
         "targets[0].observed_at: an ip_address target needs observed_at")
     civil = verify_request(read_request_file(CASES / "civil_subpoena_attorney.json"))
-    assert all("a civil subpoena reaches no content and no prospective data" in r.reason
+    assert all("a civil subpoena reaches no content, no location and no prospective data" in r.reason
                for r in civil.refused)
 
 

@@ -42,6 +42,7 @@ refused:
 deadlines:
   - response_due: 2026-12-11T00:00:00Z
   - reminder_at: 2026-12-08T00:00:00Z
+checked in the workflow: documents_on_file, jurisdiction_binds_targets
 approvals required: analyst"""
 
 
@@ -52,6 +53,7 @@ ACCEPT  LES-TEST-preservation (preservation)
 to preserve: subscriber_info
 deadlines:
   - expires_at: 2027-02-18T14:05:00Z
+checked in the workflow: documents_on_file
 approvals required: analyst"""
 
 
@@ -72,6 +74,7 @@ instrument is not legal process
 deadlines:
   - response_due: 2026-12-10T17:00:00Z
   - reminder_at: 2026-12-07T17:00:00Z
+checked in the workflow: documents_on_file
 approvals required: analyst"""
 
 
@@ -92,6 +95,7 @@ authentication)
 end) they cover
   - no_targets (fatal): targets: no target is named
   - no_records (fatal): records: no record category is asked for
+checked in the workflow: documents_on_file
 approvals required: analyst"""
 
 
@@ -107,6 +111,7 @@ problems:
 requester; nothing is disclosed until a callback to an independently sourced number of the agency is verified
 deadlines:
   - follow_up_legal_process_due: 2026-11-22T14:05:00Z
+checked in the workflow: documents_on_file
 approvals required: analyst, supervisor"""
     spec = verify_request(raw).spec_dict()
     assert spec["problems"][0]["message"].startswith("warning: emergency.callback.source: ")
@@ -188,11 +193,11 @@ def test_a_value_of_the_wrong_kind_is_quoted_back_a_rule_broken_is_explained():
         "invalid_field", 'legal_process.duration_days: Input should be a valid integer (got "60")')]
     # the model's own rule already names the value: it is not quoted twice
     assert [(p.code, p.message) for p in verify_request(bad_phone).problems] == [(
-        "invalid_field", "targets[0].value: '3035550123' is not an E.164 number (+, up to 15 digits)")]
+        "invalid_field", "targets[0].value: '3035550123' is not an E.164 number (+ and 8-15 ASCII digits)")]
     bad_callback = build("emergency", ["subscriber_info"])
     bad_callback["emergency"]["callback"]["number"] = "12345"
     assert [p.message for p in verify_request(bad_callback).problems] == [
-        "emergency.callback.number: '12345' is not an E.164 number (+ and up to 15 digits)"]
+        "emergency.callback.number: '12345' is not an E.164 number (+ and 8-15 ASCII digits)"]
 
 
 def test_an_object_where_text_belongs_is_not_quoted_back():

@@ -276,7 +276,8 @@ class CaseDesk:
             productions=list(self._productions),
             invoice=self._invoice,
             resolution=case.resolution,
-            details=self._status_details(),
+            details={**({"pending_checks": dict(check.pending_check_results)}
+                        if check and check.pending_check_results else {}), **self._status_details()},
             collection=self._collection_status(),
         )
 
