@@ -1,8 +1,10 @@
-"""Verifying the legal process: the offline policy check plus the scanned papers on file."""
+"""Verifying the legal process: the offline policy check, the scanned papers on file, and what
+every target matches in the records store (before anyone is asked to approve)."""
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +16,13 @@ from domain.findings import Problem, warning
 from domain.identifiers import request_id_fault
 from domain.policy import binds_target
 from domain.request import LegalRequest
+from domain.targets import TargetResolution
 from domain.verification import CheckResult, verify_request
-from domain.vocabulary import Verdict
+from domain.vocabulary import STORED_CATEGORIES, RequestType, Verdict
 from les import paths
 from les.logging import activity_logger
-from recordstore.targets import TargetSpec, period_window, service_states
+from recordstore.export import snapshot_connection
+from recordstore.targets import TargetSpec, match_targets, period_window, service_states
 
 
 class VerificationActivities:
@@ -35,11 +39,23 @@ class VerificationActivities:
             problems = self._document_problems(verification.request_id, result)
             problems += self._jurisdiction_problems(result.request)
             result = with_problems(result, problems)
+        if result.verdict is not Verdict.REJECT and result.request is not None and produces_records(result):
+            resolution = self._resolve_targets(result.request)
+            result = with_problems(result, resolution.problems()).model_copy(update={"targets": resolution})
         activity_logger(verification.request_id).info(
             "legal process verified", verdict=str(result.verdict),
             problems=[p.code for p in result.problems], refused=[r.category for r in result.refused],
         )
         return result
+
+    def _resolve_targets(self, request: LegalRequest) -> TargetResolution:
+        """Every target against the records store for the request's period, as retrieval will."""
+        span = request.period
+        start, end = (span.start, span.end) if span else (None, None)
+        with snapshot_connection(self._engine) as conn:
+            matches = match_targets(conn, [TargetSpec.of(t) for t in request.targets], period_window(start, end))
+        return TargetResolution(searched_at=datetime.now(UTC), period_start=start, period_end=end,
+                                targets=[m.described() for m in matches])
 
     def _document_problems(self, request_id: str, result: CheckResult) -> list[Problem]:
         problems: list[Problem] = []
@@ -85,6 +101,16 @@ class VerificationActivities:
                                 "federal process)",
                     ))
         return problems
+
+
+def produces_records(result: CheckResult) -> bool:
+    """Whether the request discloses stored records of its targets, so each must resolve to someone.
+    A customer's lookup is checked against the customer's own numbers instead (customer_owns_targets);
+    preservation discloses nothing; surveillance is prospective."""
+    request = result.request
+    if request is None or request.type in (RequestType.CUSTOMER_CALL_LOOKUP, RequestType.PRESERVATION):
+        return False
+    return any(c in STORED_CATEGORIES for c in result.permitted)
 
 
 def id_problems(request_id: str, document: dict[str, Any]) -> list[Problem]:

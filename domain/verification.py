@@ -14,6 +14,7 @@ from domain.findings import Problem, Refusal
 from domain.policy import APPROVALS_REQUIRED, deadlines
 from domain.request import LegalRequest, parse_request
 from domain.screening import policy_problems, screen_categories
+from domain.targets import TargetResolution
 from domain.vocabulary import RecordCategory, RequestType, Role, Verdict
 
 __all__ = [
@@ -45,6 +46,10 @@ class CheckResult(BaseModel):
         default_factory=list, description="Roles that approve before any retrieval."
     )
     request: LegalRequest | None = Field(None, description="The parsed request, when it parsed.")
+    targets: TargetResolution | None = Field(
+        None, description="What each target matched in the records store; None offline (`check` cannot "
+                          "resolve) and in histories recorded before verification resolved targets."
+    )
 
     def spec_dict(self) -> dict[str, Any]:
         """Exactly the JSON object of SPEC §2."""
