@@ -7,17 +7,25 @@ targets the production does not answer; alone, it is the whole response."""
 
 from __future__ import annotations
 
+import textwrap
 from datetime import datetime
 from typing import Any
 
 from domain.production import declaration
 from domain.targets import SEARCHED, TargetResolution, utc_text
 
+WIDTH = 96
+"""The letter's lines, at most: it is printed and signed."""
+
 
 def _period(resolution: TargetResolution) -> str:
     start = utc_text(resolution.period_start) if resolution.period_start else "the earliest record"
     end = utc_text(resolution.period_end) if resolution.period_end else "the latest record"
     return f"{start} to {end}"
+
+
+def _wrapped(label: str, text: str) -> str:
+    return textwrap.fill(text, width=WIDTH, initial_indent=f"      {label:<10}", subsequent_indent=" " * 16)
 
 
 def letter_text(
@@ -37,9 +45,7 @@ def letter_text(
     requester = request.get("requester") or {}
     asked = ", ".join(str(r) for r in request.get("records") or []) or "(none)"
     listing = "\n".join(
-        f"  {match.label}\n"
-        f"      searched: {SEARCHED[match.kind]}\n"
-        f"      found:    {match.reason}"
+        f"  {match.label}\n{_wrapped('searched:', SEARCHED[match.kind])}\n{_wrapped('found:', match.reason)}"
         for match in resolution.unresolved
     )
     confirmed = ", ".join(f"{actor} ({role})" for role, actor in sorted(confirmed_by.items())) or "(no one)"

@@ -39,14 +39,14 @@ def utc_text(moment: datetime) -> str:
 
 
 class HeldNumber(BaseModel):
-    """A telephone number an account held, within the period searched."""
+    """A telephone number an account held during the period searched, as it was assigned: only
+    the part of the assignment inside the period is produced."""
 
     number: str
     account_number: str
-    start: AwareDatetime
-    """From when (the period's start, if held before it)."""
-    end: AwareDatetime | None
-    """Until when, exclusive (the end of the period, if held beyond it); None: no end."""
+    held_from: AwareDatetime
+    held_until: AwareDatetime | None
+    """None: still held."""
 
 
 class AddressSession(BaseModel):

@@ -86,6 +86,9 @@ class Holding:
     account_number: str
     window: Window
     numbers: tuple[tuple[str, Window], ...]
+    """Each number the account held, with the part of the window it held it in."""
+    spans: tuple[tuple[str, datetime, datetime | None], ...] = ()
+    """Each of those numbers as assigned: held from, until (None: still held)."""
 
     @property
     def scope(self) -> Scope:
@@ -129,9 +132,8 @@ class Match:
             observed_at=self.target.observed_at, port=self.target.port,
             accounts=sorted({h.account_number for h in self.holdings}),
             numbers=[
-                HeldNumber(number=number, account_number=h.account_number, start=window.start,
-                           end=None if window.end == LATEST else window.end)
-                for h in sorted(self.holdings, key=lambda h: h.window) for number, window in h.numbers
+                HeldNumber(number=number, account_number=h.account_number, held_from=start, held_until=end)
+                for h in sorted(self.holdings, key=lambda h: h.window) for number, start, end in h.spans
             ],
             sessions=list(self.sessions),
             problem=self.problem,
@@ -173,8 +175,8 @@ def union(scopes: Iterable[Scope]) -> Scope:
 def _match(conn: Connection, index: int, target: TargetSpec, period: Window) -> Match:
     if target.kind is TargetKind.PHONE_NUMBER:
         holdings = tuple(
-            Holding(sid, account, window, ((target.value, window),))
-            for sid, account, window in _holders(conn, target.value, period)
+            Holding(sid, account, window, ((target.value, window),), ((target.value, start, end),))
+            for sid, account, window, start, end in _holders(conn, target.value, period)
         )
         if not holdings:
             return Match(index, target, (), problem=TargetProblem.NOT_FOUND)
@@ -190,7 +192,9 @@ def _match(conn: Connection, index: int, target: TargetSpec, period: Window) -> 
     if not accounts:
         return Match(index, target, (), sessions=sessions, problem=TargetProblem.NOT_FOUND)
     holdings = tuple(
-        Holding(sid, account, period, tuple(_numbers_held(conn, sid, period))) for sid, account in accounts
+        Holding(sid, account, period, tuple((n, w) for n, w, _, _ in held), tuple((n, s, e) for n, _, s, e in held))
+        for sid, account in accounts
+        for held in [_numbers_held(conn, sid, period)]
     )
     return Match(index, target, holdings, sessions=sessions)
 
@@ -248,7 +252,8 @@ def _holding_overlaps(period: Window) -> ColumnElement[bool]:
     )
 
 
-def _holders(conn: Connection, number: str, period: Window) -> list[tuple[int, str, Window]]:
+def _holders(conn: Connection, number: str, period: Window) -> list[tuple[int, str, Window, datetime, datetime | None]]:
+    """Every account that held `number` during the period: the overlap, and the assignment itself."""
     rows = conn.execute(
         select(TelephoneNumber.subscriber_id, Subscriber.account_number, TelephoneNumber.valid_from,
                TelephoneNumber.valid_to)
@@ -256,16 +261,18 @@ def _holders(conn: Connection, number: str, period: Window) -> list[tuple[int, s
         .where(TelephoneNumber.number == number, _holding_overlaps(period))
         .order_by(TelephoneNumber.valid_from, TelephoneNumber.id)
     )
-    return [(sid, account, _overlap(period, start, end)) for sid, account, start, end in rows]
+    return [(sid, account, _overlap(period, start, end), start, end) for sid, account, start, end in rows]
 
 
-def _numbers_held(conn: Connection, subscriber_id: int, period: Window) -> list[tuple[str, Window]]:
+def _numbers_held(
+    conn: Connection, subscriber_id: int, period: Window
+) -> list[tuple[str, Window, datetime, datetime | None]]:
     rows = conn.execute(
-        select(TelephoneNumber.number, TelephoneNumber.valid_from, TelephoneNumber.valid_to).where(
-            TelephoneNumber.subscriber_id == subscriber_id, _holding_overlaps(period)
-        )
+        select(TelephoneNumber.number, TelephoneNumber.valid_from, TelephoneNumber.valid_to)
+        .where(TelephoneNumber.subscriber_id == subscriber_id, _holding_overlaps(period))
+        .order_by(TelephoneNumber.valid_from, TelephoneNumber.id)
     )
-    return [(number, _overlap(period, start, end)) for number, start, end in rows]
+    return [(number, _overlap(period, start, end), start, end) for number, start, end in rows]
 
 
 def _accounts(conn: Connection, target: TargetSpec) -> list[tuple[int, str]]:
