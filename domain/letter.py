@@ -50,8 +50,8 @@ def letter_text(
     )
     confirmed = ", ".join(f"{actor} ({role})" for role, actor in sorted(confirmed_by.items())) or "(no one)"
     if produced_for_others:
-        outcome = (f"Records responsive to the request's other targets are produced in {production_id}, "
-                   f"under the\n   certificate of authenticity delivered with them.")
+        outcome = (f"Records responsive to the request's other targets are produced in {production_id},\n"
+                   "   under the certificate of authenticity delivered with them.")
     else:
         outcome = "No target of the request matched a subscriber: no records are produced in response to it."
     return f"""NO RESPONSIVE RECORDS

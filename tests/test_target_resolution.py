@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.case import CaseState, DecisionReceipt, Resolution
+from les.cli import render_status
 from recordstore.models import AccessType, InternetSession, Invoice, Subscriber
 from tests.workflow_support import dated, decision, example, finish, running_worker, submit, wait_for_state
 
@@ -119,6 +120,12 @@ async def test_a_cgnat_address_with_its_port_names_one_subscriber(time_skipping_
         [shown] = waiting.details["targets"]
         assert shown["accounts"] == ["CGNAT-T3"] and shown["problem"] is None
         assert shown["sessions"] == sessions_shown(ALL_BLOCKS, {5024: "CGNAT-T3"})
+        assert ("  - targets[0] ip_address 192.0.2.1 at 2026-07-04T12:00:00Z port 5100: CGNAT-T3\n"
+                "      session 2026-07-04T10:00:00Z to 2026-07-04T14:00:00Z, NAT ports 1024-3023\n"
+                "      session 2026-07-04T10:00:00Z to 2026-07-04T14:00:00Z, NAT ports 3024-5023\n"
+                "      session 2026-07-04T10:00:00Z to 2026-07-04T14:00:00Z, NAT ports 5024-7023: CGNAT-T3\n"
+                "      session 2026-07-04T10:00:00Z to 2026-07-04T14:00:00Z, NAT ports 7024-9023\n"
+                ) in render_status(waiting)
         receipt, outcome = await approve(env, handle)
 
     assert receipt.message == "approved: retrieving the permitted records"
@@ -245,6 +252,11 @@ async def test_a_number_reassigned_within_the_period_is_shown_and_produced_by_ho
             {"number": "+13035550123", "account_number": "CO-770123",
              "held_from": "2021-03-15T17:20:00Z", "held_until": None},
         ]
+        assert ("targets:\n"
+                "  - targets[0] phone_number +13035550123: CO-310044, CO-770123\n"
+                "      +13035550123 held by CO-310044 from 2014-05-01T15:00:00Z to 2021-01-31T23:00:00Z\n"
+                "      +13035550123 held by CO-770123 from 2021-03-15T17:20:00Z to now\n"
+                "open tasks:") in render_status(waiting)
         _, outcome = await approve(env, handle)
 
     assert outcome.resolution is Resolution.DELIVERED
