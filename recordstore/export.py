@@ -124,11 +124,17 @@ def rows_by_target(conn: Connection, category: RecordCategory, matches: list[Mat
         rows = file_rows if only_target else _count(conn, query, match.scope, period)
         accounts: dict[str, int] = {}
         for holding in match.holdings:
-            same_scope = len(match.holdings) == 1 and not match.own_numbers
-            counted = rows if same_scope else _count(conn, query, holding.scope, period)
+            counted = rows if _reaches_the_same(holding.scope, match.scope) else _count(conn, query, holding.scope,
+                                                                                          period)
             accounts[holding.account_number] = accounts.get(holding.account_number, 0) + counted
         answers.append(TargetRows(index=match.index, value=match.target.value, rows=rows, accounts=accounts))
     return answers
+
+
+def _reaches_the_same(one: Scope, other: Scope) -> bool:
+    """Whether two scopes select the same rows (one account holding a number all period, say):
+    then the count already made stands for both."""
+    return set(one.numbers) == set(other.numbers) and set(one.subscribers) == set(other.subscribers)
 
 
 def export_category(
