@@ -41,6 +41,7 @@ def build_activities(settings: Settings) -> list[Callable[..., Any]]:
         VerificationActivities(settings.documents_root, engine).verify_legal_process,
         RecordsActivities(settings, engine).retrieve_records,
         production.package_production,
+        production.write_no_records_letter,
         production.deliver_production,
         BillingActivities(sessions).bill_request,
         holds.place_hold,

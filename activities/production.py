@@ -17,15 +17,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities.errors import paths_checked, production_conflict
-from domain.case import DeliverInput, Delivery, PackagedProduction, PackageInput, RetrieveInput
+from domain.case import DeliverInput, Delivery, LetterInput, PackagedProduction, PackageInput, RetrieveInput
+from domain.letter import letter_text
 from domain.production import (
     CERTIFICATE_FILE,
     LEGEND_FILE,
+    LETTER_FILE,
     MANIFEST_FILE,
     certificate_text,
     manifest_bytes,
     sha256_hex,
 )
+from domain.targets import TargetResolution, manifest_targets
 from domain.vocabulary import RequestType
 from les import paths
 from les.config import Settings
@@ -34,7 +37,7 @@ from recordstore.csvfile import atomic_file
 from recordstore.export import legend_for
 from recordstore.models import Production
 
-ProductionRef = RetrieveInput | PackageInput | DeliverInput
+ProductionRef = RetrieveInput | PackageInput | DeliverInput | LetterInput
 
 
 def production_folder(build: Callable[[Path, str, int], Path], delivery_root: Path, ref: ProductionRef) -> Path:
@@ -79,7 +82,8 @@ class ProductionActivities:
         legend = legend_csv(str(package.document.get("type")), [f.category for f in package.files])
         write_atomically(folder / LEGEND_FILE, legend)
         entries = [
-            {"name": f.file_name, "category": str(f.category), "rows": f.rows, "sha256": f.sha256, "bytes": f.bytes}
+            {"name": f.file_name, "category": str(f.category), "rows": f.rows, "sha256": f.sha256, "bytes": f.bytes,
+             **({"by_target": [answer.model_dump() for answer in f.by_target]} if package.targets else {})}
             for f in package.files
         ]
         for entry in entries:  # a file changed since retrieval must never be certified
@@ -89,9 +93,14 @@ class ProductionActivities:
                 raise production_conflict(f"{entry['name']} no longer matches the hash taken at retrieval")
         entries.append({"name": LEGEND_FILE, "category": None, "rows": legend.count(b"\n") - 1,
                         "sha256": sha256_hex(legend), "bytes": len(legend)})
+        letter = None
+        if package.targets is not None and package.targets.unresolved:
+            letter = self._write_letter(folder, package.document, package.production_id, package.produced_at,
+                                        package.targets, package.approved_by, produced_for_others=True)
         manifest = manifest_bytes(
             request=package.document, production_id=package.production_id, produced_at=package.produced_at,
             files=entries, refused=package.refused, approved_by=package.approved_by,
+            targets=self._targets(package.document, package.targets), letter=letter,
         )
         write_atomically(folder / MANIFEST_FILE, manifest)
         manifest_sha = sha256_hex(manifest)
@@ -106,8 +115,48 @@ class ProductionActivities:
         return PackagedProduction(
             production_id=package.production_id, production_no=package.production_no, staging_dir=str(folder),
             manifest_sha256=manifest_sha,
-            file_count=len(entries) + 2, row_count=rows,
+            file_count=len(entries) + 2 + (letter is not None), row_count=rows,
         )
+
+    @activity.defn
+    def write_no_records_letter(self, letter: LetterInput) -> PackagedProduction:
+        """No target resolved: stage the custodian's letter and a manifest naming it, no certificate."""
+        log = activity_logger(letter.request_id, production_id=letter.production_id)
+        folder = production_folder(paths.staging_dir, self._settings.delivery_root, letter)
+        folder.mkdir(parents=True, exist_ok=True)
+        entry = self._write_letter(folder, letter.document, letter.production_id, letter.produced_at,
+                                   letter.targets, letter.confirmed_by, produced_for_others=False)
+        manifest = manifest_bytes(
+            request=letter.document, production_id=letter.production_id, produced_at=letter.produced_at,
+            files=[], refused=letter.refused, approved_by=letter.confirmed_by,
+            targets=self._targets(letter.document, letter.targets), letter=entry,
+        )
+        write_atomically(folder / MANIFEST_FILE, manifest)
+        manifest_sha = sha256_hex(manifest)
+        log.info("no responsive records letter written", targets=len(letter.targets.unresolved),
+                 manifest_sha256=manifest_sha)
+        return PackagedProduction(
+            production_id=letter.production_id, production_no=letter.production_no, staging_dir=str(folder),
+            manifest_sha256=manifest_sha, file_count=2, row_count=0,
+        )
+
+    def _write_letter(self, folder: Path, document: dict, production_id: str, produced_at: datetime,
+                      resolution: TargetResolution, confirmed_by: dict[str, str], *,
+                      produced_for_others: bool) -> dict[str, object]:
+        text = letter_text(
+            request=document, production_id=production_id, produced_at=produced_at, resolution=resolution,
+            confirmed_by=confirmed_by, produced_for_others=produced_for_others,
+            custodian_name=self._settings.custodian_name, custodian_title=self._settings.custodian_title,
+            carrier_name=self._settings.carrier_name,
+        ).encode()
+        write_atomically(folder / LETTER_FILE, text)
+        return {"name": LETTER_FILE, "sha256": sha256_hex(text), "bytes": len(text),
+                "targets": [m.index for m in resolution.unresolved]}
+
+    @staticmethod
+    def _targets(document: dict, resolution: TargetResolution | None) -> list[dict] | None:
+        """The manifest's per-target entries once verification resolved them; the old list before."""
+        return manifest_targets(document.get("targets") or [], resolution) if resolution else None
 
     @activity.defn
     def deliver_production(self, delivery: DeliverInput) -> Delivery:

@@ -64,7 +64,7 @@ class RecordsActivities:
                  from_hold=hold_id)
         return ProductionFile(
             category=retrieval.category, file_name=result.path.name, rows=result.rows,
-            sha256=result.sha256, bytes=result.bytes,
+            sha256=result.sha256, bytes=result.bytes, by_target=result.by_target,
         )
 
     def _from_hold(self, hold_id: str, request: LegalRequest, category: RecordCategory, columns: list[str],

@@ -1,4 +1,5 @@
-"""Verifying the legal process: the offline policy check plus the scanned papers on file."""
+"""Verifying the legal process: the offline policy check, the scanned papers on file, and what
+every target matches in the records store (before anyone is asked to approve)."""
 
 from __future__ import annotations
 
@@ -22,13 +23,15 @@ from domain.pending import (
 )
 from domain.policy import binds_target
 from domain.request import LegalRequest
+from domain.targets import TargetResolution
 from domain.verification import CheckResult, verify_request
-from domain.vocabulary import RequestType, Verdict
+from domain.vocabulary import STORED_CATEGORIES, RequestType, Verdict
 from les import paths
 from les.logging import activity_logger
 from recordstore.case_models import Case
+from recordstore.export import snapshot_connection
 from recordstore.hold_models import HoldState, PreservationHold
-from recordstore.targets import TargetSpec, period_window, service_states
+from recordstore.targets import TargetSpec, match_targets, period_window, service_states
 
 PASSED = "passed"
 
@@ -45,6 +48,9 @@ class VerificationActivities:
         result = with_problems(result, id_problems(verification.request_id, verification.document))
         if result.verdict is not Verdict.REJECT and result.request is not None:
             result = self._run_pending_checks(verification.request_id, result)
+        if result.verdict is not Verdict.REJECT and result.request is not None and produces_records(result):
+            resolution = self._resolve_targets(result.request)
+            result = with_problems(result, resolution.problems()).model_copy(update={"targets": resolution})
         activity_logger(verification.request_id).info(
             "legal process verified", verdict=str(result.verdict),
             problems=[p.code for p in result.problems], refused=[r.category for r in result.refused],
@@ -127,6 +133,15 @@ class VerificationActivities:
                                     f"({received.isoformat()})")], None
         return [], preservation_expiry(received, 1)
 
+    def _resolve_targets(self, request: LegalRequest) -> TargetResolution:
+        """Every target against the records store for the request's period, as retrieval will."""
+        span = request.period
+        start, end = (span.start, span.end) if span else (None, None)
+        with snapshot_connection(self._engine) as conn:
+            matches = match_targets(conn, [TargetSpec.of(t) for t in request.targets], period_window(start, end))
+        return TargetResolution(searched_at=datetime.now(UTC), period_start=start, period_end=end,
+                                targets=[m.described() for m in matches])
+
     def _document_problems(self, request_id: str, result: CheckResult) -> list[Problem]:
         problems: list[Problem] = []
         assert result.request is not None
@@ -183,6 +198,15 @@ def _extends(document: Any) -> str | None:
 def _aware(moment: datetime) -> datetime:
     """A stored instant in UTC (SQLite hands back naive datetimes)."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+def produces_records(result: CheckResult) -> bool:
+    """Whether the request discloses stored records of its targets, so each must resolve to someone.
+    A customer's lookup is checked against the customer's own numbers instead (customer_owns_targets);
+    preservation discloses nothing; surveillance is prospective."""
+    request = result.request
+    if request is None or request.type in (RequestType.CUSTOMER_CALL_LOOKUP, RequestType.PRESERVATION):
+        return False
+    return any(c in STORED_CATEGORIES for c in result.permitted)
 
 
 def id_problems(request_id: str, document: dict[str, Any]) -> list[Problem]:

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from domain.clocks import REMINDER_LEAD
 from domain.identifiers import FIRST_PRODUCTION
+from domain.targets import TargetResolution, TargetRows
 from domain.vocabulary import RecordCategory, Role
 
 
@@ -41,6 +42,9 @@ OPEN_FOR_DECISION = frozenset({
 class Resolution(StrEnum):
     DELIVERED = "delivered"
     """The certified production was delivered and the request billed."""
+    NO_RESPONSIVE_RECORDS = "no_responsive_records"
+    """No target matched a subscriber; an analyst confirmed it and the custodian's letter saying
+    so was delivered instead of a production (not billed)."""
     REJECTED_ON_VERIFICATION = "rejected_on_verification"
     """The legal process failed verification: nothing may be produced."""
     REJECTED_BY_ANALYST = "rejected_by_analyst"
@@ -176,6 +180,8 @@ class ProductionFile(BaseModel):
     rows: int
     sha256: str
     bytes: int
+    by_target: list[TargetRows] = Field(default_factory=list)
+    """Per target that resolved: the rows of the file it answers and the accounts they came from."""
 
 
 class PackageInput(BaseModel):
@@ -189,6 +195,24 @@ class PackageInput(BaseModel):
     files: list[ProductionFile]
     approved_by: dict[str, str]
     """Role -> actor who approved."""
+    refused: list[dict[str, str]] = Field(default_factory=list)
+    targets: TargetResolution | None = None
+    """What verification found each target matched; the unresolved are named in the manifest and
+    in a no-records letter beside the certified files. None in histories from before."""
+
+
+class LetterInput(BaseModel):
+    """A production that is only the custodian's "no responsive records" letter: no target resolved."""
+
+    request_id: str
+    production_id: str
+    production_no: int = FIRST_PRODUCTION
+    produced_at: AwareDatetime
+    """The workflow's clock, so a retried letter is byte-identical."""
+    document: dict[str, Any]
+    targets: TargetResolution
+    confirmed_by: dict[str, str]
+    """Role -> actor whose approval confirmed that nothing responsive exists."""
     refused: list[dict[str, str]] = Field(default_factory=list)
 
 

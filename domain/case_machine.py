@@ -149,6 +149,8 @@ class Case(BaseModel):
     """Where provide_info returns the case to."""
     production_not_before: datetime | None = None
     """A civil subpoena's motion-to-quash period: approvals given, production still waits."""
+    nothing_resolved: bool = False
+    """No target matched a subscriber: approving confirms that no responsive records exist."""
     callback_verified: str | None = None
     fee_quote_id: str | None = None
     fee_accepted_by: str | None = None
@@ -188,7 +190,7 @@ class Case(BaseModel):
     # ---- the system's own steps --------------------------------------------------------------
 
     def verified(self, *, rejection: str | None, identity_confirmed: bool = False,
-                 production_not_before: datetime | None = None) -> CaseState:
+                 production_not_before: datetime | None = None, nothing_resolved: bool = False) -> CaseState:
         """After verification: closed on a fatal problem, else the type's first gate."""
         if rejection is not None:
             self.close(Resolution.REJECTED_ON_VERIFICATION, rejection)
@@ -196,6 +198,7 @@ class Case(BaseModel):
         plan = self.plan
         self.approvals_required = list(plan.approvals)
         self.production_not_before = production_not_before
+        self.nothing_resolved = nothing_resolved
         if plan.gate is Gate.CALLBACK:
             first = S.AWAITING_CALLBACK
         elif plan.gate is Gate.CUSTOMER_IDENTITY and identity_confirmed:
@@ -361,6 +364,9 @@ class Case(BaseModel):
             return (f"approved; production waits for the customer notice period until "
                     f"{self.production_not_before:%Y-%m-%d %H:%M %Z}")
         self.state = S.RETRIEVING
+        if self.nothing_resolved:
+            return ("approved: no target matches a subscriber; the request closes with a "
+                    "'no responsive records' letter signed by the custodian")
         if self.plan.shape is Shape.PRESERVATION:
             return "approved: copying the named records into the hold"
         return "approved: retrieving the permitted records"
@@ -543,6 +549,10 @@ class Case(BaseModel):
             if not missing and self.production_not_before is not None:
                 return [f"none: production waits for the customer notice period until "
                         f"{self.production_not_before.isoformat()}"]
+            if self.nothing_resolved:
+                return [f"approval by {role}{cleared} (approve: confirms that no target matches a subscriber and "
+                        "closes the request with a 'no responsive records' letter / reject / request_info)"
+                        for role in missing]
             return [f"approval by {role}{cleared} (approve / reject / request_info)" for role in missing]
         if self.state is S.AWAITING_INFO:
             return [f"provide_info: answer from the requester to: {self.open_question}"]

@@ -10,6 +10,7 @@ from typing import Any
 LEGEND_FILE = "field_legend.csv"
 MANIFEST_FILE = "manifest.json"
 CERTIFICATE_FILE = "certificate_of_authenticity.txt"
+LETTER_FILE = "no_responsive_records_letter.txt"
 
 
 def manifest_bytes(
@@ -20,8 +21,14 @@ def manifest_bytes(
     files: list[dict[str, Any]],
     refused: list[dict[str, str]],
     approved_by: dict[str, str],
+    targets: list[dict[str, Any]] | None = None,
+    letter: dict[str, Any] | None = None,
 ) -> bytes:
-    """The manifest as stable bytes (sorted keys), so its SHA-256 is reproducible."""
+    """The manifest as stable bytes (sorted keys), so its SHA-256 is reproducible.
+
+    `targets` says per target what it matched (domain/targets.py `manifest_targets`); each file
+    entry may say per target the rows it answers and their accounts (`by_target`). `letter` is
+    the no-records letter beside the files: listed apart, since the certificate covers records only."""
     process = request.get("legal_process") or {}
     manifest = {
         "request_id": request.get("request_id"),
@@ -30,7 +37,7 @@ def manifest_bytes(
         "legal_process_reference": process.get("reference"),
         "issued_by": process.get("issued_by"),
         "requester": request.get("requester"),
-        "targets": [t.get("value") for t in request.get("targets") or []],
+        "targets": targets if targets is not None else [t.get("value") for t in request.get("targets") or []],
         "period": request.get("period"),
         "produced_at": utc_text(produced_at),
         "timestamps": "every timestamp in these files is UTC (ISO 8601, Z)",
@@ -38,6 +45,8 @@ def manifest_bytes(
         "refused_categories": refused,
         "approved_by": approved_by,
     }
+    if letter is not None:
+        manifest["no_responsive_records_letter"] = letter
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -80,7 +89,12 @@ I, {custodian_name}, {custodian_title} of {carrier_name}, certify that:
 Files:
 {listing}
 
-I declare under penalty of perjury under the laws of the United States of America that the
+{declaration(produced_at, custodian_name, custodian_title, carrier_name)}"""
+
+
+def declaration(produced_at: datetime, custodian_name: str, custodian_title: str, carrier_name: str) -> str:
+    """The 28 U.S.C. 1746 declaration and the custodian's signature block that close what they sign."""
+    return f"""I declare under penalty of perjury under the laws of the United States of America that the
 foregoing is true and correct.
 
 Executed on {produced_at.astimezone(UTC):%Y-%m-%d}.

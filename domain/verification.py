@@ -17,6 +17,7 @@ from domain.policy import APPROVALS_REQUIRED, deadlines
 from domain.request import LegalRequest, parse_request
 from domain.screening import policy_problems, screen_categories
 from domain.secrecy import Nondisclosure, nondisclosure
+from domain.targets import TargetResolution
 from domain.vocabulary import RecordCategory, RequestType, Role, Verdict
 from domain.wellformed import INVISIBLE_CATEGORIES, MAX_DOCUMENT_BYTES, lone_surrogates
 
@@ -55,6 +56,10 @@ class CheckResult(BaseModel):
     pending_check_results: dict[str, str] = Field(
         default_factory=dict, description="What each pending check found, once the workflow ran it.")
     request: LegalRequest | None = Field(None, description="The parsed request, when it parsed.")
+    targets: TargetResolution | None = Field(
+        None, description="What each target matched in the records store; None offline (`check` cannot "
+                          "resolve) and in histories recorded before verification resolved targets."
+    )
 
     def spec_dict(self) -> dict[str, Any]:
         """Exactly the JSON object of SPEC §2."""

@@ -21,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.case import CaseStatus, DecisionReceipt, RequestSubmission
 from domain.identifiers import request_id_fault
 from domain.production import utc_text
+from domain.targets import TargetMatch
 from domain.verification import UnreadableRequest, read_request_file, verify_request
 from domain.vocabulary import DecisionName, Role
 from les.config import Settings
@@ -239,6 +240,23 @@ def _requester(document: dict[str, Any]) -> str:
     return str(requester.get("agency") or requester.get("name") or "unknown requester")
 
 
+def target_lines(targets: list[dict] | None) -> list[str]:
+    """What each target matched (verification), as the analyst reads it before approving."""
+    if targets is None:
+        return []
+    lines = ["targets:"]
+    for shown in targets:
+        match = TargetMatch.model_validate(shown)
+        found = ", ".join(match.accounts) if match.resolved else f"no one ({match.problem}: {match.reason})"
+        lines.append(f"  - {match.label}: {found}")
+        lines += [f"      {n.number} held by {n.account_number} from {utc_text(n.held_from)} to "
+                  f"{utc_text(n.held_until) if n.held_until else 'now'}" for n in match.numbers]
+        lines += [f"      session {utc_text(s.started_at)} to {utc_text(s.ended_at) if s.ended_at else 'open'}"
+                  + (f", NAT ports {s.port_start}-{s.port_end}" if s.port_start is not None else ", not shared")
+                  + (f": {s.account_number}" if s.account_number else "") for s in match.sessions]
+    return lines
+
+
 def render_status(status: CaseStatus) -> str:
     lines = [
         f"{status.request_type} {status.request_id}: {status.state}"
@@ -249,6 +267,7 @@ def render_status(status: CaseStatus) -> str:
     lines += [f"refused: {r['category']}: {r['reason']}" for r in status.refused]
     lines += [f"problem: {p['code']}: {p['message']}" for p in status.problems]
     lines += [f"checked: {name}: {found}" for name, found in (status.details.get("pending_checks") or {}).items()]
+    lines += target_lines(status.details.get("targets"))
     lines.append("open tasks:" + ("" if status.open_tasks else " none"))
     lines += [f"  - {task}" for task in status.open_tasks]
     lines.append("deadlines:" + ("" if status.deadlines else " none"))

@@ -9,19 +9,20 @@ Memory stays flat however many rows a target has.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, false, or_
+from sqlalchemy import Connection, Engine, Select, false, func, or_, select
 
 from domain.collection import COLLECTION_LEGEND
 from domain.scope import columns_in_scope
+from domain.targets import TargetRows
 from domain.vocabulary import PROSPECTIVE_CATEGORIES, RecordCategory, RequestType
-from recordstore.categories import CATEGORY_QUERIES, Selector
+from recordstore.categories import CATEGORY_QUERIES, CategoryQuery, Selector
 from recordstore.csvfile import HashingFile, atomic_file, csv_lines
-from recordstore.targets import TargetSpec, Window, period_window, resolve_targets
+from recordstore.targets import Match, Scope, TargetSpec, Window, match_targets, period_window, union
 
 CATEGORY_EXPORTS: dict[RecordCategory, Select[Any]] = {
     category: query.select for category, query in CATEGORY_QUERIES.items()
@@ -60,6 +61,8 @@ class CategoryExport:
     """SHA-256 of the file's bytes, hex."""
     bytes: int
     columns: list[str]
+    by_target: list[TargetRows] = field(default_factory=list)
+    """What each target that resolved answers in the file: rows, and from which accounts."""
 
 
 def export_statement(
@@ -77,15 +80,23 @@ def export_statement(
     `columns` keeps only those columns (in the category's order); `within_account` counts a
     phone number only while that account held it (a customer's own records).
     """
+    period = period_window(period_start, period_end)
+    matches = match_targets(conn, targets, period, within_account)
+    return _scoped(_query_of(category), union(m.scope for m in matches), period, columns)
+
+
+def _query_of(category: RecordCategory) -> CategoryQuery:
     category = RecordCategory(category)
     if category in PROSPECTIVE_CATEGORIES:
         raise ValueError(
             f"{category} is collected prospectively under a live order, not kept as a stored "
             "record; it cannot be exported from the records store"
         )
-    query = CATEGORY_QUERIES[category]
-    period = period_window(period_start, period_end)
-    scope = resolve_targets(conn, targets, period, within_account)
+    return CATEGORY_QUERIES[category]
+
+
+def _scoped(query: CategoryQuery, scope: Scope, period: Window, columns: Sequence[str] | None = None) -> Select[Any]:
+    """The category's SELECT over exactly what `scope` reaches (nothing, for an empty scope)."""
     keys: tuple[tuple[Any, Window], ...] = {
         Selector.NUMBER: scope.numbers,
         Selector.SUBSCRIBER: scope.subscribers,
@@ -99,6 +110,36 @@ def export_statement(
     return statement.params(period_start=period.start, period_end=period.end)
 
 
+def _count(conn: Connection, query: CategoryQuery, scope: Scope, period: Window) -> int:
+    statement = _scoped(query, scope, period).order_by(None)
+    return conn.scalar(select(func.count()).select_from(statement.subquery())) or 0
+
+
+def rows_by_target(conn: Connection, category: RecordCategory, matches: list[Match], period: Window,
+                   file_rows: int) -> list[TargetRows]:
+    """Per target that resolved: the rows of the file it answers, and per account how many came
+    from that account while the target reached it. A row two targets answer counts under each."""
+    query = _query_of(category)
+    resolved = [m for m in matches if m.problem is None]
+    answers = []
+    for match in resolved:
+        only_target = len(matches) == 1
+        rows = file_rows if only_target else _count(conn, query, match.scope, period)
+        accounts: dict[str, int] = {}
+        for holding in match.holdings:
+            counted = rows if _reaches_the_same(holding.scope, match.scope) else _count(conn, query, holding.scope,
+                                                                                          period)
+            accounts[holding.account_number] = accounts.get(holding.account_number, 0) + counted
+        answers.append(TargetRows(index=match.index, value=match.target.value, rows=rows, accounts=accounts))
+    return answers
+
+
+def _reaches_the_same(one: Scope, other: Scope) -> bool:
+    """Whether two scopes select the same rows (one account holding a number all period, say):
+    then the count already made stands for both."""
+    return set(one.numbers) == set(other.numbers) and set(one.subscribers) == set(other.subscribers)
+
+
 def export_category(
     engine: Engine,
     category: RecordCategory,
@@ -110,20 +151,23 @@ def export_category(
     columns: Sequence[str] | None = None,
     within_account: str | None = None,
 ) -> CategoryExport:
-    """Write `category` for `targets` to `out_path` as CSV; a target that names nothing
-    gives a header-only file. The same inputs always write the same bytes."""
-    category = RecordCategory(category)
+    """Write `category` for `targets` to `out_path` as CSV, and count what each target answers.
+    Targets that resolve to no one reach nothing: with none resolved the file is header-only
+    (the workflow never certifies such a file; it answers with a no-records letter). The same
+    inputs always write the same bytes."""
+    query = _query_of(category)
+    period = period_window(period_start, period_end)
     with snapshot_connection(engine) as conn:
-        statement = export_statement(
-            conn, category, targets, period_start, period_end, columns=columns, within_account=within_account
-        )
+        matches = match_targets(conn, targets, period, within_account)
+        statement = _scoped(query, union(m.scope for m in matches), period, columns)
         with atomic_file(out_path) as sink:
             if conn.dialect.name == "postgresql":
                 rows = _copy_out(conn, statement, sink)
             else:
                 rows = _stream_out(conn, statement, sink)
+        by_target = rows_by_target(conn, category, matches, period, rows)
     columns = list(statement.selected_columns.keys())
-    return CategoryExport(category, out_path, rows, sink.sha256, sink.bytes, columns)
+    return CategoryExport(RecordCategory(category), out_path, rows, sink.sha256, sink.bytes, columns, by_target)
 
 
 def snapshot_connection(engine: Engine) -> Connection:

@@ -1,21 +1,24 @@
 """Who a demand is about: resolving its targets to numbers and accounts, each within a window.
 
-A phone number is itself the selector for the records it made (calls, 9-1-1 calls, its
-mailbox) over the whole period, whoever held it; account-level records come from each
-account that held the number, only while it held it. An account, an e-mail address or an IP
-address seen at a moment resolves to one account, and through it to the numbers the account
-held, each while it held it.
+A phone number held by a subscriber during the period is itself the selector for the records
+it made (calls, 9-1-1 calls, its mailbox) over the whole period; account-level records come from
+each account that held the number, only while it held it. An account, an e-mail address or an
+IP address seen at a moment resolves to its account(s), and through them to the numbers each
+held, while it held it. A target that resolves to no one (domain/targets.py: not found, or an
+address shared behind carrier-grade NAT with no port naming its holder) reaches nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
+from domain.targets import AddressSession, HeldNumber, TargetMatch, TargetProblem
 from domain.vocabulary import TargetKind
 from recordstore.models import InternetSession, Subscriber, TelephoneNumber
 
@@ -75,35 +78,167 @@ def period_window(period_start: datetime | None, period_end: datetime | None) ->
     return Window(start, end)
 
 
-def resolve_targets(
+@dataclass(frozen=True)
+class Holding:
+    """One account a target reaches: the window it counts in and the numbers it held then."""
+
+    subscriber_id: int
+    account_number: str
+    window: Window
+    numbers: tuple[tuple[str, Window], ...]
+    """Each number the account held, with the part of the window it held it in."""
+    spans: tuple[tuple[str, datetime, datetime | None], ...] = ()
+    """Each of those numbers as assigned: held from, until (None: still held)."""
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.numbers, ((self.subscriber_id, self.window),))
+
+
+@dataclass(frozen=True)
+class Match:
+    """What one target matched: the accounts it reaches, or the problem that it reaches none."""
+
+    index: int
+    target: TargetSpec
+    holdings: tuple[Holding, ...]
+    own_numbers: tuple[tuple[str, Window], ...] = ()
+    """A phone number target is itself the selector of its calls over the whole period."""
+    sessions: tuple[AddressSession, ...] = ()
+    problem: TargetProblem | None = None
+    sharing: int = 0
+    """shared_address: how many subscribers held the address at that instant."""
+
+    @property
+    def scope(self) -> Scope:
+        """Everything the target reaches; nothing for a target that resolved to no one."""
+        if self.problem is not None:
+            return Scope((), ())
+        numbers = self.own_numbers or tuple(n for h in self.holdings for n in h.numbers)
+        return Scope(tuple(sorted(set(numbers))), tuple(sorted({(h.subscriber_id, h.window) for h in self.holdings})))
+
+    def held_by(self, subscriber_id: int | None) -> Match:
+        """Only what `subscriber_id` held, each while it held it (a customer's own numbers)."""
+        if self.target.kind is not TargetKind.PHONE_NUMBER:
+            return Match(self.index, self.target, (), problem=TargetProblem.NOT_FOUND)
+        own = tuple(h for h in self.holdings if h.subscriber_id == subscriber_id)
+        return Match(self.index, self.target, own, tuple(n for h in own for n in h.numbers),
+                     problem=None if own else TargetProblem.NOT_FOUND)
+
+    def described(self) -> TargetMatch:
+        """The match as the analyst, the manifest and the letter see it (account numbers, no records)."""
+        return TargetMatch(
+            index=self.index, kind=self.target.kind, value=self.target.value,
+            observed_at=self.target.observed_at, port=self.target.port,
+            accounts=sorted({h.account_number for h in self.holdings}),
+            numbers=[
+                HeldNumber(number=number, account_number=h.account_number, held_from=start, held_until=end)
+                for h in sorted(self.holdings, key=lambda h: h.window) for number, start, end in h.spans
+            ],
+            sessions=list(self.sessions),
+            problem=self.problem,
+            subscribers_sharing=self.sharing,
+        )
+
+
+def match_targets(
     conn: Connection, targets: list[TargetSpec], period: Window, within_account: str | None = None
-) -> Scope:
-    """Resolve every target against the store, as of the records it holds for `period`.
+) -> list[Match]:
+    """Each target resolved against the store, as of the records it holds for `period`.
 
     With `within_account`, only phone numbers count, each only while that account held it:
     a customer's own records, never an earlier or later holder's.
     """
+    matches = [_match(conn, index, target, period) for index, target in enumerate(targets)]
+    if within_account is None:
+        return matches
+    owner = conn.scalar(select(Subscriber.id).where(Subscriber.account_number == within_account))
+    return [m.held_by(owner) for m in matches]
+
+
+def resolve_targets(
+    conn: Connection, targets: list[TargetSpec], period: Window, within_account: str | None = None
+) -> Scope:
+    """The numbers and accounts every target that resolved reaches, for `period`."""
+    return union(m.scope for m in match_targets(conn, targets, period, within_account))
+
+
+def union(scopes: Iterable[Scope]) -> Scope:
     numbers: set[tuple[str, Window]] = set()
     subscribers: set[tuple[int, Window]] = set()
-    owner = None
-    if within_account is not None:
-        owner = conn.scalar(select(Subscriber.id).where(Subscriber.account_number == within_account))
-    for target in targets:
-        if within_account is not None:
-            if target.kind is TargetKind.PHONE_NUMBER:
-                held = [(sid, window) for sid, window in _holders(conn, target.value, period) if sid == owner]
-                numbers.update((target.value, window) for _, window in held)
-                subscribers.update(held)
-            continue
-        if target.kind is TargetKind.PHONE_NUMBER:
-            numbers.add((target.value, period))
-            for subscriber_id, held_window in _holders(conn, target.value, period):
-                subscribers.add((subscriber_id, held_window))
-            continue
-        for subscriber_id in _accounts(conn, target):
-            subscribers.add((subscriber_id, period))
-            numbers.update(_numbers_held(conn, subscriber_id, period))
+    for scope in scopes:
+        numbers.update(scope.numbers)
+        subscribers.update(scope.subscribers)
     return Scope(tuple(sorted(numbers)), tuple(sorted(subscribers)))
+
+
+def _match(conn: Connection, index: int, target: TargetSpec, period: Window) -> Match:
+    if target.kind is TargetKind.PHONE_NUMBER:
+        holdings = tuple(
+            Holding(sid, account, window, ((target.value, window),), ((target.value, start, end),))
+            for sid, account, window, start, end in _holders(conn, target.value, period)
+        )
+        if not holdings:
+            return Match(index, target, (), problem=TargetProblem.NOT_FOUND)
+        return Match(index, target, holdings, ((target.value, period),))
+    sessions: tuple[AddressSession, ...] = ()
+    if target.kind is TargetKind.IP_ADDRESS:
+        accounts, sessions, sharing = _address_holder(conn, target)
+        if sharing:
+            return Match(index, target, (), sessions=sessions, problem=TargetProblem.SHARED_ADDRESS,
+                         sharing=sharing)
+    else:
+        accounts = _accounts(conn, target)
+    if not accounts:
+        return Match(index, target, (), sessions=sessions, problem=TargetProblem.NOT_FOUND)
+    holdings = tuple(
+        Holding(sid, account, period, tuple((n, w) for n, w, _, _ in held), tuple((n, s, e) for n, _, s, e in held))
+        for sid, account in accounts
+        for held in [_numbers_held(conn, sid, period)]
+    )
+    return Match(index, target, holdings, sessions=sessions)
+
+
+def _address_holder(
+    conn: Connection, target: TargetSpec
+) -> tuple[list[tuple[int, str]], tuple[AddressSession, ...], int]:
+    """Who held the address at `observed_at`: the holder (or none), every session that held it,
+    and, when the address was shared and the port names none of its holders, how many shared it.
+
+    Behind carrier-grade NAT the port names the subscriber whose block holds it; without a
+    port, only a subscriber alone on the address is named."""
+    if target.observed_at is None:
+        return [], (), 0  # an address without a moment names no one
+    seen = target.observed_at
+    session = InternetSession
+    rows = conn.execute(
+        select(session.subscriber_id, Subscriber.account_number, session.nat_port_start, session.nat_port_end,
+               session.started_at, session.ended_at)
+        .join(Subscriber, Subscriber.id == session.subscriber_id)
+        .where(session.assigned_ip == target.value, session.started_at <= seen,
+               or_(session.ended_at.is_(None), session.ended_at >= seen))
+        .order_by(session.nat_port_start, session.started_at, session.id)
+    ).all()
+    if not rows:
+        return [], (), 0
+
+    def covers(row: Any) -> bool:
+        return row.nat_port_start is None or (target.port is not None
+                                              and row.nat_port_start <= target.port <= row.nat_port_end)
+
+    chosen = [row for row in rows if covers(row)]
+    if target.port is None and not chosen and len({row.subscriber_id for row in rows}) == 1:
+        chosen = rows  # one subscriber alone on the address: the port is not needed to name them
+    holders = sorted({(row.subscriber_id, row.account_number) for row in chosen})
+    sessions = tuple(
+        AddressSession(account_number=row.account_number if len(holders) == 1 and row in chosen else None,
+                       port_start=row.nat_port_start, port_end=row.nat_port_end, started_at=row.started_at,
+                       ended_at=row.ended_at)
+        for row in rows
+    )
+    if len(holders) != 1:
+        return [], sessions, len({row.subscriber_id for row in rows})
+    return holders, sessions, 0
 
 
 def _overlap(period: Window, valid_from: datetime, valid_to: datetime | None) -> Window:
@@ -117,55 +252,38 @@ def _holding_overlaps(period: Window) -> ColumnElement[bool]:
     )
 
 
-def _holders(conn: Connection, number: str, period: Window) -> list[tuple[int, Window]]:
+def _holders(conn: Connection, number: str, period: Window) -> list[tuple[int, str, Window, datetime, datetime | None]]:
+    """Every account that held `number` during the period: the overlap, and the assignment itself."""
     rows = conn.execute(
-        select(TelephoneNumber.subscriber_id, TelephoneNumber.valid_from, TelephoneNumber.valid_to).where(
-            TelephoneNumber.number == number, _holding_overlaps(period)
-        )
+        select(TelephoneNumber.subscriber_id, Subscriber.account_number, TelephoneNumber.valid_from,
+               TelephoneNumber.valid_to)
+        .join(Subscriber, Subscriber.id == TelephoneNumber.subscriber_id)
+        .where(TelephoneNumber.number == number, _holding_overlaps(period))
+        .order_by(TelephoneNumber.valid_from, TelephoneNumber.id)
     )
-    return [(sid, _overlap(period, start, end)) for sid, start, end in rows]
+    return [(sid, account, _overlap(period, start, end), start, end) for sid, account, start, end in rows]
 
 
-def _numbers_held(conn: Connection, subscriber_id: int, period: Window) -> list[tuple[str, Window]]:
+def _numbers_held(
+    conn: Connection, subscriber_id: int, period: Window
+) -> list[tuple[str, Window, datetime, datetime | None]]:
     rows = conn.execute(
-        select(TelephoneNumber.number, TelephoneNumber.valid_from, TelephoneNumber.valid_to).where(
-            TelephoneNumber.subscriber_id == subscriber_id, _holding_overlaps(period)
-        )
+        select(TelephoneNumber.number, TelephoneNumber.valid_from, TelephoneNumber.valid_to)
+        .where(TelephoneNumber.subscriber_id == subscriber_id, _holding_overlaps(period))
+        .order_by(TelephoneNumber.valid_from, TelephoneNumber.id)
     )
-    return [(number, _overlap(period, start, end)) for number, start, end in rows]
+    return [(number, _overlap(period, start, end), start, end) for number, start, end in rows]
 
 
-def _accounts(conn: Connection, target: TargetSpec) -> list[int]:
+def _accounts(conn: Connection, target: TargetSpec) -> list[tuple[int, str]]:
     if target.kind is TargetKind.ACCOUNT_NUMBER:
-        query = select(Subscriber.id).where(Subscriber.account_number == target.value)
+        matches = Subscriber.account_number == target.value
     elif target.kind is TargetKind.EMAIL:
-        query = select(Subscriber.id).where(func.lower(Subscriber.email) == target.value.lower())
-    elif target.kind is TargetKind.IP_ADDRESS:
-        if target.observed_at is None:
-            return []  # an address without a moment names no one
-        query = _ip_holder_query(target.value, target.observed_at, target.port)
+        matches = func.lower(Subscriber.email) == target.value.lower()
     else:
         raise ValueError(f"unknown target kind {target.kind!r}")
-    return sorted(set(conn.scalars(query)))
-
-
-def _ip_holder_query(ip: str, observed_at: datetime, port: int | None) -> Select[Any]:
-    """Sessions that held `ip` at `observed_at`; behind carrier-grade NAT only the one whose
-    port block holds `port` (without a port, a shared address names no one)."""
-    session = InternetSession
-    if port is None:
-        port_matches = session.nat_port_start.is_(None)
-    else:
-        port_matches = or_(
-            session.nat_port_start.is_(None),
-            and_(session.nat_port_start <= port, session.nat_port_end >= port),
-        )
-    return select(session.subscriber_id).where(
-        session.assigned_ip == ip,
-        session.started_at <= observed_at,
-        or_(session.ended_at.is_(None), session.ended_at >= observed_at),
-        port_matches,
-    )
+    return [(sid, account) for sid, account in
+            conn.execute(select(Subscriber.id, Subscriber.account_number).where(matches).order_by(Subscriber.id))]
 
 
 def service_states(conn: Connection, target: TargetSpec, period: Window) -> set[str]:

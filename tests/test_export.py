@@ -66,9 +66,14 @@ def store(database_url: str) -> Iterator[Engine]:
 NAT_IP, NAT_SEEN = "100.64.77.1", datetime(2026, 7, 4, 12, 0, tzinfo=UTC)
 
 
+SOLO_IP = "100.64.77.2"
+
+
 def _share_a_nat_address(session: Session) -> None:
-    """Two subscribers behind one public address at the same moment, in different port blocks."""
-    for account, ports in (("NAT-TEST-A", (1024, 3023)), ("NAT-TEST-B", (3024, 5023))):
+    """Two subscribers behind one public address at the same moment, in different port blocks,
+    and a third alone on another NAT address at that moment."""
+    for account, ports, ip in (("NAT-TEST-A", (1024, 3023), NAT_IP), ("NAT-TEST-B", (3024, 5023), NAT_IP),
+                               ("NAT-TEST-SOLO", (1024, 3023), SOLO_IP)):
         if session.scalar(select(Subscriber.id).where(Subscriber.account_number == account)):
             continue
         subscriber = Subscriber(
@@ -95,7 +100,7 @@ def _share_a_nat_address(session: Session) -> None:
                 subscriber_id=subscriber.id,
                 started_at=NAT_SEEN - timedelta(hours=2),
                 ended_at=NAT_SEEN + timedelta(hours=2),
-                assigned_ip=NAT_IP,
+                assigned_ip=ip,
                 nat_port_start=ports[0],
                 nat_port_end=ports[1],
                 access_type=AccessType.MOBILE,
@@ -208,6 +213,26 @@ def test_an_address_behind_nat_resolves_by_port_to_one_subscriber(store: Engine,
     assert holders(4000) == {"NAT-TEST-B"}
     assert holders(None) == set()  # a shared address without its port names no one
     assert holders(2000, NAT_SEEN + timedelta(hours=3)) == set()  # nobody held it then
+    assert holders(9000) == set()  # no block covers the port
+
+
+def test_a_nat_address_one_subscriber_held_alone_names_them_without_a_port(store: Engine, tmp_path: Path) -> None:
+    target = TargetSpec(kind=TargetKind.IP_ADDRESS, value=SOLO_IP, observed_at=NAT_SEEN)
+    day = (NAT_SEEN - timedelta(days=1), NAT_SEEN + timedelta(days=1))
+    result = export_category(store, C.SUBSCRIBER_INFO, [target], *day, tmp_path / "solo.csv")
+    assert accounts_in(result) == {"NAT-TEST-SOLO"}
+    assert [(t.index, t.rows, t.accounts) for t in result.by_target] == [(0, 1, {"NAT-TEST-SOLO": 1})]
+
+
+def test_each_target_is_counted_with_the_accounts_its_rows_came_from(store: Engine, tmp_path: Path) -> None:
+    _, start, end = example("subpoena")
+    targets = [*phone("+13035550123"), TargetSpec(kind=TargetKind.ACCOUNT_NUMBER, value="CO-770123"),
+               *phone("+19995550100")]
+    result = export_category(store, C.CALL_RECORDS_OUTGOING, targets, start, end, tmp_path / "calls.csv")
+    assert result.rows == 122  # 120 placed in the period and one at each of its edge seconds
+    # The number and the account that held it answer the same 122 calls; the unknown number none.
+    assert [(t.index, t.rows, t.accounts) for t in result.by_target] == [
+        (0, 122, {"CO-770123": 122}), (1, 122, {"CO-770123": 122})]
 
 
 def test_a_reassigned_number_resolves_to_whoever_held_it_in_the_period(store: Engine, tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 from temporalio.testing import ActivityEnvironment
 
 from activities.verification import VerificationActivities
@@ -446,31 +445,32 @@ def test_case_extras_survive_in_the_parsed_request():
 PAPER = b"%PDF-1.7 the grand jury subpoena as served"
 
 
-def check_papers(tmp_path: Path, on_file: bytes | None) -> CheckResult:
+def check_papers(tmp_path: Path, on_file: bytes | None, store) -> CheckResult:
     """The federal form of the example subpoena (so no service state is looked up), naming PAPER's
-    hash, with `on_file` as the paper in the documents folder (None: nothing on file)."""
+    hash, with `on_file` as the paper in the documents folder (None: nothing on file), verified
+    against the records store with the examples' accounts (its target resolves)."""
     document = load("subpoena.json")
     document["legal_process"].update(jurisdiction="federal", issued_by="U.S. District Court Grand Jury, D. Colo.")
     document["documents"] = [{"name": "subpoena.pdf", "sha256": hashlib.sha256(PAPER).hexdigest()}]
     if on_file is not None:
         (tmp_path / document["request_id"]).mkdir()
         (tmp_path / document["request_id"] / "subpoena.pdf").write_bytes(on_file)
-    activities = VerificationActivities(documents_root=tmp_path, engine=create_engine("sqlite://"))
+    activities = VerificationActivities(documents_root=tmp_path, engine=store)
     return ActivityEnvironment().run(activities.verify_legal_process,
                                      VerifyInput(request_id=document["request_id"], document=document))
 
 
-def test_a_paper_on_file_that_does_not_match_its_hash_rejects_the_request(tmp_path):
-    result = check_papers(tmp_path, b"%PDF-1.7 some other paper")
+def test_a_paper_on_file_that_does_not_match_its_hash_rejects_the_request(tmp_path, prepared_store):
+    result = check_papers(tmp_path, b"%PDF-1.7 some other paper", prepared_store)
     assert result.verdict == "reject" and result.permitted == []
     assert [(p.code, p.fatal) for p in result.problems] == [("document_hash_mismatch", True)]
     assert "subpoena.pdf on file has SHA-256" in result.problems[0].message
 
 
-def test_a_paper_on_file_that_matches_passes_and_a_missing_one_is_a_warning(tmp_path):
-    matching = check_papers(tmp_path, PAPER)
+def test_a_paper_on_file_that_matches_passes_and_a_missing_one_is_a_warning(tmp_path, prepared_store):
+    matching = check_papers(tmp_path, PAPER, prepared_store)
     assert matching.verdict == "partial" and matching.problems == []  # voicemail_content refused
     assert matching.permitted == ["subscriber_info", "call_records_outgoing", "call_records_incoming"]
-    missing = check_papers(tmp_path / "empty", None)
+    missing = check_papers(tmp_path / "empty", None, prepared_store)
     assert missing.verdict == "partial"
     assert [(p.code, p.fatal) for p in missing.problems] == [("document_not_on_file", False)]

@@ -437,3 +437,74 @@ def test_a_certificate_without_legal_process_says_so():
 def test_sha256_hex_is_the_standard_digest():
     assert sha256_hex(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # FIPS 180-2
     assert hashlib.sha256(b"").hexdigest() == sha256_hex(b"")
+
+
+# ---- the no responsive records letter ------------------------------------------------------------
+
+
+def test_the_no_responsive_records_letter_names_each_target_what_was_searched_and_when():
+    from domain.letter import letter_text
+    from domain.targets import AddressSession, TargetMatch, TargetProblem, TargetResolution
+
+    seen = datetime(2026, 7, 4, 12, 0, tzinfo=UTC)
+    block = {"started_at": seen - timedelta(hours=2), "ended_at": seen + timedelta(hours=2), "account_number": None}
+    resolution = TargetResolution(
+        searched_at=datetime(2026, 11, 28, 9, 30, 15, tzinfo=UTC),
+        period_start=datetime(2026, 6, 1, tzinfo=UTC), period_end=datetime(2026, 8, 31, 23, 59, 59, tzinfo=UTC),
+        targets=[
+            TargetMatch(index=0, kind="phone_number", value="+13035550999", problem=TargetProblem.NOT_FOUND),
+            TargetMatch(index=1, kind="ip_address", value="192.0.2.1", observed_at=seen,
+                        sessions=[AddressSession(port_start=1024, port_end=3023, **block),
+                                  AddressSession(port_start=3024, port_end=5023, **block)],
+                        subscribers_sharing=2, problem=TargetProblem.SHARED_ADDRESS),
+        ],
+    )
+    request = {**REQUEST, "records": ["subscriber_info", "internet_sessions"],
+               "requester": {"agency": "Denver PD", "name": "Det. Jane Roe"}}
+    text = letter_text(request=request, production_id="R-1-P01", produced_at=PRODUCED, resolution=resolution,
+                       confirmed_by={"analyst": "jdoe"}, produced_for_others=False, custodian_name="Dana Whitfield",
+                       custodian_title="Custodian of Records", carrier_name="Example Carrier")
+    assert text == """\
+NO RESPONSIVE RECORDS
+Letter of the custodian of records of Example Carrier
+
+Request:            R-1 (subpoena)
+Legal process:      GJ-1, issued by Denver County Grand Jury
+Requester:          Det. Jane Roe, Denver PD
+Records asked for:  subscriber_info, internet_sessions
+Period searched:    2026-06-01T00:00:00Z to 2026-08-31T23:59:59Z
+Searched at:        2026-11-28T09:30:15Z
+Production:         R-1-P01, produced 2026-11-28T12:00:00Z
+
+I, Dana Whitfield, Custodian of Records of Example Carrier, state that:
+
+1. On 2026-11-28T09:30:15Z the carrier's systems of record were searched for each target
+   below, as described beside it, for the period above.
+2. For these targets the search found no subscriber, and so no records responsive to the request:
+
+  targets[0] phone_number +13035550999
+      searched: the assignment history of telephone numbers, for every holder during the period
+      found:    the number was not assigned to any subscriber of the carrier during the period
+  targets[1] ip_address 192.0.2.1 at 2026-07-04T12:00:00Z
+      searched: Internet session records and carrier-grade NAT port allocations at the instant
+                the address was observed
+      found:    the address was shared by 2 subscribers behind carrier-grade NAT at that instant
+                and the request gives no source port, so it names none of them
+
+3. No target of the request matched a subscriber: no records are produced in response to it.
+4. The result of the search was reviewed and confirmed by jdoe (analyst) before this letter
+   was issued.
+
+This letter is not a certificate of authenticity: it certifies no records, because none were
+found for the targets above.
+
+I declare under penalty of perjury under the laws of the United States of America that the
+foregoing is true and correct.
+
+Executed on 2026-11-28.
+
+______________________________
+Dana Whitfield
+Custodian of Records
+Example Carrier
+"""

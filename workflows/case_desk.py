@@ -111,6 +111,7 @@ class CaseDesk:
                 "permitted": [str(c) for c in check.permitted],
                 "refused": [r.model_dump() for r in check.refused],
                 "problems": [p.model_dump() for p in check.problems],
+                **({"targets": [t.model_dump(mode="json") for t in check.targets.targets]} if check.targets else {}),
             },
         )
         return check
@@ -277,9 +278,16 @@ class CaseDesk:
             invoice=self._invoice,
             resolution=case.resolution,
             details={**({"pending_checks": dict(check.pending_check_results)}
-                        if check and check.pending_check_results else {}), **self._status_details()},
+                        if check and check.pending_check_results else {}),
+                     **self._target_details(), **self._status_details()},
             collection=self._collection_status(),
         )
+
+    def _target_details(self) -> dict[str, Any]:
+        """What each target matched, as verification found it (before anyone approves)."""
+        if self._check is None or self._check.targets is None:
+            return {}
+        return {"targets": [t.model_dump(mode="json") for t in self._check.targets.targets]}
 
     def _extra_deadlines(self) -> dict[str, Any]:
         """Clocks the case itself set (a quote's expiry, a hold's lapse)."""

@@ -1,8 +1,9 @@
 """Producing records: retrieve each permitted category, package and certify, deliver, bill.
 
 One production is `<request_id>-Pnn`; a records request makes P01, a surveillance order one
-per delivery period. Records never enter the history: activities hand back names, row
-counts and hashes."""
+per delivery period. A request none of whose targets matched a subscriber gets, as its P01, the
+custodian's no-records letter instead of certified files. Records never enter the history:
+activities hand back names, row counts and hashes."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ with workflow.unsafe.imports_passed_through():
         DeliverInput,
         Delivery,
         InvoiceSummary,
+        LetterInput,
+        PackagedProduction,
         PackageInput,
         ProductionFile,
         RetrieveInput,
@@ -72,10 +75,35 @@ class ProducesRecords(CaseDesk):
                 files=files,
                 approved_by=self._approved_by(),
                 refused=[r.model_dump() for r in self._check.refused],
+                targets=self._check.targets,
             ),
             summary="write legend, manifest and certificate of authenticity",
             **BULK,
         )
+        return await self._deliver(package, "production_delivered", advance=advance)
+
+    async def _deliver_letter(self, number: int) -> Delivery:
+        """No target resolved: the custodian's no-records letter is delivered as production `number`."""
+        assert self._check is not None and self._check.targets is not None
+        self._advance(CaseState.PACKAGING)
+        package = await workflow.execute_activity_method(
+            ProductionActivities.write_no_records_letter,
+            LetterInput(
+                request_id=self._request_id,
+                production_id=production_id(self._request_id, number),
+                production_no=number,
+                produced_at=workflow.now(),
+                document=self._document,
+                targets=self._check.targets,
+                confirmed_by=self._approved_by(),
+                refused=[r.model_dump() for r in self._check.refused],
+            ),
+            summary="write the no responsive records letter",
+            **QUICK,
+        )
+        return await self._deliver(package, "no_records_letter_delivered")
+
+    async def _deliver(self, package: PackagedProduction, event: str, *, advance: bool = True) -> Delivery:
         if advance:
             self._advance(CaseState.DELIVERING)
         delivery = await workflow.execute_activity_method(
@@ -85,7 +113,7 @@ class ProducesRecords(CaseDesk):
         )
         self._productions.append(delivery)
         await self._record_system_event(
-            "production_delivered",
+            event,
             note=delivery.path,
             details={"manifest_sha256": delivery.manifest_sha256, "rows": package.row_count},
         )

@@ -1,10 +1,13 @@
 """The stored-records shape: verify → gate → produce once → bill → close.
 
 The story every records type tells (subpoena, 2703(d) order, warrant, NSL, FISA stored
-records, customer call lookup, emergency): open the case, verify the legal process, pass
-the type's gate (approvals; a customer's identity and fee; an emergency's callback), retrieve
-exactly the permitted categories, package and certify them, deliver, bill, close. The
-response clock runs throughout. A type changes the story only at the named hooks."""
+records, customer call lookup, emergency): open the case, verify the legal process (and what
+each target matches), pass the type's gate (approvals; a customer's identity and fee; an
+emergency's callback), retrieve exactly the permitted categories, package and certify them,
+deliver, bill, close. When no target matched a subscriber, the approval confirms it and the
+custodian's "no responsive records" letter is delivered instead (not billed; nothing was
+disclosed, so an emergency waits for no follow-up). The response
+clock runs throughout. A type changes the story only at the named hooks."""
 
 from __future__ import annotations
 
@@ -22,6 +25,9 @@ with workflow.unsafe.imports_passed_through():
     from les.temporal import OVERDUE, workflow_id_for
     from workflows.production import ProducesRecords
     from workflows.response_clock import ResponseDueTimer
+
+NO_RECORDS_LETTER = "no-responsive-records-letter"
+"""Patch: a case whose targets all resolved to no one answers with a letter, not a production."""
 
 LINK_SIGNALS = {"follow_up_of": "follow_up_received", "preservation_ref": "hold_produced"}
 """A request that names another case tells that case's workflow, by these signals."""
@@ -42,12 +48,17 @@ class RecordsShape(ProducesRecords):
 
         clock = self._start_response_clock(submission.reminder_lead_hours)
         self._case.verified(rejection=None, identity_confirmed=self._identity_confirmed(),
-                            production_not_before=await self._customer_notice(check))
+                            production_not_before=await self._customer_notice(check),
+                            nothing_resolved=check.targets is not None and check.targets.nothing_resolved)
         self._publish_state()
         await self._link_to_named_cases("follow_up_of")
         await self._through_the_gate()
         if self._case.closed:
             return await self._finish(await self._close_as_decided(), clock)
+        if self._case.nothing_resolved and workflow.patched(NO_RECORDS_LETTER):
+            # Nothing to certify: the custodian's letter says what was searched and that no one matched.
+            letter = await self._deliver_letter(1)
+            return await self._finish(await self._close(Resolution.NO_RESPONSIVE_RECORDS, letter.path), clock)
         files = await self._retrieve(1, self._categories(), self._retrieval_document(), **self._retrieval_extra())
         await self._package_and_deliver(1, files)
         await self._bill(files)
