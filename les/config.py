@@ -27,6 +27,8 @@ class Settings:
     custodian_name: str
     custodian_title: str
     carrier_name: str
+    keyring_dir: Path
+    """Folder of payload-encryption keys, one file per key id (les/keyring.py)."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -43,4 +45,5 @@ class Settings:
             custodian_name=env("LES_CUSTODIAN_NAME", "Dana Whitfield"),
             custodian_title=env("LES_CUSTODIAN_TITLE", "Custodian of Records, Law Enforcement Support"),
             carrier_name=env("LES_CARRIER_NAME", "Example Carrier Communications, Inc."),
+            keyring_dir=Path(env("LES_KEYRING_DIR", str(state / "keyring"))),
         )

