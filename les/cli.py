@@ -24,8 +24,20 @@ from domain.production import utc_text
 from domain.targets import TargetMatch
 from domain.verification import UnreadableRequest, read_request_file, verify_request
 from domain.vocabulary import DecisionName, Role
+from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
 from les.config import Settings
-from les.temporal import TemporalUnavailable, connect, workflow_id_for
+from les.keyring import KeyringError
+from les.roster import is_cleared, roster_lookup
+from les.temporal import (
+    CASE_STATE,
+    OVERDUE,
+    REQUEST_TYPE,
+    RESPONSE_DUE,
+    TemporalUnavailable,
+    connect,
+    note_national_security,
+    workflow_id_for,
+)
 
 OK, REFUSED, BAD_INPUT, UNAVAILABLE = 0, 1, 2, 3
 RPC_TIMEOUT = timedelta(seconds=15)
@@ -50,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="state, open tasks, deadlines and decisions of a request")
     status.add_argument("request_id")
     status.add_argument("--json", action="store_true")
+    status.add_argument("--actor", help="who asks, as on the roster: an NSL or FISA case shows its contents "
+                                        "only to a cleared person")
     for name in DecisionName:
         decide = sub.add_parser(name.replace("_", "-"), help=f"send the `{name}` decision")
         decide.set_defaults(decision=name)
@@ -75,7 +89,7 @@ async def main(argv: list[str]) -> int:
         if args.command == "submit":
             return await run_submit(settings, args.file)
         if args.command == "status":
-            return await run_status(settings, args.request_id, as_json=args.json)
+            return await run_status(settings, args.request_id, as_json=args.json, actor=args.actor)
         return await run_decision(settings, args)
     except CommandError as err:
         print(f"starter: {err}", file=sys.stderr)
@@ -83,6 +97,10 @@ async def main(argv: list[str]) -> int:
     except TemporalUnavailable as err:
         print(f"starter: {err}", file=sys.stderr)
         return UNAVAILABLE
+    except (PayloadUndecryptable, KeyringError) as err:
+        print(f"starter: {err}; the case's contents cannot be read with the keys this machine holds",
+              file=sys.stderr)
+        return REFUSED
 
 
 def read_document(path: str) -> dict[str, Any]:
@@ -140,7 +158,7 @@ async def run_submit(settings: Settings, path: str) -> int:
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            static_summary=f"{request_type} {request_id} from {_requester(document)}",
+            static_summary=f"{request_type} {request_id}",  # names nobody: the Temporal server stores it in plain text
             rpc_timeout=RPC_TIMEOUT,
         )
     except WorkflowAlreadyStartedError:
@@ -155,9 +173,24 @@ async def run_submit(settings: Settings, path: str) -> int:
     return OK
 
 
-async def run_status(settings: Settings, request_id: str, *, as_json: bool) -> int:
-    client = await connect(settings)
+async def _open_case(client, settings: Settings, request_id: str):
+    """The case's handle and its workflow description (type, search attributes: no payload);
+    a national security case's payloads are then sent under the natsec key."""
     handle = client.get_workflow_handle(workflow_id_for(request_id))
+    try:
+        description = await handle.describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError as err:
+        raise _rpc_error(err, settings, request_id) from None
+    note_national_security(client, handle.id, description.workflow_type)
+    return handle, description
+
+
+async def run_status(settings: Settings, request_id: str, *, as_json: bool, actor: str | None = None) -> int:
+    client = await connect(settings)
+    handle, description = await _open_case(client, settings, request_id)
+    if description.workflow_type in NATIONAL_SECURITY_WORKFLOW_TYPES and not is_cleared(
+            roster_lookup(settings.database_url), actor):
+        return print_restricted(request_id, description, actor, as_json=as_json)
     try:
         status = await handle.query("status", result_type=CaseStatus, rpc_timeout=RPC_TIMEOUT)
     except WorkflowQueryFailedError as err:
@@ -186,7 +219,7 @@ async def run_decision(settings: Settings, args: argparse.Namespace) -> int:
             raise CommandError(f"--set expects FIELD=VALUE, got {item!r}", BAD_INPUT)
         payload[field] = value
     client = await connect(settings)
-    handle = client.get_workflow_handle(workflow_id_for(args.request_id))
+    handle, _ = await _open_case(client, settings, args.request_id)
     try:
         if args.signal:
             await handle.signal(str(decision), payload, rpc_timeout=RPC_TIMEOUT)
@@ -233,11 +266,29 @@ def _rpc_error(err: RPCError, settings: Settings, request_id: str) -> Exception:
     return CommandError(f"{request_id}: the server refused: {err.message}", REFUSED)
 
 
-def _requester(document: dict[str, Any]) -> str:
-    requester = document.get("requester") or {}
-    if not isinstance(requester, dict):
-        return "unknown requester"
-    return str(requester.get("agency") or requester.get("name") or "unknown requester")
+def print_restricted(request_id: str, description, actor: str | None, *, as_json: bool) -> int:
+    """What anyone may see of a national security case: that it exists, its state, its deadlines
+    (the search attributes), and nothing of its contents."""
+    attributes = description.typed_search_attributes
+    due = attributes.get(RESPONSE_DUE)
+    shown = {
+        "request_id": request_id,
+        "request_type": attributes.get(REQUEST_TYPE),
+        "state": attributes.get(CASE_STATE) or ("closed" if description.close_time else "open"),
+        "deadlines": {"response_due": utc_text(due)} if due else {},
+        "overdue": bool(attributes.get(OVERDUE)),
+        "restricted": True,
+    }
+    if as_json:
+        print(json.dumps(shown, indent=2))
+        return OK
+    who = f"{actor} is not a cleared person on the roster" if actor else "no --actor given"
+    lines = [f"{shown['request_type']} {request_id}: {shown['state']}" + (" — OVERDUE" if shown["overdue"] else ""),
+             "deadlines:" + ("" if due else " none")]
+    lines += [f"  - response_due: {utc_text(due)}"] if due else []
+    lines.append(f"contents withheld: a national security case is shown only to cleared people ({who})")
+    print("\n".join(lines))
+    return OK
 
 
 def target_lines(targets: list[dict] | None) -> list[str]:

@@ -30,6 +30,8 @@ class Settings:
     custodian_name: str
     custodian_title: str
     carrier_name: str
+    keyring_dir: Path
+    """Folder of payload-encryption keys, one file per key id (les/keyring.py)."""
     mediation_url: str = DEFAULT_MEDIATION_URL
     """The intercept mediation function's X1 endpoint (base URL): the simulator locally."""
 
@@ -48,5 +50,6 @@ class Settings:
             custodian_name=env("LES_CUSTODIAN_NAME", "Dana Whitfield"),
             custodian_title=env("LES_CUSTODIAN_TITLE", "Custodian of Records, Law Enforcement Support"),
             carrier_name=env("LES_CARRIER_NAME", "Example Carrier Communications, Inc."),
+            keyring_dir=Path(env("LES_KEYRING_DIR", str(state / "keyring"))),
             mediation_url=env("LES_MEDIATION_URL", DEFAULT_MEDIATION_URL),
         )

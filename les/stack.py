@@ -1,8 +1,10 @@
 """`python3 stack.py up`: the whole local stack in one command, stopped with Ctrl-C.
 
-Starts the Temporal dev server (SQLite state in .les/, Web UI on :8233, the project's search
-attributes registered) unless one already answers, prepares the records store, starts the
-worker, submits the sample subpoena and says where to look."""
+Creates the local keyring and the codec servers' tokens on first use (0600, under .les/, never
+committed), prepares the records store, starts the two codec servers (general on :8234, cleared
+on :8235), the Temporal dev server (SQLite state in .les/, Web UI on :8233 pointed at the
+general codec server, the project's search attributes registered) unless one already answers,
+starts the worker, submits the sample subpoena and says where to look."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from les.config import PROJECT_ROOT, Settings
+from les.keyring import KeyringError, ensure_local_keyring
 from les.paths import state_file
 from les.temporal import TemporalUnavailable, connect, search_attribute_flags, workflow_id_for
 
@@ -35,7 +38,42 @@ def port_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def start_temporal(settings: Settings, ui_port: int) -> subprocess.Popen | None:
+CODEC_PORT = 8234
+"""The general codec server; the cleared one listens on the next port."""
+UI_VIEWER, CLEARED_VIEWER = "jdoe", "tnguyen"
+"""Whose token the dev server's UI carries (an analyst), and the cleared person whose endpoint
+the guide prints for the UI's own "Codec Server" setting."""
+
+
+def ui_origins(ui_port: int) -> list[str]:
+    return [f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"]
+
+
+def start_codec_server(settings: Settings, port: int, ui_port: int, *, cleared: bool) -> subprocess.Popen:
+    log = open(state_file(settings.state_dir, "codec-server.log"), "ab")  # noqa: SIM115 - the server owns it
+    command = [sys.executable, "-m", "les.codec_server", "--port", str(port)]
+    command += ["--cleared"] if cleared else []
+    for origin in ui_origins(ui_port):
+        command += ["--ui-origin", origin]
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+
+
+def issue_codec_tokens(settings: Settings) -> dict[str, str]:
+    """A codec-server token for each active person on the roster (kept across runs), actor → token."""
+    from sqlalchemy import select
+
+    from les.codec_server import write_tokens
+    from recordstore.db import make_engine, make_session_factory
+    from recordstore.models import Actor
+
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        actors = list(session.scalars(select(Actor.actor_id).where(Actor.active)))
+    engine.dispose()
+    return write_tokens(state_file(settings.state_dir, "codec-tokens.json"), actors)
+
+
+def start_temporal(settings: Settings, ui_port: int, codec_endpoint: str) -> subprocess.Popen | None:
     """Start the dev server unless something already listens on the Temporal address."""
     host, _, port = settings.temporal_address.rpartition(":")
     if port_open(host or "localhost", int(port)):
@@ -47,6 +85,7 @@ def start_temporal(settings: Settings, ui_port: int) -> subprocess.Popen | None:
         "--db-filename", str(state_file(settings.state_dir, "temporal.db")),
         "--ip", "127.0.0.1", "--port", port, "--ui-port", str(ui_port),
         "--namespace", settings.temporal_namespace, "--log-level", "warn",
+        "--ui-codec-endpoint", codec_endpoint,
         *search_attribute_flags(),
     ]
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -144,24 +183,34 @@ async def up(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     settings.delivery_root.mkdir(parents=True, exist_ok=True)
-    server = start_temporal(settings, args.ui_port)
+    created = ensure_local_keyring(settings.keyring_dir)
+    if created:
+        print(f"created the local keyring {settings.keyring_dir} ({', '.join(created)}; mode 0600, never committed)")
+    summary = prepare_records_store(settings, args.subscribers)
+    tokens = issue_codec_tokens(settings)
+    processes: list[subprocess.Popen] = [
+        start_codec_server(settings, args.codec_port, args.ui_port, cleared=False),
+        start_codec_server(settings, args.codec_port + 1, args.ui_port, cleared=True),
+    ]
+    codec_endpoint = f"http://127.0.0.1:{args.codec_port}/t/{tokens[UI_VIEWER]}"
+    server = start_temporal(settings, args.ui_port, codec_endpoint)
     worker: subprocess.Popen | None = None
     mediation: subprocess.Popen | None = None
     try:
         await wait_for_temporal(settings, server)
         mediation = start_mediation(settings)
-        summary = prepare_records_store(settings, args.subscribers)
         worker_log = open(state_file(settings.state_dir, "worker.log"), "ab")  # noqa: SIM115 - the worker owns it
         worker = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "worker.py")],
                                   stdout=worker_log, stderr=subprocess.STDOUT)
         sample = await submit_sample(settings)
-        print_guide(settings, args.ui_port, summary, sample)
+        print_guide(settings, args.ui_port, summary, sample,
+                    args.codec_port, f"http://127.0.0.1:{args.codec_port + 1}/t/{tokens[CLEARED_VIEWER]}")
         if args.no_wait:
             return 0
         await wait_for_stop(worker, state_file(settings.state_dir, "worker.log"))
         return 0
     finally:
-        for process in (worker, mediation, server):
+        for process in (worker, mediation, server, *processes):
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 try:
@@ -184,13 +233,18 @@ async def wait_for_stop(worker: subprocess.Popen, worker_log: Path) -> None:
     print(f"\nstopping (state is kept in {worker_log.parent}) …")
 
 
-def print_guide(settings: Settings, ui_port: int, summary: str, sample: str) -> None:
+def print_guide(settings: Settings, ui_port: int, summary: str, sample: str, codec_port: int,
+                cleared_endpoint: str) -> None:
     request_id = SAMPLE_ID
     wid = workflow_id_for(request_id)
     print(f"""
 LES Orchestrator is up.
   Temporal Web UI   http://localhost:{ui_port}/namespaces/{settings.temporal_namespace}/workflows
   sample subpoena   {request_id} (workflow {wid}): {sample}
+  codec servers     http://127.0.0.1:{codec_port} (general: the UI shows payloads as {UI_VIEWER} may see them),
+                    http://127.0.0.1:{codec_port + 1} (cleared: NSL and FISA too); to view as {CLEARED_VIEWER}, set
+                    the UI's Codec Server (top right) to {cleared_endpoint}
+                    tokens in {state_file(settings.state_dir, 'codec-tokens.json')}; keys in {settings.keyring_dir}
   records store     {settings.database_url} ({summary})
   deliveries        {settings.delivery_root}
   mediation (X1)    {settings.mediation_url} (simulator; tasks in {state_file(settings.state_dir, 'mediation.db')})
@@ -209,6 +263,7 @@ Press Ctrl-C to stop.""", flush=True)
 def main() -> int:
     parser = argparse.ArgumentParser(prog="stack.py up")
     parser.add_argument("--ui-port", type=int, default=8233)
+    parser.add_argument("--codec-port", type=int, default=CODEC_PORT, help="general codec server (cleared: +1)")
     parser.add_argument("--subscribers", type=int, default=300)
     parser.add_argument("--no-wait", action="store_true", help="bring everything up, then stop (smoke test)")
     args = parser.parse_args()
@@ -221,6 +276,9 @@ def main() -> int:
         return asyncio.run(up(args))
     except KeyboardInterrupt:
         return 0
+    except KeyringError as err:
+        print(f"stack.py up: {err}", file=sys.stderr)
+        return 1
     except SQLAlchemyError as err:
         print(f"stack.py up: the records store at {Settings.from_env().database_url} failed: "
               f"{str(err).splitlines()[0]}", file=sys.stderr)

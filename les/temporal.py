@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
+from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, EncryptionCodec
 from les.config import Settings
+from les.keyring import Keyring, KeyringError
 
 REQUEST_TYPE = SearchAttributeKey.for_keyword("LesRequestType")
 CASE_STATE = SearchAttributeKey.for_keyword("LesCaseState")
@@ -36,13 +41,41 @@ class TemporalUnavailable(Exception):
     """The Temporal server cannot be reached."""
 
 
-async def connect(settings: Settings) -> Client:
-    """Connect with the pydantic data converter, turning a dead server into a clear error."""
+def data_converter(keyring: Keyring) -> DataConverter:
+    """THE data converter of every process (worker, client, tests, replayer): pydantic JSON,
+    every payload AES-256-GCM encrypted (les/codec.py), failure messages and stack traces
+    moved into an encrypted payload too."""
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(keyring),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def load_keyring(settings: Settings) -> Keyring:
+    """The keys this process holds (les/keyring.py); a missing keyring is a clear error."""
+    try:
+        return Keyring.load(settings.keyring_dir)
+    except KeyringError as err:
+        raise TemporalUnavailable(f"cannot encrypt payloads: {err}") from err
+
+
+def note_national_security(client: Client, workflow_id: str, workflow_type: str | None) -> None:
+    """Before a client speaks to a case it has not read: a national security case's payloads go
+    under the natsec key (the codec cannot tell from a bare decision what case it is for)."""
+    codec = client.data_converter.payload_codec
+    if workflow_type in NATIONAL_SECURITY_WORKFLOW_TYPES and isinstance(codec, EncryptionCodec):
+        codec.cases.add(workflow_id)
+
+
+async def connect(settings: Settings, keyring: Keyring | None = None) -> Client:
+    """Connect with the project's data converter, turning a dead server into a clear error."""
+    keyring = keyring if keyring is not None else load_keyring(settings)
     try:
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
-            data_converter=pydantic_data_converter,
+            data_converter=data_converter(keyring),
         )
     except RuntimeError as err:
         raise TemporalUnavailable(

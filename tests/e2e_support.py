@@ -40,9 +40,12 @@ class Terminal:
     env: dict[str, str]
     folder: Path
     """Where request files are written and productions delivered (`deliveries/`)."""
+    codec_endpoint: str | None = None
+    """The codec server the Temporal CLI decodes answers through (payloads are encrypted)."""
 
     @classmethod
-    def for_server(cls, address: str, database_url: str, folder: Path, task_queue: str) -> Terminal:
+    def for_server(cls, address: str, database_url: str, folder: Path, task_queue: str,
+                   keyring_dir: Path, codec_endpoint: str | None = None) -> Terminal:
         env = {
             **environ_without_les(),
             "LES_TEMPORAL_ADDRESS": address,
@@ -50,8 +53,9 @@ class Terminal:
             "LES_DELIVERY_ROOT": str(folder / "deliveries"),
             "LES_DOCUMENTS_ROOT": str(folder / "documents"),
             "LES_TASK_QUEUE": task_queue,
+            "LES_KEYRING_DIR": str(keyring_dir),
         }
-        return cls(address=address, env=env, folder=folder)
+        return cls(address=address, env=env, folder=folder, codec_endpoint=codec_endpoint)
 
     @property
     def deliveries(self) -> Path:
@@ -81,7 +85,8 @@ class Terminal:
 
     def temporal(self, *args: str) -> subprocess.CompletedProcess[str]:
         """The Temporal CLI of the virtual environment, at the server under test."""
-        return run(str(BIN / "temporal"), *args, "--address", self.address, env=self.env)
+        codec = ["--codec-endpoint", self.codec_endpoint] if self.codec_endpoint else []
+        return run(str(BIN / "temporal"), *args, "--address", self.address, *codec, env=self.env)
 
     def update(self, request_id: str, name: str, payload: dict[str, Any]) -> subprocess.CompletedProcess[str]:
         """`temporal workflow update execute --workflow-id case-ID --name NAME --input JSON`."""
@@ -95,16 +100,16 @@ class Terminal:
 
     # ---- reading the case ----------------------------------------------------------------------
 
-    def status(self, request_id: str) -> dict[str, Any]:
-        shown = self.starter("status", request_id, "--json")
+    def status(self, request_id: str, actor: str | None = None) -> dict[str, Any]:
+        shown = self.starter("status", request_id, "--json", *(["--actor", actor] if actor else []))
         assert shown.returncode == 0, shown.stderr
         return json.loads(shown.stdout)
 
-    def wait_for(self, request_id: str, state: str, seconds: float = 60) -> dict[str, Any]:
-        """Poll `starter.py status --json` until the case is in `state`."""
+    def wait_for(self, request_id: str, state: str, seconds: float = 60, actor: str | None = None) -> dict[str, Any]:
+        """Poll `starter.py status --json` (as `actor`, for a cleared-only case) until the case is in `state`."""
         deadline = time.monotonic() + seconds
         while True:
-            shown = self.starter("status", request_id, "--json")
+            shown = self.starter("status", request_id, "--json", *(["--actor", actor] if actor else []))
             if shown.returncode == 0:
                 current = json.loads(shown.stdout)
                 if current["state"] == state:

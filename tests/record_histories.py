@@ -14,12 +14,11 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.case import CaseState, DecisionReceipt
 from les.config import Settings
-from les.temporal import register_search_attributes
+from les.temporal import data_converter, load_keyring, register_search_attributes
 from recordstore.db import create_schema, make_engine, make_session_factory
 from recordstore.generator import place_examples, seed_roster
 from tests.workflow_support import dated, decision, example, finish, running_worker, status, submit, wait_for_state
@@ -148,7 +147,7 @@ async def main(names: list[str]) -> None:
             session.commit()
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
-            data_converter=pydantic_data_converter,
+            data_converter=data_converter(load_keyring(settings)),
         )
         async with env:
             await register_search_attributes(env.client, "default")

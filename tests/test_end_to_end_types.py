@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import running_dev_server
+from tests.conftest import TOKENS, running_dev_server, serving_codec
 from tests.e2e_support import Terminal, checked_production, history_names, refused_events, require_postgres
 from tests.workflow_support import dated, example
 
@@ -25,19 +25,22 @@ DIRECTORY_NUMBER = "+16025346311"
 
 
 @pytest.fixture(scope="module")
-async def server(is_postgres):
+async def server(is_postgres, keyring):
     require_postgres(is_postgres)
-    async with running_dev_server() as env:
+    async with running_dev_server(keyring) as env:
         yield env
 
 
 @pytest.fixture(scope="module")
-def terminal(server, database_url, prepared_store, tmp_path_factory):
-    """A shell pointed at the module's dev server, with `python worker.py` running."""
+def terminal(server, database_url, prepared_store, tmp_path_factory, keyring, keyring_dir):
+    """A shell pointed at the module's dev server, with `python worker.py` running; the Temporal CLI
+    reads answers through the cleared codec server as tnguyen (a cleared analyst)."""
     address = server.client.service_client.config.target_host
-    shell = Terminal.for_server(address, database_url, tmp_path_factory.mktemp("e2e-types"), "les-e2e-types")
-    with shell.worker():
-        yield shell
+    with serving_codec(keyring, database_url) as codec:
+        shell = Terminal.for_server(address, database_url, tmp_path_factory.mktemp("e2e-types"), "les-e2e-types",
+                                    keyring_dir, codec_endpoint=f"{codec.cleared}/t/{TOKENS['tnguyen']}")
+        with shell.worker():
+            yield shell
 
 
 async def paper(server, name: str, request_id: str, **changes: Any) -> dict[str, Any]:
@@ -177,7 +180,7 @@ async def test_emergency_callback_two_approvals_then_court_order_follow_up(serve
 async def test_national_security_cases_take_decisions_only_from_cleared_actors(server, terminal, kind):
     request_id = {"national_security_letter": "E2E-NSL-0001", "fisa_order": "E2E-FISA-0001"}[kind]
     submitted(terminal, await paper(server, kind, request_id))
-    waiting = terminal.wait_for(request_id, "awaiting_approval")
+    waiting = terminal.wait_for(request_id, "awaiting_approval", actor="tnguyen")
     assert waiting["approvals_required"] == ["analyst", "legal"]
     assert waiting["open_tasks"][0] == "approval by analyst (cleared) (approve / reject / request_info)"
 
@@ -192,7 +195,7 @@ async def test_national_security_cases_take_decisions_only_from_cleared_actors(s
     answer = terminal.update(request_id, "approve_sync", approval_by("rcruz", "legal"))
     assert answer.returncode == 0, answer.stderr
 
-    closed = terminal.wait_for(request_id, "closed")
+    closed = terminal.wait_for(request_id, "closed", actor="rcruz")
     assert closed["resolution"] == "delivered"
     assert closed["approvals"] == {"analyst": "tnguyen", "legal": "rcruz"}
     assert sorted(e["actor"] for e in refused_events(closed)) == ["asmith", "jdoe", "kpatel"]

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from activities.case import CaseActivities
 from domain.case import CaseOutcome, CloseInput, OpenCaseInput, RequestSubmission, Resolution
+from les.temporal import data_converter
 from workflows import ALL_WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -31,9 +31,9 @@ def test_histories_are_recorded_for_every_scenario():
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
-async def test_a_recorded_history_replays(path: Path):
+async def test_a_recorded_history_replays(path: Path, keyring):
     history = WorkflowHistory.from_json(f"case-{path.stem}", path.read_text())
-    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=data_converter(keyring))
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
 
@@ -59,10 +59,10 @@ class SubpoenaWithoutVerification:
         return CaseOutcome(request_id=submission.request_id, resolution=Resolution.WITHDRAWN)
 
 
-async def test_a_changed_command_sequence_fails_replay():
+async def test_a_changed_command_sequence_fails_replay(keyring):
     """The guard works: a 'Subpoena' that skips verification cannot replay the recorded history."""
     path = next(p for p in HISTORIES if p.stem.endswith("_approve"))
     history = WorkflowHistory.from_json("changed", path.read_text())
-    replayer = Replayer(workflows=[SubpoenaWithoutVerification], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[SubpoenaWithoutVerification], data_converter=data_converter(keyring))
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None

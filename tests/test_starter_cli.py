@@ -79,11 +79,21 @@ def test_a_missing_file_exits_2(tmp_path):
     assert "nowhere.json" in run.stderr and "Traceback" not in run.stderr
 
 
-def test_submit_without_a_server_exits_3_with_advice():
-    run = starter("submit", str(EXAMPLES / "subpoena.json"), env={"LES_TEMPORAL_ADDRESS": "127.0.0.1:1"})
+def test_submit_without_a_server_exits_3_with_advice(keyring_dir):
+    run = starter("submit", str(EXAMPLES / "subpoena.json"),
+                  env={"LES_TEMPORAL_ADDRESS": "127.0.0.1:1", "LES_KEYRING_DIR": str(keyring_dir)})
     assert run.returncode == 3
     assert "cannot reach the Temporal server at 127.0.0.1:1" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_submit_without_payload_keys_sends_nothing_and_says_how_to_get_them(tmp_path):
+    run = starter("submit", str(EXAMPLES / "subpoena.json"),
+                  env={"LES_TEMPORAL_ADDRESS": "127.0.0.1:1", "LES_KEYRING_DIR": str(tmp_path / "none")})
+    assert run.returncode == 3
+    assert run.stderr == (f"starter: cannot encrypt payloads: no payload-encryption keys ({tmp_path / 'none'}, "
+                          "LES_PAYLOAD_KEYS unset); `python3 stack.py up` creates a local keyring, or set "
+                          "LES_KEYRING_DIR / LES_PAYLOAD_KEYS\n")
 
 
 def test_submit_of_an_unknown_type_is_a_clear_error(tmp_path):
