@@ -122,7 +122,7 @@ def test_each_type_runs_as_spec_section_3_says(request_type):
     # SPEC §3: a customer's quote lapses after 30 days unanswered; emergency legal process follows within 48 h.
     assert plan.fee_quote_validity == (timedelta(days=30) if request_type == "customer_call_lookup" else None)
     assert plan.follow_up_window == (timedelta(hours=48) if request_type == "emergency" else None)
-    assert plan_for(RequestType(request_type)) is plan
+    assert plan_for(RequestType(request_type)) == plan
 
 
 def test_an_unknown_type_has_no_plan():
