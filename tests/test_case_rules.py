@@ -8,6 +8,7 @@ domain/surveillance.py (docs/testing.md, "The case state machine")."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -746,6 +747,20 @@ def test_interception_limits_are_given_in_utc():
     assert interception_start_problem(issued, end, datetime(2027, 1, 1, 16, 59, tzinfo=UTC)) is None
     assert interception_start_problem(issued, end, datetime(2027, 1, 1, 17, 0, tzinfo=UTC)) == (
         "interception cannot begin after the order expired (2027-01-01T17:00:00+00:00)")
+
+
+def test_order_ends_are_given_in_utc_whatever_the_hosts_zone(monkeypatch):
+    monkeypatch.setenv("TZ", "America/Phoenix")  # UTC-7 all year
+    time.tzset()
+    try:
+        plus2 = timezone(timedelta(hours=2))
+        end = datetime(2027, 1, 1, 12, 0, tzinfo=plus2)
+        assert extension_end(T.PEN_REGISTER, end, None).isoformat() == "2027-03-02T10:00:00+00:00"
+        assert interception_start_problem(end - timedelta(days=40), end, end) == (
+            "interception cannot begin after the order expired (2027-01-01T10:00:00+00:00)")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 # ---- check() decides nothing ------------------------------------------------------------------------------
