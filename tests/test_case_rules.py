@@ -638,6 +638,10 @@ def test_an_extension_without_a_stated_term_runs_the_statutory_cap_from_the_curr
     accept(wiretap, extend(), facts=order("title3_wiretap", duration_days=30))
     assert wiretap.order_end == datetime(2027, 1, 31, 17, 0, tzinfo=UTC)
     assert refusal(wiretap, extend(" X-2 "), facts=order("title3_wiretap")) == "the extension X-2 is already recorded"
+    padded = collecting("pen_register", PEN_END)
+    assert accept(padded, extend(" X-2 "), facts=order()) == (
+        "extended by X-2: collection now ends 2027-03-22T17:00:00+00:00")
+    assert padded.extensions == ["X-2"]
 
 
 def test_an_extension_term_above_the_cap_is_refused_naming_the_statute():
@@ -729,6 +733,9 @@ def test_interception_begins_between_the_order_and_its_end_and_not_in_the_future
     assert accept(collecting("title3_wiretap", TITLE3_END), started("2026-11-26T21:10:00Z"))
     assert refusal(collecting("title3_wiretap", TITLE3_END), started("tomorrow")) == (
         "record_interception_started: `at` must be a timestamp with an offset or Z (got 'tomorrow')")
+    with pytest.raises(Refused, match=r"^record_interception_started: `at` must be a timestamp with an offset "
+                                      r"or Z \(got 'tomorrow'\)$"):
+        collecting("title3_wiretap", TITLE3_END).precheck(started("tomorrow"))
     unknown = at("provisioning", "title3_wiretap")
     assert refusal(unknown, started("2026-11-24T08:00:00Z")) == (
         "the order's clock is not known yet; try again once collection is provisioned")
@@ -780,6 +787,11 @@ def test_check_changes_nothing_and_raises_the_refusal_decide_would_give():
         hold.check(renewal("2026-11-26T21:10:01Z"), roster("analyst"), None, NOW)
     hold.check(renewal("2026-11-26T21:10:01Z"), roster("analyst"))  # without a moment nothing is in the future
     assert hold == preserved()
+    emergency = opened("emergency")
+    emergency.check(callback(), roster("analyst"), Facts(callback_listed=True), NOW)
+    with pytest.raises(Refused, match=r"^the agency directory could not be consulted; try again$"):
+        emergency.check(callback(), roster("analyst"), None, NOW)
+    assert emergency == opened("emergency")
 
 
 # ---- open tasks -----------------------------------------------------------------------------------------------
