@@ -151,7 +151,7 @@ def test_preservation_renews_once_before_the_lapse():
     case = opened(T.PRESERVATION)
     assert case.decide(d("approve"), roster("analyst")).accepted
     assert case.held(RECEIVED + timedelta(days=90))
-    late = d("record_extension", renewal_received_at="2027-02-25T20:10:00Z")  # exactly at the lapse
+    late = d("record_extension", renewal_received_at="2027-02-24T20:10:00Z")  # exactly at the lapse (90 days)
     assert not case.decide(late, roster("analyst")).accepted
     renewal = d("record_extension", renewal_received_at="2027-01-20T10:00:00Z")
     assert case.decide(renewal, roster("analyst"), now=datetime(2027, 1, 21, tzinfo=UTC)).accepted
