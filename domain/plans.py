@@ -141,8 +141,7 @@ def _plan(request_type: RequestType) -> RequestPlan:
     )
 
 
-PLANS: dict[RequestType, RequestPlan] = {t: _plan(t) for t in RequestType}
-
-
 def plan_for(request_type: RequestType | str) -> RequestPlan:
-    return PLANS[RequestType(request_type)]
+    """The type's plan, built on each call (a few dict look-ups). Not a table built at import: the
+    mutation tests (bench/mutation.py) can only reach `_plan` through a call a test makes."""
+    return _plan(RequestType(request_type))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from domain.case import CaseState, Resolution, RosterEntry
 from domain.case_machine import Case, Decision, Facts, Refused, parse_decision
-from domain.plans import PLANS, Gate, Shape
+from domain.plans import Gate, Shape, plan_for
 from domain.vocabulary import DecisionName, RequestType, Role
 
 D, S, T = DecisionName, CaseState, RequestType
@@ -151,7 +151,7 @@ def test_preservation_renews_once_before_the_lapse():
     case = opened(T.PRESERVATION)
     assert case.decide(d("approve"), roster("analyst")).accepted
     assert case.held(RECEIVED + timedelta(days=90))
-    late = d("record_extension", renewal_received_at="2027-02-25T20:10:00Z")  # exactly at the lapse
+    late = d("record_extension", renewal_received_at="2027-02-24T20:10:00Z")  # exactly at the lapse (90 days)
     assert not case.decide(late, roster("analyst")).accepted
     renewal = d("record_extension", renewal_received_at="2027-01-20T10:00:00Z")
     assert case.decide(renewal, roster("analyst"), now=datetime(2027, 1, 21, tzinfo=UTC)).accepted
@@ -296,9 +296,9 @@ system_steps = st.tuples(st.just("system"), st.sampled_from(
 def test_no_sequence_of_decisions_breaks_the_case(request_type, identity, steps):
     case = opened(request_type, identity_confirmed=identity)
     case.quote_issued("Q-T-1")
-    if PLANS[request_type].shape is Shape.SURVEILLANCE:
+    plan = plan_for(request_type)
+    if plan.shape is Shape.SURVEILLANCE:
         case.surveillance_order(RECEIVED, RECEIVED + timedelta(days=60), None)
-    plan = PLANS[request_type]
     closed_as: Resolution | None = None
     reached_retrieval = False
     for step in steps:
