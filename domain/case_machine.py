@@ -442,6 +442,18 @@ class Case(BaseModel):
     def missing_approvals(self) -> list[str]:
         return [str(r) for r in self.approvals_required if str(r) not in self.approvals]
 
+    def waiting_for(self) -> list[str]:
+        """Who the case waits for: the roles whose decision moves it on, `customer`, or `none`."""
+        if self.state is S.AWAITING_APPROVAL:
+            return self.missing_approvals() or ["none"]  # approved: a notice period runs
+        if self.state is S.AWAITING_FEE_ACCEPTANCE:
+            return ["customer"]
+        if self.state is S.AWAITING_INFO:
+            return ["customer"] if self.request_type is RequestType.CUSTOMER_CALL_LOOKUP else [str(Role.ANALYST)]
+        if self.state is S.AWAITING_CALLBACK:
+            return [str(Role.ANALYST)]
+        return ["none"]
+
     def open_tasks(self, now: datetime | None = None) -> list[str]:
         """What the case waits for from people, one line each."""
         cleared = " (cleared)" if self.plan.cleared_only else ""

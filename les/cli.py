@@ -14,6 +14,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case import CaseStatus, DecisionReceipt, RequestSubmission
+from domain.case_page import static_summary
 from domain.identifiers import request_id_fault
 from domain.production import utc_text
 from domain.verification import UnreadableRequest, read_request_file, verify_request
@@ -134,7 +135,7 @@ async def run_submit(settings: Settings, path: str) -> int:
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            static_summary=f"{request_type} {request_id} from {_requester(document)}",
+            static_summary=static_summary(document),
             rpc_timeout=RPC_TIMEOUT,
         )
     except WorkflowAlreadyStartedError:
@@ -220,13 +221,6 @@ def _rpc_error(err: RPCError, settings: Settings, request_id: str) -> Exception:
             "is the stack up (`python3 stack.py up`) and a worker running?"
         )
     return CommandError(f"{request_id}: the server refused: {err.message}", REFUSED)
-
-
-def _requester(document: dict[str, Any]) -> str:
-    requester = document.get("requester") or {}
-    if not isinstance(requester, dict):
-        return "unknown requester"
-    return str(requester.get("agency") or requester.get("name") or "unknown requester")
 
 
 def render_status(status: CaseStatus) -> str:
