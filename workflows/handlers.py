@@ -68,7 +68,7 @@ EXAMPLE_ACTORS: dict[tuple[Role, bool], str] = {
 def describe(plan: RequestPlan, name: DecisionName) -> str:
     """The handler's description: meaning, who may send it, and the JSON it takes, with an example."""
     if name not in plan.decisions:
-        return f"Not for this type: a {plan.request_type} does not take {name}; it is refused and recorded."
+        return f"Not for this type: a {plan.request_type} does not take {name}; it is refused."
     roles = sorted(plan.roles_for(name))
     who = " or ".join(roles)
     if plan.cleared_only:
