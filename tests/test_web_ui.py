@@ -193,30 +193,29 @@ async def test_a_subpoena_from_question_to_production(desk):
     assert "Answers whether it was accepted, and why not." in listed["approve_sync"]
 
 
-async def test_a_court_order_is_approved_by_an_analyst_not_a_supervisor(desk):
-    handle, analyst = await start_case(desk, "court_order", "UI-CO-1")
+ONE_APPROVAL = {
+    # type: (the refused update, its reason, a line its Current Details show while it waits)
+    "court_order": ({"actor": "mlee", "role": "supervisor"}, "approve_sync",
+                    "role supervisor may not approve (allowed: analyst)", "Refused:\n"),
+    "search_warrant": ({"actor": "jdoe", "role": "analyst"}, "reject_sync",
+                       "reject: the decision needs a non-empty `note`",
+                       "Permitted: subscriber_info, call_records_outgoing, call_records_incoming, voicemail_content"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ONE_APPROVAL))
+async def test_an_order_or_warrant_is_approved_by_one_analyst(desk, kind):
+    payload, update, reason, shows = ONE_APPROVAL[kind]
+    handle, analyst = await start_case(desk, kind, f"UI-{kind.upper()}-1")
     await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
     waiting = await analyst.details()
-    shown = await analyst.refused_update("approve_sync", "may not approve", actor="mlee", role="supervisor")
+    shown = await analyst.refused_update(update, reason, **payload)
     await analyst.signal("approve", actor="jdoe", role="analyst")
     outcome = await closed(handle)
 
-    assert "Waits for: analyst: approval by analyst" in waiting
-    assert "cell_site_location:" in waiting  # refused, with its reason
-    assert_readable(shown, "role supervisor may not approve (allowed: analyst)")
-    assert outcome.resolution is Resolution.DELIVERED
-
-
-async def test_a_search_warrant_is_not_rejected_without_a_reason(desk):
-    handle, analyst = await start_case(desk, "search_warrant", "UI-SW-1")
-    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
-    waiting = await analyst.details()
-    shown = await analyst.refused_update("reject_sync", "needs a non-empty", actor="jdoe", role="analyst")
-    await analyst.signal("approve", actor="jdoe", role="analyst")
-    outcome = await closed(handle)
-
-    assert "Permitted: subscriber_info, call_records_outgoing, call_records_incoming, voicemail_content" in waiting
-    assert_readable(shown, "reject: the decision needs a non-empty `note`")
+    assert "Waits for: analyst: approval by analyst (approve / reject / request_info)" in waiting
+    assert shows in waiting
+    assert_readable(shown, reason)
     assert outcome.resolution is Resolution.DELIVERED
 
 
@@ -338,4 +337,4 @@ async def test_the_queue_lists_the_open_cases(desk):
     await page.screenshot(path=str(desk.shots / "queue.png"))
     listed = await page.locator("main").inner_text()
     assert "case-UI-Q-1" in listed and "Subpoena" in listed
-    assert "case-UI-CO-1" not in listed  # closed: off the queue
+    assert "case-UI-COURT_ORDER-1" not in listed  # closed: off the queue

@@ -86,7 +86,7 @@ def describe(plan: RequestPlan, name: DecisionName) -> str:
 
 def _fault(name: DecisionName, err: BaseException, step: str) -> ApplicationError:
     """A fault met while handling a decision: its trace goes to the worker's log, the person is told in words."""
-    workflow.logger.error("fault while %s a %s decision", step, name, exc_info=err)
+    workflow.logger.error("fault in the %s decision: it could not be %s", name, step, exc_info=err)
     return ApplicationError(
         f"{name} could not be {step} because of a fault in the system, not in the decision; "
         "the fault is in the worker's log for the operators. Try again later or ask a supervisor.",
