@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from activities import build_activities
 from les.config import Settings
+from les.failures import with_readable_failures
 from les.logging import configure_logging
 from les.temporal import TemporalUnavailable, connect
 from workflows import ALL_WORKFLOWS
@@ -22,9 +23,10 @@ log = structlog.get_logger("les.worker")
 
 
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
-    """The worker with all workflows and activities of LES Orchestrator registered."""
+    """The worker with all workflows and activities of LES Orchestrator registered; a refused
+    decision leaves it as its message alone (les/failures.py), never with a stack trace."""
     return Worker(
-        client,
+        with_readable_failures(client),
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
         activities=build_activities(settings),

@@ -214,7 +214,8 @@ class Case(BaseModel):
         """Move the case on by one of the workflow's own steps; False once it is closed."""
         if self.closed:
             return False
-        if state not in SYSTEM_STEPS.get(self.state, frozenset()) or not self._shape_has(state):
+        if (state not in SYSTEM_STEPS.get(self.state, frozenset()) or not self._shape_has(state)
+                or not self._shape_has(self.state)):
             raise ValueError(f"{self.request_id}: no step leads from {self.state} to {state}")
         self.state = state
         return True
@@ -540,6 +541,18 @@ class Case(BaseModel):
 
     def missing_approvals(self) -> list[str]:
         return [str(r) for r in self.approvals_required if str(r) not in self.approvals]
+
+    def waiting_for(self) -> list[str]:
+        """Who the case waits for: the roles whose decision moves it on, `customer`, or `none`."""
+        if self.state is S.AWAITING_APPROVAL:
+            return self.missing_approvals() or ["none"]  # approved: a notice period runs
+        if self.state is S.AWAITING_FEE_ACCEPTANCE:
+            return ["customer"]
+        if self.state is S.AWAITING_INFO:
+            return ["customer"] if self.request_type is RequestType.CUSTOMER_CALL_LOOKUP else [str(Role.ANALYST)]
+        if self.state is S.AWAITING_CALLBACK:
+            return [str(Role.ANALYST)]
+        return ["none"]
 
     def open_tasks(self, now: datetime | None = None) -> list[str]:
         """What the case waits for from people, one line each."""

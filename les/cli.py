@@ -19,6 +19,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.case import CaseStatus, DecisionReceipt, RequestSubmission
+from domain.case_page import static_summary
 from domain.identifiers import request_id_fault
 from domain.production import utc_text
 from domain.targets import TargetMatch
@@ -158,7 +159,7 @@ async def run_submit(settings: Settings, path: str) -> int:
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            static_summary=f"{request_type} {request_id}",  # names nobody: the Temporal server stores it in plain text
+            static_summary=static_summary(document),
             rpc_timeout=RPC_TIMEOUT,
         )
     except WorkflowAlreadyStartedError:

@@ -88,6 +88,11 @@ def keyring(keyring_dir):
 
 @pytest.fixture
 def settings(database_url, tmp_path, keyring_dir):
+    """Settings of a worker under test (`worker_settings`) in the test's own folder."""
+    return worker_settings(database_url, tmp_path, keyring_dir)
+
+
+def worker_settings(database_url: str, folder: Path, keyring_dir: Path):
     """Settings of a worker under test, written out in full: the test store, delivery/document
     folders of its own, and none of the developer's own LES_* variables."""
     from les.config import Settings
@@ -97,9 +102,9 @@ def settings(database_url, tmp_path, keyring_dir):
         temporal_address="127.0.0.1:7233",  # unused: tests hand the worker their server's client
         temporal_namespace="default",
         task_queue=f"les-test-{os.getpid()}",
-        delivery_root=tmp_path / "deliveries",
-        documents_root=tmp_path / "documents",
-        state_dir=tmp_path / "state",
+        delivery_root=folder / "deliveries",
+        documents_root=folder / "documents",
+        state_dir=folder / "state",
         custodian_name="Dana Whitfield",
         custodian_title="Custodian of Records, Law Enforcement Support",
         carrier_name="Example Carrier Communications, Inc.",

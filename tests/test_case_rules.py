@@ -201,13 +201,15 @@ def test_a_fatal_problem_at_verification_closes_the_case_with_that_reason():
 EDGES = {
     ("verifying", "awaiting_approval"), ("verifying", "awaiting_callback"),
     ("verifying", "awaiting_fee_acceptance"),
-    ("packaging", "delivering"), ("delivering", "billing"),
+    ("delivering", "billing"),
 }
 ONLY = {
     ("retrieving", "packaging"): lambda t: t != "preservation",
+    ("packaging", "delivering"): lambda t: t != "preservation",  # a hold is never packaged
     ("retrieving", "preserved"): lambda t: t == "preservation",
     ("billing", "awaiting_follow_up"): lambda t: t == "emergency",
     ("provisioning", "collecting"): lambda t: t in ("pen_register", "title3_wiretap"),
+    ("collecting", "billing"): lambda t: t in ("pen_register", "title3_wiretap"),
 }
 
 

@@ -1,18 +1,33 @@
-"""An analyst approves a subpoena from the Temporal Web UI, in a real headless Chromium.
+"""The analyst's desk is the Temporal Web UI: every stored-records type worked from it, in a real
+headless Chromium, from submission to close, guided only by what the UI itself lists and shows.
+
+For each type: the case's Current Details say what it waits for; one refused decision, sent
+from the Update dialog, shows its reason and no stack trace or file path; the decisions the
+type takes, sent from the Signal dialog with the JSON its description shows, drive it to its
+close. One dev server (with its Web UI), one worker (`worker.build_worker`, its failure
+converter included) and one browser serve the whole module; the UI reads the encrypted
+payloads through the cleared codec server. The surveillance types (pen register, Title III) are
+worked from the CLI (tests/test_surveillance.py) and not yet here.
 
 Needs Debian's chromium (/usr/bin/chromium) and the playwright package; CI installs both and
-sets LES_REQUIRE_BROWSER=1, which turns a missing browser from a skip into a failure."""
+sets LES_REQUIRE_BROWSER=1, which turns a missing browser from a skip into a failure.
+LES_SCREENSHOTS=1 writes the README's screenshot tour into docs/img/."""
 
 from __future__ import annotations
 
-import base64
+import json
 import os
+import re
 import shutil
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from domain.case import CaseState, Resolution
-from tests.workflow_support import dated, example, running_worker, submit, wait_for_state
+from tests.conftest import REPO, TOKENS, free_port, running_dev_server, serving_codec, worker_settings
+from tests.workflow_support import dated, example, running_worker, status, submit, wait_for_state
 
 pytestmark = pytest.mark.browser
 
@@ -21,83 +36,310 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+DIRECTORY_NUMBER = "+16025346311"
+"""The Phoenix Police Department's number in the carrier's agency directory."""
+TRACE_MARKS = ('File "', ".py", "Traceback", "site-packages")
 
 
-@pytest.fixture
-async def browser():
+@dataclass
+class Desk:
+    env: object
+    settings: object
+    browser: object
+    shots: Path
+
+    @property
+    def client(self):
+        return self.env.client
+
+
+@pytest.fixture(scope="module")
+async def desk(prepared_store, database_url, tmp_path_factory, keyring, keyring_dir):
     if not os.path.exists(CHROMIUM):
         if os.environ.get("LES_REQUIRE_BROWSER"):
             pytest.fail(f"LES_REQUIRE_BROWSER is set but there is no Chromium at {CHROMIUM}")
         pytest.skip("needs Debian's chromium (apt-get install chromium); CI installs it")
     from playwright.async_api import async_playwright
 
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
+    settings = worker_settings(database_url, tmp_path_factory.mktemp("desk"), keyring_dir)
+    shots = REPO / "docs" / "img" if os.environ.get("LES_SCREENSHOTS") else tmp_path_factory.mktemp("shots")
+    async with AsyncExitStack() as stack:
+        # Payloads are encrypted: the UI reads them through the cleared codec server, as tnguyen.
+        codec = stack.enter_context(serving_codec(keyring, database_url))
+        ui_port = free_port()
+        codec.ui_origins.update({f"http://127.0.0.1:{ui_port}", f"http://localhost:{ui_port}"})
+        env = await stack.enter_async_context(running_dev_server(
+            keyring, ui_codec_endpoint=f"{codec.cleared}/t/{TOKENS['tnguyen']}", ui_port=ui_port))
+        await stack.enter_async_context(running_worker(env.client, settings))
+        playwright = await stack.enter_async_context(async_playwright())
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        stack.push_async_callback(browser.close)
+        yield Desk(env, settings, browser, shots)
 
 
-async def test_an_analyst_approves_from_the_web_ui(dev_server, browser, settings, prepared_store):
-    ui = dev_server.web_ui
-    client = dev_server.client
-    async with running_worker(client, settings):
-        now = await dev_server.get_current_time()  # the dev server runs on real time
-        handle = await submit(client, settings, dated(example("subpoena", "UI-SUB-0001"), now))
-        await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+class Analyst:
+    """One person at the Web UI, on one case's page."""
 
-        page = await browser.new_page(viewport={"width": 1400, "height": 900})
-        await page.goto(f"{ui}/namespaces/default/workflows/case-UI-SUB-0001")
+    def __init__(self, desk: Desk, page, request_id: str) -> None:
+        self.desk, self.page, self.request_id = desk, page, request_id
+        self.listed: dict[str, str] = {}
+        """What the Signal dialog's list showed, by handler name."""
+
+    async def open(self) -> None:
+        await self.page.goto(f"{self.desk.env.web_ui}/namespaces/default/workflows/case-{self.request_id}")
+
+    async def details(self) -> str:
+        """The case's Current Details, as the User Metadata tab shows them (fresh: the page is reloaded)."""
+        await self.open()
+        await self.page.get_by_role("tab", name="User Metadata").click()
+        panel = self.page.frame_locator("#user-metadata-current-details").locator("body")  # rendered markdown
+        await panel.get_by_text("Stage:").first.wait_for()
+        return await panel.inner_text()
+
+    async def _dialog(self, action: str, name: str, payload: dict) -> None:
+        page = self.page
+        await self.open()  # a fresh page: nothing left over from the last dialog
         await page.get_by_role("button", name="More Actions").click()
-        await page.get_by_role("menuitem", name="Send a Signal").first.click()
-        await page.locator("[data-testid=signal-select-button]:visible").click()
-        approve = page.locator("[role=option]:visible").filter(has_text="Approve the request")
-        await approve.wait_for()
-        options = await page.locator("[role=option]:visible").all_inner_texts()
-        listed = {text.split()[0]: text for text in options}
-        await approve.click()
+        await page.get_by_role("menuitem", name=action).first.click()
+        await page.locator("[data-testid$=-select-button]:visible").click()
+        options = page.locator("[role=option]:visible")
+        await options.first.wait_for()
+        handlers = []
+        for text in await options.all_inner_texts():
+            handler, _, description = text.strip().partition("\n")
+            self.listed[handler.strip()] = description.strip()
+            handlers.append(handler.strip())
+        await self.shoot(f"{action.split()[-1].lower()}-dialog")
+        await options.nth(handlers.index(name)).click()
         await page.locator("[role=textbox]:visible").first.click()
-        await page.keyboard.type('{"actor": "asmith", "role": "analyst", "note": "approved from the Web UI"}')
+        await page.keyboard.type(json.dumps(payload))
         await page.keyboard.press("Tab")  # the editor reformats the JSON on blur, which moves the button
         await page.wait_for_timeout(300)
         await page.locator("[data-testid=confirm-modal-button]:visible").click()
-        await page.locator("[data-testid=confirm-modal-button]:visible").wait_for(state="detached")
-        with_ui = await wait_for_state(handle, CaseState.CLOSED, seconds=60)
-        outcome = await handle.result()
 
-    assert {"approve", "reject", "request_info", "provide_info", "withdraw"} <= set(listed)
-    assert "Approve the request for production" in listed["approve"]  # the handler's description
+    async def signal(self, name: str, **payload: str) -> None:
+        """Send a decision from the Signal dialog, as the README and the handler's description say."""
+        await self._dialog("Send a Signal", name, payload)
+        await self.page.locator("[data-testid=confirm-modal-button]:visible").wait_for(state="detached")
+
+    async def refused_update(self, name: str, reason: str, **payload: str) -> str:
+        """Send a decision from the Update dialog that the case refuses; the dialog's whole text."""
+        await self._dialog("Send an Update", name, payload)
+        dialog = self.page.locator("dialog[open], [role=dialog]:visible").first
+        await dialog.get_by_text(reason, exact=False).wait_for()
+        shown = await dialog.inner_text()
+        await self.shoot("refusal")
+        await self.page.locator("[data-testid=cancel-modal-button]:visible").click()
+        return shown
+
+    async def shoot(self, name: str) -> None:
+        """The screenshot tour (README): the first of each kind the module comes to."""
+        path = self.desk.shots / f"{name}.png"
+        if not path.exists():
+            await self.page.screenshot(path=str(path))
+
+
+async def start_case(desk: Desk, kind: str, request_id: str, **changes):
+    now = await desk.env.get_current_time()  # the dev server runs on real time
+    handle = await submit(desk.client, desk.settings, dated(example(kind, request_id, **changes), now))
+    page = await desk.browser.new_page(viewport={"width": 1400, "height": 900})
+    return handle, Analyst(desk, page, request_id)
+
+
+def assert_readable(shown: str, reason: str) -> None:
+    assert reason in shown
+    for mark in TRACE_MARKS:
+        assert mark not in shown, f"{mark!r} in the dialog: {shown}"
+
+
+async def closed(handle, seconds: float = 90):
+    await wait_for_state(handle, CaseState.CLOSED, seconds=seconds)
+    return await handle.result()
+
+
+# ---- the records types -----------------------------------------------------------------------------
+
+
+async def test_a_subpoena_from_question_to_production(desk):
+    handle, analyst = await start_case(desk, "subpoena", "UI-SUB-1")
+    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+    waiting = await analyst.details()
+    await analyst.shoot("case-details")
+
+    shown = await analyst.refused_update("approve_sync", "no longer active", actor="bwilson", role="analyst")
+    await analyst.signal("request_info", actor="jdoe", role="analyst", question="which period exactly?")
+    await wait_for_state(handle, CaseState.AWAITING_INFO)
+    asked = await analyst.details()
+    await analyst.signal("provide_info", actor="jdoe", role="analyst", info="October 2026 only")
+    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+    await analyst.signal("approve", actor="asmith", role="analyst", note="approved from the Web UI")
+    outcome = await closed(handle)
+    done = await analyst.details()
+
+    assert "Stage: awaiting approval" in waiting
+    assert "Waits for: analyst: approval by analyst (approve / reject / request_info)" in waiting
+    assert re.search(r"response due: \d{4}-\d\d-\d\d \d\d:\d\d UTC \(20 d \d+ h left\)", waiting)
+    assert "Permitted: subscriber_info, call_records_outgoing, call_records_incoming" in waiting
+    assert "voicemail_content: voicemail_content is stored content: it needs a search warrant" in waiting
+    assert "Approvals: analyst: awaited" in waiting
+    assert_readable(shown, "bwilson is no longer active on the roster")
+    assert "Waits for: analyst: provide_info: answer from the requester to: which period exactly?" in asked
+    assert "request_info by jdoe (analyst), accepted" in asked
+    assert "approve by bwilson (analyst), refused: bwilson is no longer active on the roster" in asked
     assert outcome.resolution is Resolution.DELIVERED
-    approval = next(e for e in with_ui.history if e.name == "approve")
-    assert (approval.actor, approval.role, approval.via, approval.note) == (
-        "asmith", "analyst", "signal", "approved from the Web UI"
-    )
-    assert outcome.production.path.endswith("UI-SUB-0001-P01")
+    assert "Stage: closed (delivered)" in done and "Approvals: analyst by asmith" in done
+    assert f"manifest SHA-256 {outcome.production.manifest_sha256}" in done
+    assert "approve by asmith (analyst), accepted — approved from the Web UI" in done
+    listed = analyst.listed
+    assert listed["approve"].startswith("Approve the request for production. Who: analyst. JSON: "
+                                        '{"actor": "jdoe", "role": "analyst", "note": "in order"}')
+    assert listed["verify_callback"] == ("Not for this type: a subpoena does not take verify_callback; "
+                                         "it is refused.")
+    assert "Answers whether it was accepted, and why not." in listed["approve_sync"]
 
 
-async def test_the_web_ui_shows_payloads_decoded_by_the_codec_server_and_an_nsl_still_sealed(
-    dev_server, browser, settings, prepared_store
-):
-    """The dev server's UI calls the general codec server with jdoe's token (as `stack.py up`
-    sets it): the subpoena's input reads in the clear, the NSL's stays encrypted."""
-    client = dev_server.client
-    async with running_worker(client, settings):
-        now = await dev_server.get_current_time()
-        subpoena = await submit(client, settings, dated(example("subpoena", "UI-SUB-0002"), now))
-        nsl = await submit(client, settings, dated(example("national_security_letter", "UI-NSL-0002"), now))
-        await wait_for_state(subpoena, CaseState.AWAITING_APPROVAL)
-        await wait_for_state(nsl, CaseState.AWAITING_APPROVAL)
+ONE_APPROVAL = {
+    # type: (the refused update, its reason, a line its Current Details show while it waits)
+    "court_order": ({"actor": "mlee", "role": "supervisor"}, "approve_sync",
+                    "role supervisor may not approve (allowed: analyst)", "Refused:\n"),
+    "search_warrant": ({"actor": "jdoe", "role": "analyst"}, "reject_sync",
+                       "reject: the decision needs a non-empty `note`",
+                       "Permitted: subscriber_info, call_records_outgoing, call_records_incoming, voicemail_content"),
+}
 
-        page = await browser.new_page(viewport={"width": 1400, "height": 900})
-        await page.goto(f"{dev_server.web_ui}/namespaces/default/workflows/case-UI-SUB-0002")
-        await page.get_by_text('"Denver Police Department"').first.wait_for(timeout=30_000)
-        subpoena_page = await page.content()
-        await page.goto(f"{dev_server.web_ui}/namespaces/default/workflows/case-UI-NSL-0002")
-        started = (await nsl.fetch_history()).events[0].workflow_execution_started_event_attributes
-        ciphertext = base64.b64encode(started.input.payloads[0].data).decode()
-        await page.get_by_text(ciphertext[:40]).first.wait_for(timeout=30_000)  # shown as the codec left it
-        nsl_page = await page.content()
 
-    assert "GJ-2026-0457" in subpoena_page and "jane.roe@denvergov.org" in subpoena_page
-    assert started.input.payloads[0].metadata["encryption-key-id"] == b"natsec-v1"
-    for secret in ("+12025550177", "NSL-26-0042", "nsl-wfo@fbi.gov"):
-        assert secret not in nsl_page, secret
+@pytest.mark.parametrize("kind", sorted(ONE_APPROVAL))
+async def test_an_order_or_warrant_is_approved_by_one_analyst(desk, kind):
+    payload, update, reason, shows = ONE_APPROVAL[kind]
+    handle, analyst = await start_case(desk, kind, f"UI-{kind.upper()}-1")
+    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+    waiting = await analyst.details()
+    shown = await analyst.refused_update(update, reason, **payload)
+    await analyst.signal("approve", actor="jdoe", role="analyst")
+    outcome = await closed(handle)
+
+    assert "Waits for: analyst: approval by analyst (approve / reject / request_info)" in waiting
+    assert shows in waiting
+    assert_readable(shown, reason)
+    assert outcome.resolution is Resolution.DELIVERED
+
+
+@pytest.mark.parametrize("kind", ["national_security_letter", "fisa_order"])
+async def test_nsl_and_fisa_are_worked_by_two_cleared_people_and_keep_their_secrets(desk, kind):
+    request_id = f"UI-{kind.split('_')[0].upper()}-1"
+    handle, analyst = await start_case(desk, kind, request_id)
+    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+    waiting = await analyst.details()
+    shown = await analyst.refused_update("approve_sync", "only by cleared actors", actor="jdoe", role="analyst")
+    await analyst.signal("approve", actor="tnguyen", role="analyst")
+    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+    legal = await analyst.details()
+    await analyst.signal("approve", actor="rcruz", role="legal")
+    outcome = await closed(handle)
+    done = await analyst.details()
+
+    assert "Waits for: analyst, legal: approval by analyst (cleared)" in waiting
+    assert "Secrecy: binds until a court orders otherwise (statute; no end date)" in waiting
+    assert re.search(r"Categories: \d permitted, \d refused \(named only to cleared actors", waiting)
+    assert_readable(shown, f"a {kind} is handled only by cleared actors; jdoe is not cleared")
+    assert "Waits for: legal: approval by legal (cleared)" in legal
+    assert "Approvals: analyst by tnguyen; legal: awaited" in legal
+    assert outcome.resolution is Resolution.DELIVERED
+    for page in (waiting, legal, done):
+        assert "subscriber_info" not in page and "call_records" not in page  # what was sought stays secret
+    assert "approve by jdoe (analyst), refused\n" in done  # filed, the reason kept from the page
+    assert "approve by rcruz (legal), accepted" in done
+    assert "each a different person, each holding the cleared role too" in analyst.listed["approve"]
+
+
+async def test_a_customer_accepts_the_fee_quoted_on_the_case_page(desk):
+    handle, analyst = await start_case(desk, "customer_call_lookup", "UI-CCL-1")
+    await wait_for_state(handle, CaseState.AWAITING_FEE_ACCEPTANCE)
+    waiting = await analyst.details()
+    quote = re.search(r"Fee quote: (\S+): send its id in customer_accepts_fee", waiting)
+    shown = await analyst.refused_update("customer_accepts_fee_sync", "is not this request's quote",
+                                         actor="jdoe", role="analyst", quote_id="Q-SOMEONE-ELSE")
+    assert quote is not None, waiting
+    await analyst.signal("customer_accepts_fee", actor="jdoe", role="analyst", quote_id=quote[1])
+    outcome = await closed(handle)
+    done = await analyst.details()
+
+    assert "Waits for: customer: customer_accepts_fee by an analyst once the customer accepts quote" in waiting
+    assert re.search(r"fee quote lapses: .* \(29 d 23 h left\)", waiting)
+    assert_readable(shown, f"quote Q-SOMEONE-ELSE is not this request's quote ({quote[1]})")
+    assert outcome.resolution is Resolution.DELIVERED
+    assert f"Fee quote: {quote[1]}, accepted (recorded by jdoe)" in done
+
+
+async def test_a_preservation_hold_is_renewed_once_then_released(desk):
+    handle, analyst = await start_case(desk, "preservation", "UI-PR-1")
+    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+    await analyst.signal("approve", actor="jdoe", role="analyst")
+    await wait_for_state(handle, CaseState.PRESERVED)
+    held = await analyst.details()
+    now = (await desk.env.get_current_time()).isoformat()
+    await analyst.signal("record_extension", actor="kpatel", role="legal", renewal_received_at=now)
+    await wait_for_renewal(handle)
+    shown = await analyst.refused_update("record_extension_sync", "allows one 90-day renewal",
+                                         actor="kpatel", role="legal", renewal_received_at=now)
+    await analyst.signal("withdraw", actor="mlee", role="supervisor", note="the agency released the hold")
+    outcome = await closed(handle)
+    done = await analyst.details()
+
+    assert "Stage: records preserved (hold in place)" in held
+    assert "Waits for: none: records are held; record_extension (one renewal) or withdraw to release" in held
+    assert re.search(r"Hold: in place until .* UTC; renewals recorded: 0 of 1", held)
+    assert re.search(r"hold lapses: .* \(89 d 23 h left\)", held)
+    assert_readable(shown, "18 U.S.C. 2703(f)(2) allows one 90-day renewal, already recorded")
+    assert outcome.resolution is Resolution.HOLD_RELEASED
+    assert "Stage: closed (hold_released)" in done and "renewals recorded: 1 of 1" in done
+
+
+async def wait_for_renewal(handle, seconds: float = 30) -> None:
+    import asyncio
+
+    for _ in range(int(seconds * 10)):
+        if (await status(handle)).details.get("renewals") == 1:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the renewal was not recorded")
+
+
+async def test_an_emergency_callback_goes_to_the_directory_number_then_legal_process_follows(desk):
+    handle, analyst = await start_case(desk, "emergency", "UI-EM-1")
+    await wait_for_state(handle, CaseState.AWAITING_CALLBACK)
+    waiting = await analyst.details()
+    now = (await desk.env.get_current_time()).isoformat()
+    shown = await analyst.refused_update("verify_callback_sync", "is not the agency's number",
+                                         actor="jdoe", role="analyst", number="+16025550123", verified_at=now)
+    await analyst.signal("verify_callback", actor="jdoe", role="analyst", number=DIRECTORY_NUMBER, verified_at=now)
+    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+    await analyst.signal("approve", actor="jdoe", role="analyst")
+    await analyst.signal("approve", actor="mlee", role="supervisor")
+    await wait_for_state(handle, CaseState.AWAITING_FOLLOW_UP)
+    produced = await analyst.details()
+    follow_up, _ = await start_case(desk, "court_order", "UI-EM-1-ORDER", follow_up_of="UI-EM-1")
+    outcome = await closed(handle)
+    await follow_up.execute_update("withdraw_sync", {"actor": "jdoe", "role": "analyst", "note": "test over"})
+
+    assert "Waits for: analyst: verify_callback by an analyst" in waiting
+    assert re.search(r"follow-up legal process due: .* UTC \(1 d 23 h left\)", waiting)
+    assert_readable(shown, "+16025550123 is not the agency's number in the agency directory")
+    assert "Waits for: none: waiting for legal process whose follow_up_of names this request" in produced
+    assert f"Callback verified to the agency\u2019s directory number {DIRECTORY_NUMBER}" in produced  # typeset
+    assert "manifest SHA-256" in produced
+    assert outcome.resolution is Resolution.DELIVERED
+
+
+async def test_the_queue_lists_the_open_cases(desk):
+    """The analyst's queue: the Workflows list, filtered by the case state search attribute."""
+    page = await desk.browser.new_page(viewport={"width": 1400, "height": 900})
+    query = 'LesCaseState="awaiting_approval"'
+    handle, _ = await start_case(desk, "subpoena", "UI-Q-1")
+    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+    await page.goto(f"{desk.env.web_ui}/namespaces/default/workflows?query={query}")
+    await page.get_by_role("link", name="case-UI-Q-1").wait_for()
+    await page.screenshot(path=str(desk.shots / "queue.png"))
+    listed = await page.locator("main").inner_text()
+    assert "case-UI-Q-1" in listed and "Subpoena" in listed
+    assert "case-UI-COURT_ORDER-1" not in listed  # closed: off the queue

@@ -11,14 +11,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.worker import Worker
 
-from activities import build_activities
 from domain.case import CaseState, CaseStatus, RequestSubmission
+from domain.case_page import static_summary
 from les.config import Settings
 from les.temporal import workflow_id_for
 from tests.conftest import EXAMPLES
-from workflows import ALL_WORKFLOWS, WORKFLOW_FOR_TYPE, SubpoenaWorkflow
+from worker import build_worker
+from workflows import WORKFLOW_FOR_TYPE, SubpoenaWorkflow
 
 
 def example(name: str, request_id: str, **changes: Any) -> dict[str, Any]:
@@ -67,15 +67,9 @@ def iso(moment: datetime) -> str:
 
 @asynccontextmanager
 async def running_worker(client: Client, settings: Settings):
+    """The worker `worker.py` runs (its failure converter included), in this process."""
     with ThreadPoolExecutor(max_workers=8) as executor:
-        worker = Worker(
-            client,
-            task_queue=settings.task_queue,
-            workflows=ALL_WORKFLOWS,
-            activities=build_activities(settings),
-            activity_executor=executor,
-        )
-        async with worker:
+        async with build_worker(client, settings, executor) as worker:
             yield worker
 
 
@@ -85,6 +79,7 @@ async def submit(client: Client, settings: Settings, document: dict[str, Any]) -
         RequestSubmission(request_id=document["request_id"], request_type=document["type"], document=document),
         id=workflow_id_for(document["request_id"]),
         task_queue=settings.task_queue,
+        static_summary=static_summary(document),  # as `starter.py submit` writes it
     )
 
 

@@ -32,9 +32,11 @@ with workflow.unsafe.imports_passed_through():
         VerifyInput,
     )
     from domain.case_machine import Case, Decision, Facts, Refused, RosterEntry, parse_decision
+    from domain.case_page import case_page
     from domain.plans import RequestPlan, plan_for
     from domain.verification import CheckResult
     from domain.vocabulary import DecisionName, RequestType, Role
+    from les.failures import DECISION_REFUSED
     from les.temporal import CASE_STATE, REQUEST_TYPE, RESPONSE_DUE
     from workflows.activity_options import QUICK
     from workflows.handlers import install_decision_handlers
@@ -86,7 +88,7 @@ class CaseDesk:
                 workflow_id=workflow.info().workflow_id,
                 document=self._document,
             ),
-            **QUICK,
+            summary="open the case in the case store", **QUICK,
         )
         workflow.upsert_search_attributes([REQUEST_TYPE.value_set(str(self.plan.request_type))])
 
@@ -126,7 +128,7 @@ class CaseDesk:
         await workflow.execute_activity_method(
             CaseActivities.notify,
             NotifyInput(request_id=self._request_id, kind=kind, recipient_role=str(role), message=message),
-            **QUICK,
+            summary=f"notify {role}: {kind}", **QUICK,
         )
 
     async def _close(self, resolution: Resolution, note: str) -> CaseOutcome:
@@ -136,7 +138,7 @@ class CaseDesk:
         await workflow.execute_activity_method(
             CaseActivities.close_case,
             CloseInput(request_id=self._request_id, resolution=resolution, note=note),
-            **QUICK,
+            summary=f"close the case: {resolution}", **QUICK,
         )
         await self._record_system_event("closed", note=f"{resolution}: {note}")
         self._filed_closed = True
@@ -185,7 +187,7 @@ class CaseDesk:
         try:
             self._case.precheck(parse_decision(name, raw))
         except Refused as refusal:
-            raise ApplicationError(str(refusal), type="DecisionRefused", non_retryable=True) from None
+            raise ApplicationError(str(refusal), type=DECISION_REFUSED, non_retryable=True) from None
 
     async def _receive(self, name: DecisionName, raw: Any, *, via: str) -> DecisionReceipt:
         """Check, ask the roster, decide, record: one decision at a time, in arrival order."""
@@ -201,7 +203,7 @@ class CaseDesk:
                 await self._record_decision(name, raw, decision, via, refused=str(refusal))
                 await self._after_refusal(name, decision, str(refusal))
                 if via == "update":
-                    raise ApplicationError(str(refusal), type="DecisionRefused", non_retryable=True) from None
+                    raise ApplicationError(str(refusal), type=DECISION_REFUSED, non_retryable=True) from None
                 return DecisionReceipt(accepted=False, state=self._case.state, message=str(refusal))
             await self._record_decision(name, raw, decision, via)  # on file before it takes effect
             outcome = self._case.decide(decision, roster, facts, workflow.now())
@@ -217,7 +219,7 @@ class CaseDesk:
         answer = await workflow.execute_activity_method(
             CaseActivities.authorize_decision,
             AuthorizeInput(request_id=self._request_id, actor=decision.actor, role=decision.role),
-            **QUICK,
+            summary=f"ask the roster whether {decision.actor} may {decision.name} as {decision.role}", **QUICK,
         )
         if answer.roster is not None:
             return answer.roster
@@ -251,7 +253,9 @@ class CaseDesk:
         await self._file(self._case.record(name, workflow.now(), note=note, details=details))
 
     async def _file(self, event: Any) -> None:
-        await workflow.execute_activity_method(CaseActivities.record_case_event, event, **QUICK)
+        await workflow.execute_activity_method(CaseActivities.record_case_event, event,
+                                               summary=f"file in the case history: {event.name}", **QUICK)
+        self._show_details()
 
     # ---- what the case shows -------------------------------------------------------------------
 
@@ -305,16 +309,43 @@ class CaseDesk:
         """Tell the search attribute, the log and the Web UI the case's state, when it changed."""
         state = self._case.state
         if state is self._published or (state is CaseState.CLOSED and not self._filed_closed):
+            self._show_details()
             return
         self._published = state
         workflow.logger.info("case state", extra={"request_id": self._request_id, "state": str(state)})
         workflow.upsert_search_attributes([CASE_STATE.value_set(str(state))])
+        self._show_details()
+
+    def _show_details(self) -> None:
+        """Keep the workflow's Current Details (the Web UI) current: not a command, so never
+        part of what a history replays."""
         workflow.set_current_details(self._details_markdown())
 
     def _details_markdown(self) -> str:
-        case = self._case
-        lines = [f"**{case.request_type} {case.request_id}** — {case.state}"]
-        lines += [f"- open task: {task}" for task in case.open_tasks()]
-        if self._check:
-            lines += [f"- {name}: {moment.isoformat()}" for name, moment in self._check.deadlines.items()]
-        return "\n".join(lines)
+        check = self._check
+        deadlines = {**(dict(check.deadlines) if check else {}), **self._extra_deadlines()}
+        return case_page(
+            self._case, workflow.now(), deadlines=deadlines,
+            permitted=[str(c) for c in check.permitted] if check else None,
+            refused=list(check.refused) if check else [],
+            productions=self._productions, invoice=self._invoice, overdue=self._overdue,
+            facts=self._details_facts(),
+        )
+
+    def _details_facts(self) -> list[str]:
+        """The type's own lines on the case's page: a quote to accept, a verified callback, a hold."""
+        case, facts = self._case, []
+        if case.fee_quote_id:
+            accepted = f", accepted (recorded by {case.fee_accepted_by})" if case.fee_accepted_by else \
+                ": send its id in customer_accepts_fee once the customer accepts"
+            facts.append(f"**Fee quote:** `{case.fee_quote_id}`{accepted}")
+        if case.callback_verified:
+            facts.append(f"**Callback verified** to the agency's directory number {case.callback_verified}")
+        if case.hold_expires_at is not None:
+            facts.append(f"**Hold:** in place until {case.hold_expires_at:%Y-%m-%d %H:%M} UTC; "
+                         f"renewals recorded: {case.renewals} of 1")
+        if case.follow_ups:
+            facts.append(f"**Follow-up legal process:** {', '.join(case.follow_ups)}")
+        if case.open_question:
+            facts.append(f"**Open question to the requester:** {case.open_question}")
+        return facts

@@ -12,24 +12,38 @@ import json
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from domain.case import DecisionReceipt
-    from domain.plans import RequestPlan
-    from domain.vocabulary import DecisionName
+    from domain.plans import Gate, RequestPlan
+    from domain.vocabulary import DecisionName, RequestType, Role
+    from les.failures import DECISION_FAULT, PERSON_FACING
 
-D = DecisionName
+D, T = DecisionName, RequestType
 
 MEANING: dict[DecisionName, str] = {
-    D.APPROVE: "Approve the request for production (each required role, a different person).",
+    D.APPROVE: "Approve the request for production.",
     D.REJECT: "Reject the request: nothing is produced. The reason is required in note.",
-    D.REQUEST_INFO: "Ask the requester for more information before deciding.",
+    D.REQUEST_INFO: "Ask the requester a question before deciding; the case waits for the answer.",
     D.PROVIDE_INFO: "Record the requester's answer; the case returns to where it was.",
-    D.VERIFY_CALLBACK: "Record the callback to the agency's number in the agency directory.",
+    D.VERIFY_CALLBACK: ("Record the callback to the agency's number in the carrier's agency directory "
+                        "(never a number the requester gave)."),
     D.RECORD_EXTENSION: "Record a renewal or extension of the order or hold.",
     D.RECORD_INTERCEPTION_STARTED: "Record when interception first began (starts the 30-day clock).",
-    D.CUSTOMER_ACCEPTS_FEE: "Record that the customer accepted the quoted fee; the search starts.",
+    D.CUSTOMER_ACCEPTS_FEE: ("Record that the customer accepted the quoted fee (quote id on the case's "
+                             "Current Details); the search starts."),
     D.WITHDRAW: "Record that the requester withdrew the request. The reason is required in note.",
+}
+
+TYPE_MEANING: dict[tuple[RequestType, DecisionName], str] = {
+    (T.CUSTOMER_CALL_LOOKUP, D.APPROVE): ("Confirm the customer's identity when the PIN did not (photo ID, "
+                                          "in person); the fee is then quoted."),
+    (T.PRESERVATION, D.APPROVE): ("Approve the hold: the named records are copied where the retention "
+                                  "purge cannot reach them. Nothing is disclosed."),
+    (T.PRESERVATION, D.RECORD_EXTENSION): ("Record the one 90-day renewal (18 U.S.C. 2703(f)(2)); it must "
+                                           "have been received before the hold lapses."),
+    (T.PRESERVATION, D.WITHDRAW): "Release the hold: the requester withdrew it. The reason is required in note.",
 }
 
 EXAMPLE_FIELDS: dict[DecisionName, dict[str, str]] = {
@@ -44,15 +58,44 @@ EXAMPLE_FIELDS: dict[DecisionName, dict[str, str]] = {
     D.WITHDRAW: {"note": "requester withdrew by e-mail"},
 }
 
+EXAMPLE_ACTORS: dict[tuple[Role, bool], str] = {
+    (Role.ANALYST, False): "jdoe", (Role.LEGAL, False): "kpatel", (Role.SUPERVISOR, False): "mlee",
+    (Role.ANALYST, True): "tnguyen", (Role.LEGAL, True): "rcruz", (Role.SUPERVISOR, True): "mlee",
+}
+"""Who the examples name, by role and whether the type is for cleared actors (the demo roster)."""
+
 
 def describe(plan: RequestPlan, name: DecisionName) -> str:
-    """The handler's description: meaning, who may send it, and the JSON it takes."""
+    """The handler's description: meaning, who may send it, and the JSON it takes, with an example."""
     if name not in plan.decisions:
-        return f"Not for this type: a {plan.request_type} does not take {name}; it is refused and recorded."
+        return f"Not for this type: a {plan.request_type} does not take {name}; it is refused."
     roles = sorted(plan.roles_for(name))
-    cleared = " (cleared actors only)" if plan.cleared_only else ""
-    example = json.dumps({"actor": "jdoe", "role": roles[0], **EXAMPLE_FIELDS[name]})
-    return f"{MEANING[name]} Who: {', '.join(roles)}{cleared}. JSON: {example}"
+    who = " or ".join(roles)
+    if plan.cleared_only:
+        who += ", holding the cleared role too"
+    if name is D.APPROVE and len(plan.approvals) > 1:
+        who = (f"{' and '.join(plan.approvals)}, each a different person"
+               f"{', each holding the cleared role too' if plan.cleared_only else ''}")
+    if name is D.APPROVE and plan.gate is Gate.CALLBACK:
+        who += "; after verify_callback"
+    meaning = TYPE_MEANING.get((plan.request_type, name), MEANING[name])
+    example = json.dumps({"actor": EXAMPLE_ACTORS[(roles[0], plan.cleared_only)], "role": roles[0],
+                          **EXAMPLE_FIELDS[name]})
+    return f"{meaning} Who: {who}. JSON: {example}"
+
+
+def _fault(name: DecisionName, err: BaseException, step: str) -> ApplicationError:
+    """A fault met while handling a decision: its trace goes to the worker's log, the person is told in words."""
+    workflow.logger.error("fault in the %s decision: it could not be %s", name, step, exc_info=err)
+    return ApplicationError(
+        f"{name} could not be {step} because of a fault in the system, not in the decision; "
+        "the fault is in the worker's log for the operators. Try again later or ask a supervisor.",
+        type=DECISION_FAULT, non_retryable=True,
+    )
+
+
+def _person_facing(err: BaseException) -> bool:
+    return isinstance(err, ApplicationError) and err.type in PERSON_FACING
 
 
 def _handlers(name: DecisionName, description: str) -> tuple[Any, Any]:
@@ -60,10 +103,21 @@ def _handlers(name: DecisionName, description: str) -> tuple[Any, Any]:
         await self._receive(name, decision, via="signal")
 
     async def update(self: Any, decision: Any = None) -> DecisionReceipt:
-        return await self._receive(name, decision, via="update")
+        try:
+            return await self._receive(name, decision, via="update")
+        except FailureError as err:  # an activity that failed for good: an update failure, in words
+            if _person_facing(err):
+                raise
+            raise _fault(name, err, "completed") from None
+        # Any other exception fails the workflow task (its trace in the worker's log) and is retried.
 
     def validator(self: Any, decision: Any = None) -> None:
-        self._validate(name, decision)
+        try:
+            self._validate(name, decision)
+        except Exception as err:  # a validator's exception rejects the update: never with its trace
+            if _person_facing(err):
+                raise
+            raise _fault(name, err, "checked") from None
 
     signal.__name__ = signal.__qualname__ = str(name)
     update.__name__ = update.__qualname__ = f"{name}_sync"
