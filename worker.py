@@ -34,6 +34,19 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     )
 
 
+async def ensure_reconciliation(client: Client, task_queue: str) -> None:
+    """Start the hourly mediation reconciliation unless it already runs (47 CFR 1.20003)."""
+    from temporalio.common import WorkflowIDConflictPolicy
+
+    from workflows.reconciliation import RECONCILIATION_ID, MediationReconciliation, ReconciliationInput
+
+    await client.start_workflow(
+        MediationReconciliation.run, ReconciliationInput(), id=RECONCILIATION_ID, task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary="hourly: the mediation system's active tasks against the running orders",
+    )
+
+
 async def main() -> int:
     configure_logging()
     settings = Settings.from_env()
@@ -56,6 +69,7 @@ async def main() -> int:
         log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address,
                  database=settings.database_url.split("@")[-1], delivery_root=str(settings.delivery_root))
         async with worker:
+            await ensure_reconciliation(client, settings.task_queue)
             await stop.wait()
     log.info("worker stopped")
     return 0

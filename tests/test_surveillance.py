@@ -204,3 +204,42 @@ async def test_a_failing_switch_off_is_retried_escalated_and_shown_pending_until
     assert notice is not None and notice.recipient_role == "supervisor"
     assert outcome.resolution is Resolution.EXPIRED
     assert mediation_simulator.admin.task_record(task_xid("TS-PEN-DOWN"))["status"] == "deactivated"
+
+
+async def test_the_reconciliation_switches_off_and_reports_a_task_no_running_order_justifies(
+    time_skipping_env, wired, prepared_store, mediation_simulator
+):
+    from mediation.messages import TaskDetails
+    from mediation.x1 import X1Client
+    from recordstore.models import UnauthorisedInterceptionReport
+    from workflows.reconciliation import MediationReconciliation, ReconciliationInput
+
+    env = time_skipping_env
+    now = await env.get_current_time()
+    orphan = "4b0c1d9e-0000-4000-8000-00000000beef"
+    with X1Client(mediation_simulator.url) as x1:  # switched on by hand at the mediation system: no order
+        x1.activate_task(TaskDetails(xid=orphan, targets=("+16125550111",), delivery_type="X2Only",
+                                     liid="NO-SUCH-ORDER", start_time=now, end_time=now + timedelta(days=30)), at=now)
+    async with running_worker(env.client, wired):
+        lawful = await start(env, wired, "pen_register", "TS-PEN-LAWFUL", duration=5)
+        await switched_on(lawful)
+        sweep = await env.client.start_workflow(
+            MediationReconciliation.run, ReconciliationInput(interval_seconds=3600, sweeps_per_run=1),
+            id="reconciliation-under-test", task_queue=wired.task_queue)
+        for _ in range(200):
+            swept = await sweep.query(MediationReconciliation.sweeps)
+            if swept:
+                break
+            await asyncio.sleep(0.1)
+        await decide(lawful, "withdraw", note="test over")
+        await finish(env, lawful)
+        await sweep.terminate("test over")
+
+    assert swept[0].orphans == [orphan] and swept[0].active == 2
+    assert mediation_simulator.admin.task_record(orphan)["status"] == "deactivated"
+    assert mediation_simulator.admin.task_record(task_xid("TS-PEN-LAWFUL"))["status"] == "deactivated"  # withdrawn
+    with Session(prepared_store) as session:
+        report = session.scalar(select(UnauthorisedInterceptionReport).where(
+            UnauthorisedInterceptionReport.xid == orphan))
+    assert report.reason == "no running order's interception record names this task"
+    assert report.details["liid"] == "NO-SUCH-ORDER"

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activity_options import QUICK
 
 RECONCILIATION_ID = "mediation-reconciliation"
+"""One reconciliation per namespace: every worker makes sure it runs, none starts a second."""
 
 
 class ReconciliationInput(BaseModel):
