@@ -23,7 +23,7 @@ from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationErr
 
 from domain.case import OPEN_FOR_DECISION, CaseEvent, CaseState, Resolution, RosterEntry
 from domain.clocks import preservation_expiry, title3_expiry
-from domain.decisions import DecisionPayload, missing_fields
+from domain.decisions import DECISION_ROLES, DecisionPayload, missing_fields
 from domain.plans import Gate, RequestPlan, Shape, plan_for
 from domain.surveillance import extension_end, interception_start_problem
 from domain.vocabulary import DecisionName, RequestType, Role
@@ -164,12 +164,29 @@ class Case(BaseModel):
     """Surveillance: the legal instant collection must be off, moved by extensions and (Title III)
     by the first interception."""
     interception_started_at: datetime | None = None
+    collects: bool = False
+    """A FISA order naming pen_trap or intercept_content: collected prospectively (surveillance)."""
     extensions: list[str] = Field(default_factory=list)
     history: list[CaseEvent] = Field(default_factory=list)
 
     @property
     def plan(self) -> RequestPlan:
         return plan_for(self.request_type)
+
+    @property
+    def shape(self) -> Shape:
+        """The type's shape; a FISA order that collects prospectively runs as surveillance."""
+        return Shape.SURVEILLANCE if self.collects else self.plan.shape
+
+    def decisions(self) -> frozenset[DecisionName]:
+        """The decisions this case takes: its type's, and an extension for a collecting FISA order."""
+        extra = frozenset({D.RECORD_EXTENSION}) if self.collects else frozenset()
+        return self.plan.decisions | extra
+
+    def roles_for(self, name: DecisionName) -> frozenset[Role]:
+        if name is D.RECORD_EXTENSION and self.collects:
+            return DECISION_ROLES[name]
+        return self.plan.roles_for(name)
 
     @property
     def closed(self) -> bool:
@@ -224,9 +241,9 @@ class Case(BaseModel):
         """States only some shapes pass through."""
         plan = self.plan
         if state is S.PRESERVED:
-            return plan.shape is Shape.PRESERVATION
+            return self.shape is Shape.PRESERVATION
         if state in (S.PROVISIONING, S.COLLECTING):
-            return plan.shape is Shape.SURVEILLANCE
+            return self.shape is Shape.SURVEILLANCE
         if state is S.AWAITING_FOLLOW_UP:
             return plan.follow_up_window is not None
         if state is S.PACKAGING:
@@ -284,13 +301,13 @@ class Case(BaseModel):
 
     def precheck(self, decision: Decision) -> None:
         """Every check that needs neither the roster nor a look-up; raises Refused."""
-        plan, name, role = self.plan, decision.name, decision.role
+        name, role = decision.name, decision.role
         if self.closed:
             raise Refused(f"the case is closed ({self.resolution}); nothing can change it now")
-        if name not in plan.decisions:
+        if name not in self.decisions():
             raise Refused(f"{name} is not a decision a {self.request_type} takes")
-        if role not in plan.roles_for(name):
-            allowed = ", ".join(sorted(plan.roles_for(name)))
+        if role not in self.roles_for(name):
+            allowed = ", ".join(sorted(self.roles_for(name)))
             raise Refused(f"role {role} may not {name} (allowed: {allowed})")
         missing = missing_fields(name, DecisionPayload.model_validate(
             {"actor": decision.actor, "role": role, "note": decision.note, **decision.fields}))
@@ -358,7 +375,7 @@ class Case(BaseModel):
         if self.plan.gate is Gate.CUSTOMER_IDENTITY and self.fee_accepted_by is None:
             self.state = S.AWAITING_FEE_ACCEPTANCE
             return "identity confirmed: the fee is quoted and waits for the customer's acceptance"
-        if self.plan.shape is Shape.SURVEILLANCE:
+        if self.shape is Shape.SURVEILLANCE:
             self.state = S.PROVISIONING
             return "approved: provisioning collection at the mediation system"
         if now is not None and not self.production_released(now):
@@ -368,7 +385,7 @@ class Case(BaseModel):
         if self.nothing_resolved:
             return ("approved: no target matches a subscriber; the request closes with a "
                     "'no responsive records' letter signed by the custodian")
-        if self.plan.shape is Shape.PRESERVATION:
+        if self.shape is Shape.PRESERVATION:
             return "approved: copying the named records into the hold"
         return "approved: retrieving the permitted records"
 
@@ -453,7 +470,7 @@ class Case(BaseModel):
     # record_extension
 
     def _check_record_extension(self, decision: Decision) -> None:
-        if self.plan.shape is Shape.SURVEILLANCE:
+        if self.shape is Shape.SURVEILLANCE:
             self._check_order_extension(decision)
             return
         self._require_state(decision, S.PRESERVED)
@@ -469,7 +486,7 @@ class Case(BaseModel):
             raise Refused("the renewal cannot have been received before the preservation request itself")
 
     def _apply_record_extension(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
-        if self.plan.shape is Shape.SURVEILLANCE:
+        if self.shape is Shape.SURVEILLANCE:
             return self._apply_order_extension(decision, facts, now)
         if now is not None and _moment(decision, "renewal_received_at") > now:
             raise Refused("renewal_received_at is in the future")

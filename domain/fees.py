@@ -158,6 +158,9 @@ def quote_invoice(request_type: RequestType, delivered: list[tuple[RecordCategor
         return _quote([], NO_CHARGE_BASIS[request_type])
     if request_type in ASSISTANCE_BASIS:
         return _quote(assistance_lines(days), ASSISTANCE_BASIS[request_type])
+    if request_type == RequestType.FISA_ORDER and days > 0:
+        # FISA collection: the applicant compensates the aid furnished (1805(c)(2)(D), 1842(d)(2)(B)).
+        return _quote(assistance_lines(days), RECORDS_BASIS[request_type])
     if request_type == RequestType.SUBPOENA and civil_party is not None:
         lines = records_lines(delivered, target_count, frozenset(), CIVIL_FEE_SCHEDULE,
                               billed_to=f"billed to the requesting party: {civil_party}")

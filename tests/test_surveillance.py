@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -243,3 +244,42 @@ async def test_the_reconciliation_switches_off_and_reports_a_task_no_running_ord
             UnauthorisedInterceptionReport.xid == orphan))
     assert report.reason == "no running order's interception record names this task"
     assert report.details["liid"] == "NO-SUCH-ORDER"
+
+
+async def test_a_fisa_order_naming_collection_is_switched_on_and_off_and_its_stored_records_come_first(
+    time_skipping_env, wired, prepared_store, mediation_simulator
+):
+    env = time_skipping_env
+    document = example("fisa_order", "TS-FISA-PEN")
+    document["records"] = ["pen_trap", "subscriber_info"]
+    document["legal_process"]["duration_days"] = 2
+    document = dated(document, await env.get_current_time())
+    async with running_worker(env.client, wired):
+        handle = await env.client.start_workflow(
+            WORKFLOW_FOR_TYPE["fisa_order"].run,
+            RequestSubmission(request_id="TS-FISA-PEN", request_type="fisa_order", document=document),
+            id=workflow_id_for("TS-FISA-PEN"), task_queue=wired.task_queue)
+        await wait_for_state(handle, S.AWAITING_APPROVAL)
+        uncleared = None
+        try:
+            await decide(handle, "approve", actor="jdoe")
+        except WorkflowUpdateFailedError as err:
+            uncleared = str(err.cause)
+        on = await switched_on(handle, ("tnguyen", "analyst"), ("rcruz", "legal"))
+        end = instant(on.deadlines["expires_at"])
+        await sleep_until(env, end + timedelta(minutes=5))
+        outcome = await finish(env, handle)
+        final = await status(handle)
+
+    assert uncleared.endswith("a fisa_order is handled only by cleared actors; jdoe is not cleared")
+    issued = instant(document["legal_process"]["issued_at"])
+    assert end == issued + timedelta(days=2)
+    assert outcome.resolution is Resolution.EXPIRED and final.collection["state"] == "off"
+    off = instant(mediation_simulator.admin.task_record(task_xid("TS-FISA-PEN"))["deactivated_at"])
+    assert end - timedelta(seconds=1) <= off <= end
+    first = final.productions[0]
+    assert first.production_id == "TS-FISA-PEN-P01"  # the stored subscriber record, at switch-on
+    files = sorted(p.name for p in Path(first.path).iterdir())
+    assert "subscriber_info.csv" in files and "pen_trap.csv" not in files
+    last = Path(final.productions[-1].path)
+    assert (last / "pen_trap.csv").exists() and not (last / "subscriber_info.csv").exists()

@@ -10,8 +10,10 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.case import CaseOutcome, RequestSubmission
+    from domain.surveillance import INTERCEPT_CATEGORIES
     from domain.vocabulary import RequestType
     from workflows.records import RecordsShape
+    from workflows.surveillance import SurveillanceShape
 
 T = RequestType
 
@@ -55,9 +57,20 @@ class NationalSecurityLetter(RecordsShape, request_type=T.NATIONAL_SECURITY_LETT
 
 
 @workflow.defn(name="FisaOrder")
-class FisaOrder(RecordsShape, request_type=T.FISA_ORDER):
-    """FISA order, stored categories: what the order names; cleared actors only, analyst and legal."""
+class FisaOrder(SurveillanceShape, RecordsShape, request_type=T.FISA_ORDER):
+    """FISA order (50 U.S.C. 1805, 1842): what the order names; cleared actors only, analyst and
+    legal. Stored categories only: the records story. `pen_trap` or `intercept_content` named: the
+    surveillance story (switched on, off at the order's end, 90 days unless the order says more),
+    any stored categories it also names delivered as its first production."""
 
     @workflow.run
     async def run(self, submission: RequestSubmission) -> CaseOutcome:
-        return await self._story(submission)
+        if collects(submission.document):
+            return await SurveillanceShape._story(self, submission)
+        return await RecordsShape._story(self, submission)
+
+
+def collects(document: dict) -> bool:
+    """Whether a FISA order asks for prospective collection (pen_trap, intercept_content)."""
+    records = document.get("records")
+    return isinstance(records, list) and any(r in INTERCEPT_CATEGORIES for r in records)

@@ -29,9 +29,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.case_machine import Case, Decision, Facts
     from domain.collection import task_xid
     from domain.identifiers import production_id
+    from domain.plans import Shape
     from domain.surveillance import DELIVERY_PERIOD, INTERCEPT_CATEGORIES, CollectionState
     from domain.verification import CheckResult
-    from domain.vocabulary import DecisionName, Role
+    from domain.vocabulary import STORED_CATEGORIES, DecisionName, Role
     from workflows.activity_options import BULK, QUICK
     from workflows.production import ProducesRecords
 
@@ -108,6 +109,7 @@ class SurveillanceShape(ProducesRecords):
                              f"verified; takes effect when record_extension names it on {process['extension_of']}")
             return await self._close_as_decided()
         assert check.request is not None and check.request.legal_process is not None
+        self._case.collects = self.plan.shape is not Shape.SURVEILLANCE  # a FISA order collecting
         order = check.request.legal_process
         issued = order.issued_at or check.request.received_at
         self._case.surveillance_order(issued, check.deadlines["expires_at"], order.duration_days)
@@ -161,10 +163,22 @@ class SurveillanceShape(ProducesRecords):
         self._activated_at = self._delivered_until = switch_on_at
         self._collection = CollectionState.ACTIVE
         self._advance(CaseState.COLLECTING)
+        await self._produce_stored_records()
         await self._record_system_event(
             "collection_on", note=f"until {case.order_end.isoformat()}",
             details={"xid": self._xid, "certification_id": self._certification_id},
         )
+
+    async def _produce_stored_records(self) -> None:
+        """A FISA order may name stored records besides collection: they are the first production."""
+        assert self._check is not None
+        stored = [c for c in self._check.permitted if c in STORED_CATEGORIES]
+        if not stored:
+            return
+        number = self._next_production
+        files = await self._retrieve(number, stored, self._document)
+        await self._package_and_deliver(number, files, advance=False)
+        self._next_production = number + 1
 
     # ---- while collecting --------------------------------------------------------------------------------
 
@@ -316,13 +330,19 @@ class SurveillanceShape(ProducesRecords):
     # ---- what status shows ---------------------------------------------------------------------------------------
 
     def _status_details(self) -> dict[str, Any]:
+        if self._case.shape is not Shape.SURVEILLANCE:
+            return super()._status_details()
         return {"collection": self._collection_status(), "extensions": list(self._case.extensions),
                 "interception_started_at": self._case.interception_started_at}
 
-    def _collection_status(self) -> dict[str, Any]:
+    def _collection_status(self) -> dict[str, Any] | None:
+        if self._case.shape is not Shape.SURVEILLANCE:
+            return None
         return {"state": str(self._collection), "activated_at": self._activated_at,
                 "deactivated_at": self._deactivated_at, "certification_id": self._certification_id,
                 "xid": self._xid if self._activated_at else None}
 
     def _extra_deadlines(self) -> dict[str, Any]:
+        if self._case.shape is not Shape.SURVEILLANCE:
+            return super()._extra_deadlines()
         return {"expires_at": self._case.order_end} if self._case.order_end else {}
