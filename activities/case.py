@@ -97,11 +97,17 @@ class CaseActivities:
                 CaseEvent.request_id == asked.request_id, CaseEvent.event == "verified")).first()
         process = (case.document or {}).get("legal_process") or {}
         duration = process.get("duration_days")
+        issued = process.get("issued_at")
+        try:
+            issued_at = datetime.fromisoformat(str(issued).replace("Z", "+00:00")) if issued else None
+        except ValueError:
+            issued_at = None
         return ExtensionOrder(
             request_id=asked.request_id, found=True, request_type=case.request_type,
             extension_of=process.get("extension_of"),
             verdict=(verified.details or {}).get("verdict") if verified is not None else None,
             duration_days=duration if isinstance(duration, int) and not isinstance(duration, bool) else None,
+            issued_at=issued_at if issued_at is not None and issued_at.tzinfo is not None else None,
         )
 
     @activity.defn

@@ -63,6 +63,9 @@ class Resolution(StrEnum):
     """surveillance: switched off automatically at the order's end."""
     VACATED = "vacated"
     """surveillance: withdrawn; switched off at once."""
+    FILED_AS_FOLLOW_UP = "filed_as_follow_up"
+    """A court order whose follow_up_of names an emergency authorisation's collection: verified and
+    filed there; the running collection continues under it (18 U.S.C. 3125(a), 2518(7))."""
     FILED_AS_EXTENSION = "filed_as_extension"
     """An order whose extension_of names a running order: verified and filed; it takes effect when an
     analyst records it there with record_extension."""

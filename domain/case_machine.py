@@ -82,6 +82,7 @@ class ExtensionOrder(BaseModel):
     verdict: str | None = None
     """The order's own verification verdict; None while it has not been verified."""
     duration_days: int | None = None
+    issued_at: datetime | None = None
 
 
 class Facts(BaseModel):
@@ -289,6 +290,14 @@ class Case(BaseModel):
         self.follow_ups.append(request_id)
         if self.state is S.AWAITING_FOLLOW_UP:
             self.close(Resolution.DELIVERED, f"followed up by {request_id}")
+        return True
+
+    def court_order_followed(self, request_id: str, end: datetime) -> bool:
+        """The court order an emergency authorisation needed arrived: collection runs to its end."""
+        if self.closed or self.follow_ups:
+            return False
+        self.follow_ups.append(request_id)
+        self.order_end = end
         return True
 
     def hold_produced(self, request_id: str) -> bool:

@@ -69,6 +69,18 @@ def is_renewal(request: LegalRequest) -> bool:
             and request.legal_process.extension_of is not None)
 
 
+# 18 U.S.C. 3125(a) (pen/trap), 2518(7) (Title III): in an emergency, collection may start on a
+# designated official's authorisation; the court order must follow within 48 hours or it stops.
+EMERGENCY_AUTHORISATION = "emergency_authorization"
+EMERGENCY_SURVEILLANCE_TYPES = frozenset({RequestType.PEN_REGISTER, RequestType.TITLE3_WIRETAP})
+EMERGENCY_ORDER_WINDOW = timedelta(hours=48)
+
+
+def is_emergency_authorisation(request_type: RequestType, instrument: str | None) -> bool:
+    """An emergency pen/trap (3125) or Title III (2518(7)) authorisation, not yet a court order."""
+    return request_type in EMERGENCY_SURVEILLANCE_TYPES and instrument == EMERGENCY_AUTHORISATION
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
@@ -131,7 +143,10 @@ def deadlines(
     if asks_stored_records(request) and process:
         clocks["response_due"] = _utc(process.response_due or request.received_at + RESPONSE_DUE_DEFAULT)
         clocks["reminder_at"] = clocks["response_due"] - reminder_lead
-    if kind == RequestType.PEN_REGISTER and process and process.issued_at:
+    if process and is_emergency_authorisation(kind, process.instrument):
+        # 3125(a), 2518(7): collection may start now; it ends unless the court order follows in 48 h.
+        clocks["court_order_due"] = clocks["expires_at"] = _utc(request.received_at) + EMERGENCY_ORDER_WINDOW
+    elif kind == RequestType.PEN_REGISTER and process and process.issued_at:
         clocks["expires_at"] = pen_register_expiry(process.issued_at, process.duration_days)
     elif kind == RequestType.TITLE3_WIRETAP and process and process.issued_at:
         clocks["ten_day_mark"] = title3_ten_day_mark(process.issued_at)

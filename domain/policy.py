@@ -109,6 +109,12 @@ ALLOWED_ISSUERS: dict[RequestType, frozenset[IssuerKind]] = {
     }),
 }
 
+# 18 U.S.C. 3125(a), 2518(7): the emergency authorisation is the designated official's own (an
+# officer specially designated by the Attorney General or a deputy or associate AG, for 3125 also an
+# AAG or DAAG, or by a State's principal prosecuting attorney); the court order follows (clocks).
+EMERGENCY_AUTHORISATION_ISSUERS = frozenset({IssuerKind.AGENCY})
+
+
 # Types that arrive with legal_process (customer lookups and emergencies carry none).
 LEGAL_PROCESS_REQUIRED = frozenset(ALLOWED_ISSUERS)
 

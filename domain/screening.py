@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from domain.clocks import clock_problems
+from domain.clocks import clock_problems, is_emergency_authorisation
 from domain.findings import Problem, Refusal, warning
 from domain.policy import (
     ALLOWED_ISSUERS,
     CALECPA_REACH,
     CALECPA_REASON,
+    EMERGENCY_AUTHORISATION_ISSUERS,
     FEDERAL_ONLY,
     GOVERNMENTAL_REQUESTERS,
     HISTORICAL_TYPES,
@@ -79,6 +80,8 @@ def legal_process_problems(request: LegalRequest) -> list[Problem]:
                                 "a legal demand is a request of its own type")]
     problems: list[Problem] = []
     allowed = ALLOWED_ISSUERS.get(kind)
+    if is_emergency_authorisation(kind, process.instrument):
+        allowed = EMERGENCY_AUTHORISATION_ISSUERS  # the designated official's own authorisation
     if allowed is not None and process.issuer_kind not in allowed:
         problems.append(Problem(
             code="wrong_issuer",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from domain.clocks import PEN_REGISTER_MAX_DAYS, TITLE3_MAX_DAYS, title3_expiry
+from domain.clocks import PEN_REGISTER_MAX_DAYS, TITLE3_MAX_DAYS, pen_register_expiry, title3_expiry
 from domain.vocabulary import RecordCategory, RequestType
 
 T = RequestType
@@ -29,8 +29,6 @@ EXTENSION_SOURCES: dict[RequestType, str] = {
 DELIVERY_PERIOD = timedelta(days=1)
 """SPEC §3: collected data is delivered at least daily, one production per period."""
 
-EMERGENCY_ORDER_WINDOW = timedelta(hours=48)
-"""18 U.S.C. 3125(a), 2518(7): the court order must follow an emergency authorisation within 48 h."""
 
 INTERCEPT_CATEGORIES = frozenset({RecordCategory.PEN_TRAP, RecordCategory.INTERCEPT_CONTENT})
 
@@ -65,6 +63,17 @@ def title3_end_after_first_interception(
     """A Title III order's end once interception began (its 30 days run from the earlier of first
     interception and the tenth day), plus any extensions already recorded."""
     return title3_expiry(issued_at, first_interception_at, duration_days) + timedelta(days=extra_days)
+
+
+def court_order_end(kind: RequestType, issued_at: datetime, duration_days: int | None,
+                    interception_began: datetime | None) -> datetime:
+    """The end of the court order that follows an emergency authorisation: its own term from its entry
+    (a Title III's 30 days from the earlier of the interception's start and day ten)."""
+    if kind is T.TITLE3_WIRETAP:
+        return title3_expiry(issued_at, interception_began, duration_days)
+    if kind is T.PEN_REGISTER:
+        return pen_register_expiry(issued_at, duration_days)
+    raise ValueError(f"a {kind} has no emergency authorisation")
 
 
 def interception_start_problem(issued_at: datetime, current_end: datetime, at: datetime) -> str | None:

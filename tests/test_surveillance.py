@@ -283,3 +283,75 @@ async def test_a_fisa_order_naming_collection_is_switched_on_and_off_and_its_sto
     assert "subscriber_info.csv" in files and "pen_trap.csv" not in files
     last = Path(final.productions[-1].path)
     assert (last / "pen_trap.csv").exists() and not (last / "subscriber_info.csv").exists()
+
+
+def emergency_authorisation(document: dict) -> dict:
+    """The designated official's own authorisation under 18 U.S.C. 3125(a): no court order yet."""
+    document["legal_process"].update(instrument="emergency_authorization", issuer_kind="agency",
+                                     issued_by="U.S. Department of Justice, Criminal Division",
+                                     signed_by="Deputy Assistant Attorney General")
+    document["documents"] = []
+    return document
+
+
+async def start_emergency(env, settings, request_id: str):
+    document = dated(emergency_authorisation(example("pen_register", request_id)), await env.get_current_time())
+    handle = await env.client.start_workflow(
+        WORKFLOW_FOR_TYPE["pen_register"].run,
+        RequestSubmission(request_id=request_id, request_type="pen_register", document=document),
+        id=workflow_id_for(request_id), task_queue=settings.task_queue)
+    handle.document = document
+    return handle
+
+
+async def test_an_emergency_pen_trap_without_a_court_order_goes_off_at_48_hours_and_escalates(
+    time_skipping_env, wired, prepared_store, mediation_simulator
+):
+    env = time_skipping_env
+    async with running_worker(env.client, wired):
+        handle = await start_emergency(env, wired, "TS-PEN-EMERG")
+        on = await switched_on(handle)
+        end = instant(on.deadlines["expires_at"])
+        await sleep_until(env, end + timedelta(minutes=5))
+        outcome = await finish(env, handle)
+
+    received = instant(handle.document["received_at"])
+    assert end == received + timedelta(hours=48) == instant(on.deadlines["court_order_due"])
+    assert outcome.resolution is Resolution.FOLLOW_UP_MISSING
+    off = instant(mediation_simulator.admin.task_record(task_xid("TS-PEN-EMERG"))["deactivated_at"])
+    assert end - timedelta(seconds=1) <= off <= end
+    with Session(prepared_store) as session:
+        notice = session.scalar(select(Notification).where(Notification.request_id == "TS-PEN-EMERG",
+                                                           Notification.kind == "court_order_missing"))
+    assert notice is not None and notice.recipient_role == "legal"
+
+
+async def test_an_emergency_pen_trap_followed_by_its_court_order_runs_to_the_order_end(
+    time_skipping_env, wired, prepared_store, mediation_simulator
+):
+    env = time_skipping_env
+    async with running_worker(env.client, wired):
+        handle = await start_emergency(env, wired, "TS-PEN-EMERG2")
+        await switched_on(handle)
+        court = example("pen_register", "TS-PEN-EMERG2-COURT", follow_up_of="TS-PEN-EMERG2")
+        court["legal_process"]["duration_days"] = 3
+        court = dated(court, await env.get_current_time())
+        filed = await env.client.start_workflow(
+            WORKFLOW_FOR_TYPE["pen_register"].run,
+            RequestSubmission(request_id="TS-PEN-EMERG2-COURT", request_type="pen_register", document=court),
+            id=workflow_id_for("TS-PEN-EMERG2-COURT"), task_queue=wired.task_queue)
+        filed_outcome = await finish(env, filed)
+        for _ in range(100):
+            current = await status(handle)
+            if current.details.get("collection") and any(e.name == "court_order_received" for e in current.history):
+                break
+            await asyncio.sleep(0.1)
+        end = instant(current.deadlines["expires_at"])
+        await sleep_until(env, end + timedelta(minutes=5))
+        outcome = await finish(env, handle)
+
+    assert filed_outcome.resolution is Resolution.FILED_AS_FOLLOW_UP
+    assert end == instant(court["legal_process"]["issued_at"]) + timedelta(days=3)  # the order's own term
+    assert outcome.resolution is Resolution.EXPIRED
+    off = instant(mediation_simulator.admin.task_record(task_xid("TS-PEN-EMERG2"))["deactivated_at"])
+    assert end - timedelta(seconds=1) <= off <= end

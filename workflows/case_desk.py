@@ -37,9 +37,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.verification import CheckResult
     from domain.vocabulary import DecisionName, RequestType, Role
     from les.failures import DECISION_REFUSED
-    from les.temporal import CASE_STATE, REQUEST_TYPE, RESPONSE_DUE
+    from les.temporal import CASE_STATE, REQUEST_TYPE, RESPONSE_DUE, workflow_id_for
     from workflows.activity_options import QUICK
     from workflows.handlers import install_decision_handlers
+
+
+LINK_SIGNALS = {"follow_up_of": "follow_up_received", "preservation_ref": "hold_produced"}
+"""A request that names another case tells that case's workflow, by these signals."""
 
 
 class CaseDesk:
@@ -179,6 +183,21 @@ class CaseDesk:
         except TimeoutError:
             return False
         return True
+
+    # ---- links between cases ----------------------------------------------------------------------
+
+    async def _link_to_named_cases(self, field: str) -> None:
+        """Tell the case this request names (follow_up_of, preservation_ref) that it arrived or produced."""
+        named = self._document.get(field)
+        if not isinstance(named, str) or not named:
+            return
+        handle = workflow.get_external_workflow_handle(workflow_id_for(named))
+        try:
+            await handle.signal(LINK_SIGNALS[field], {"request_id": self._request_id})
+        except Exception as err:  # the named case is unknown or already closed
+            await self._record_system_event(f"{field}_not_linked", note=f"{named}: {err}")
+            return
+        await self._record_system_event(f"{field}_linked", note=named)
 
     # ---- human decisions ---------------------------------------------------------------------
 

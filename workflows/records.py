@@ -22,15 +22,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.clocks import CIVIL_NOTICE_PERIOD
     from domain.verification import CheckResult
     from domain.vocabulary import STORED_CATEGORIES, IssuerKind, RequestType, Role
-    from les.temporal import OVERDUE, workflow_id_for
+    from les.temporal import OVERDUE
     from workflows.production import ProducesRecords
     from workflows.response_clock import ResponseDueTimer
 
 NO_RECORDS_LETTER = "no-responsive-records-letter"
 """Patch: a case whose targets all resolved to no one answers with a letter, not a production."""
-
-LINK_SIGNALS = {"follow_up_of": "follow_up_received", "preservation_ref": "hold_produced"}
-"""A request that names another case tells that case's workflow, by these signals."""
 
 
 class RecordsShape(ProducesRecords):
@@ -128,21 +125,6 @@ class RecordsShape(ProducesRecords):
         await self._record_system_event("customer_notified", note=f"production waits until {until.isoformat()}",
                                         details={"until": until.isoformat()})
         return until
-
-    # ---- links between cases ----------------------------------------------------------------------
-
-    async def _link_to_named_cases(self, field: str) -> None:
-        """Tell the case this request names (follow_up_of, preservation_ref) that it arrived or produced."""
-        named = self._document.get(field)
-        if not isinstance(named, str) or not named:
-            return
-        handle = workflow.get_external_workflow_handle(workflow_id_for(named))
-        try:
-            await handle.signal(LINK_SIGNALS[field], {"request_id": self._request_id})
-        except Exception as err:  # the named case is unknown or already closed
-            await self._record_system_event(f"{field}_not_linked", note=f"{named}: {err}")
-            return
-        await self._record_system_event(f"{field}_linked", note=named)
 
     # ---- the response clock ---------------------------------------------------------------------
 

@@ -25,12 +25,13 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts_surveillance import CertifyInput, EndCertificationInput, OrderLookup
     from activities.mediation import MediationActivities
     from activities.mediation_models import ActivateTaskInput, CollectEventsInput, DeactivateTaskInput
-    from domain.case import CaseOutcome, CaseState, RequestSubmission, Resolution, RosterEntry
+    from domain.case import CaseOutcome, CaseState, LinkInput, RequestSubmission, Resolution, RosterEntry
     from domain.case_machine import Case, Decision, Facts
+    from domain.clocks import is_emergency_authorisation
     from domain.collection import task_xid
     from domain.identifiers import production_id
     from domain.plans import Shape
-    from domain.surveillance import DELIVERY_PERIOD, INTERCEPT_CATEGORIES, CollectionState
+    from domain.surveillance import DELIVERY_PERIOD, INTERCEPT_CATEGORIES, CollectionState, court_order_end
     from domain.verification import CheckResult
     from domain.vocabulary import STORED_CATEGORIES, DecisionName, Role
     from workflows.activity_options import BULK, QUICK
@@ -87,6 +88,8 @@ class SurveillanceShape(ProducesRecords):
         await self._produce_period(final=True)
         await self._close_certification()
         await self._bill([], assistance_days=self._days_on())
+        if self._emergency() and not self._case.follow_ups and not self._case.closed:
+            await self._escalate_missing_order()
         resolution = Resolution.EXPIRED if not self._case.closed else self._case.resolution
         assert resolution is not None
         return await self._finish(await self._close(resolution, self._closing_note()))
@@ -103,6 +106,13 @@ class SurveillanceShape(ProducesRecords):
             self._case.verified(rejection=rejection)
             return await self._close(Resolution.REJECTED_ON_VERIFICATION, rejection)
         process = (self._document.get("legal_process") or {})
+        if self._document.get("follow_up_of"):
+            # The court order an emergency authorisation awaited: the running collection goes on under it.
+            self._case.verified(rejection=None)
+            await self._link_to_named_cases("follow_up_of")
+            self._case.close(Resolution.FILED_AS_FOLLOW_UP,
+                             f"the court order following {self._document['follow_up_of']}'s emergency authorisation")
+            return await self._close_as_decided()
         if process.get("extension_of"):
             self._case.verified(rejection=None)
             self._case.close(Resolution.FILED_AS_EXTENSION,
@@ -241,16 +251,8 @@ class SurveillanceShape(ProducesRecords):
 
     async def _after_decision(self, decision: Decision) -> None:
         """An extension (or Title III's first interception) moved the end: tell the mediation task."""
-        moved = decision.name in (DecisionName.RECORD_EXTENSION, DecisionName.RECORD_INTERCEPTION_STARTED)
-        if moved and self._collection is CollectionState.ACTIVE and self._case.order_end is not None:
-            await workflow.execute_activity_method(
-                MediationActivities.modify_task_end,
-                ActivateTaskInput(request_id=self._request_id, xid=self._xid, targets=self._targets(),
-                                  categories=self._collected_categories(),
-                                  start=self._activated_at or workflow.now(), end=self._case.order_end,
-                                  at=workflow.now()),
-                summary="move the mediation task's end", **QUICK,
-            )
+        if decision.name in (DecisionName.RECORD_EXTENSION, DecisionName.RECORD_INTERCEPTION_STARTED):
+            await self._after_decision_end_moved()
 
     # ---- switching off ------------------------------------------------------------------------------------
 
@@ -297,6 +299,60 @@ class SurveillanceShape(ProducesRecords):
         if self._case.closed:
             return self._case.closing_note
         return f"switched off at the order's end {self._case.order_end.isoformat() if self._case.order_end else ''}"
+
+    # ---- emergency authorisations (18 U.S.C. 3125(a), 2518(7)) -------------------------------------------
+
+    def _emergency(self) -> bool:
+        process = self._document.get("legal_process") or {}
+        return is_emergency_authorisation(self.plan.request_type, process.get("instrument"))
+
+    async def _escalate_missing_order(self) -> None:
+        """No court order followed within 48 hours: collection is off; legal is told, the case closes."""
+        note = "no court order followed the emergency authorisation within 48 hours; collection switched off"
+        await self._notify("court_order_missing", Role.LEGAL, f"{self._request_id}: {note}")
+        await self._record_system_event("court_order_missing", note=note)
+        self._case.close(Resolution.FOLLOW_UP_MISSING, note)
+
+    @workflow.signal(name="follow_up_received",
+                     description="Sent by the system when the court order following this emergency "
+                                 "authorisation is submitted; checked against the case store. Not for people.")
+    async def follow_up_received(self, link: Any = None) -> None:
+        other = str(link.get("request_id")) if isinstance(link, dict) else ""
+        async with self._desk:
+            answer = await workflow.execute_activity_method(
+                CaseActivities.confirm_link,
+                LinkInput(request_id=self._request_id, linked_request_id=other, field="follow_up_of"), **QUICK)
+            order = await workflow.execute_activity_method(
+                CaseActivities.look_up_order, OrderLookup(request_id=other), **QUICK)
+            reason = answer.reason
+            if answer.linked and not self._emergency():
+                reason = "this order is itself a court order; nothing follows it up"
+            elif answer.linked and (order.request_type != str(self.plan.request_type) or order.issued_at is None
+                                    or order.verdict in (None, "reject")):
+                reason = f"{other} is not a verified {self.plan.request_type} court order"
+            elif answer.linked:
+                end = court_order_end(self.plan.request_type, order.issued_at, order.duration_days,
+                                      self._case.interception_started_at or self._activated_at)
+                if self._case.court_order_followed(other, end):
+                    await self._record_system_event("court_order_received", note=other,
+                                                    details={"order_end": end.isoformat()})
+                    await self._after_decision_end_moved()
+                    self._publish_state()
+                    return
+                reason = "a court order already followed, or the case is closed"
+            await self._file(self._case.record("court_order_received", workflow.now(), accepted=False,
+                                               reason=reason, note=other))
+
+    async def _after_decision_end_moved(self) -> None:
+        if self._collection is CollectionState.ACTIVE and self._case.order_end is not None:
+            await workflow.execute_activity_method(
+                MediationActivities.modify_task_end,
+                ActivateTaskInput(request_id=self._request_id, xid=self._xid, targets=self._targets(),
+                                  categories=self._collected_categories(),
+                                  start=self._activated_at or workflow.now(), end=self._case.order_end,
+                                  at=workflow.now()),
+                summary="move the mediation task's end", **QUICK,
+            )
 
     # ---- continue-as-new -------------------------------------------------------------------------------------
 
