@@ -11,14 +11,16 @@ import asyncio
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.case import CaseState, DecisionReceipt
 from les.config import Settings
-from les.temporal import data_converter, load_keyring, register_search_attributes
+from les.temporal import register_search_attributes
 from recordstore.db import create_schema, make_engine, make_session_factory
 from recordstore.generator import place_examples, seed_roster
 from tests.workflow_support import dated, decision, example, finish, running_worker, status, submit, wait_for_state
@@ -110,6 +112,17 @@ async def approve_then_notice_period(env, handle, settings):
     await env.sleep(timedelta(days=15))
 
 
+async def switched_on_then_vacated(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
+    await decide(handle, "approve")
+    if (await status(handle)).approvals_required == ["analyst", "legal"]:
+        await decide(handle, "approve", actor="kpatel", role="legal")
+    await wait_for_state(handle, S.COLLECTING)
+    if (await status(handle)).request_type == "title3_wiretap":
+        await decide(handle, "record_interception_started", at=await now_text(env))
+    await handle.signal("withdraw", decision(note="order vacated"))
+
+
 # name -> (example, change to the document, scenario)
 SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
     "subpoena_v1_approve": ("subpoena", lambda d: d, approve),
@@ -123,7 +136,38 @@ SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
     "customer_call_lookup_v1_pin_then_fee": ("customer_call_lookup", lambda d: d, pin_then_fee),
     "emergency_v1_callback_follow_up": ("emergency", lambda d: d, callback_approvals_follow_up),
     "preservation_v1_renew_then_release": ("preservation", lambda d: d, hold_renew_release),
+    "pen_register_v1_on_then_vacated": ("pen_register", lambda d: d, switched_on_then_vacated),
+    "title3_wiretap_v1_interception_then_vacated": ("title3_wiretap", lambda d: d, switched_on_then_vacated),
 }
+
+
+@contextmanager
+def mediation_simulator(folder: Path):
+    """A mediation simulator process for the surveillance scenarios, on a free port."""
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "mediation.simulator", "--port", str(port),
+                                "--store", str(folder / "mediation.db")], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    from mediation.admin import SimulatorAdmin
+
+    deadline = time.monotonic() + 20
+    while not SimulatorAdmin(url, timeout=1.0).healthy():
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the mediation simulator did not start")
+        time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 async def main(names: list[str]) -> None:
@@ -134,11 +178,12 @@ async def main(names: list[str]) -> None:
     if not wanted:
         print("record_histories: every scenario already has its history; name one to record it again")
         return
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, mediation_simulator(Path(scratch)) as mediation_url:
         settings = Settings.from_env()
         settings = type(settings)(**{**settings.__dict__, "database_url": f"sqlite:///{scratch}/records.db",
                                      "delivery_root": Path(scratch) / "deliveries",
-                                     "documents_root": Path(scratch) / "docs", "state_dir": Path(scratch) / "state"})
+                                     "documents_root": Path(scratch) / "docs", "state_dir": Path(scratch) / "state",
+                                     "mediation_url": mediation_url})
         engine = make_engine(settings.database_url)
         create_schema(engine)
         place_examples(engine)
@@ -147,7 +192,9 @@ async def main(names: list[str]) -> None:
             session.commit()
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
-            data_converter=data_converter(load_keyring(settings)),
+            # Recorded decoded (plain payloads), so CI replays them without the keys of whoever recorded
+            # them; the production converter reads plain payloads as they are (tests/test_replay.py).
+            data_converter=pydantic_data_converter,
         )
         async with env:
             await register_search_attributes(env.client, "default")

@@ -27,7 +27,7 @@ def test_histories_are_recorded_for_every_scenario():
     recorded_types = {json.loads(path.read_text())["events"][0]["workflowExecutionStartedEventAttributes"]
                       ["workflowType"]["name"] for path in HISTORIES}
     assert recorded_types == {"Subpoena", "CourtOrder", "SearchWarrant", "NationalSecurityLetter", "FisaOrder",
-                              "CustomerCallLookup", "Emergency", "Preservation"}
+                              "CustomerCallLookup", "Emergency", "Preservation", "PenRegister", "Title3Wiretap"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
