@@ -384,3 +384,29 @@ async def test_nothing_is_accepted_after_a_rejection(time_skipping_env, settings
     decisions = [(e.name, e.accepted) for e in final.history if e.via == "signal"]
     assert decisions == [("reject", True), ("approve", False), ("withdraw", False)]
     assert final.state is S.CLOSED
+
+
+async def test_a_renewal_document_is_filed_on_its_hold_and_places_none_of_its_own(
+    time_skipping_env, settings, prepared_store
+):
+    from recordstore.models import PreservationHold
+
+    env = time_skipping_env
+    async with running_worker(env.client, settings):
+        hold = await start(env, settings, "preservation", "TS-PR-HOLD")
+        await wait_for_state(hold, S.AWAITING_APPROVAL)
+        await decide(hold, "approve_sync", decision())
+        await wait_for_state(hold, S.PRESERVED)
+        renewal = example("preservation", "TS-PR-RENEWAL")
+        renewal["legal_process"]["extension_of"] = "TS-PR-HOLD"
+        filed = await submit(env.client, settings, dated(renewal, await env.get_current_time()))
+        outcome = await finish(env, filed)
+        final = await status(filed)
+        await decide(hold, "withdraw_sync", decision(note="test over"))
+        await finish(env, hold)
+
+    assert outcome.resolution is Resolution.FILED_AS_EXTENSION
+    assert final.history[-1].note.startswith("filed_as_extension: verified; record it on TS-PR-HOLD with "
+                                             "record_extension renewal_received_at=")
+    with Session(prepared_store) as session:
+        assert session.get(PreservationHold, "TS-PR-RENEWAL") is None
