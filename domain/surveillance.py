@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from domain.clocks import PEN_REGISTER_MAX_DAYS, TITLE3_MAX_DAYS, title3_expiry
+from domain.clocks import PEN_REGISTER_MAX_DAYS, TITLE3_MAX_DAYS
 from domain.vocabulary import RecordCategory, RequestType
 
 T = RequestType
@@ -57,14 +57,6 @@ def extension_end(kind: RequestType, current_end: datetime, duration_days: int |
         raise ValueError(f"an extension of a {kind} runs at most {cap} days ({EXTENSION_SOURCES[kind]}); "
                          f"this order grants {days}")
     return _utc(current_end) + timedelta(days=days)
-
-
-def title3_end_after_first_interception(
-    issued_at: datetime, first_interception_at: datetime, duration_days: int | None, extra_days: int = 0
-) -> datetime:
-    """A Title III order's end once interception began (its 30 days run from the earlier of first
-    interception and the tenth day), plus any extensions already recorded."""
-    return title3_expiry(issued_at, first_interception_at, duration_days) + timedelta(days=extra_days)
 
 
 def interception_start_problem(issued_at: datetime, current_end: datetime, at: datetime) -> str | None:
