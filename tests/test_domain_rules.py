@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
@@ -379,3 +380,97 @@ def test_a_document_name_fault_is_a_problem_of_its_field():
         f"'../subpoena.pdf' is {PLAIN}")
     assert error["ctx"] == {"fault": f"'../subpoena.pdf' is {PLAIN}"}
     assert Document(name="subpoena-GJ-2026-0457.pdf", sha256="0" * 64).name == "subpoena-GJ-2026-0457.pdf"
+
+
+# --- the "no responsive records" letter beside a production, with nothing named -------------
+
+def test_a_letter_beside_a_production_with_little_named():
+    from domain.letter import letter_text
+    from domain.targets import TargetMatch, TargetProblem, TargetResolution
+
+    denver = timezone(timedelta(hours=-7))
+    resolution = TargetResolution(
+        searched_at=datetime(2026, 11, 28, 2, 30, tzinfo=denver), period_start=None, period_end=None,
+        targets=[TargetMatch(index=0, kind="account_number", value="ACC-9", accounts=["ACC-9"]),
+                 TargetMatch(index=1, kind="email", value="x@example.org", problem=TargetProblem.NOT_FOUND)])
+    text = letter_text(request={"request_id": "R-2", "type": "court_order"}, production_id="R-2-P01",
+                       produced_at=datetime(2026, 11, 28, 20, 0, tzinfo=denver), resolution=resolution,
+                       confirmed_by={"legal": "mlee", "analyst": "jdoe"}, produced_for_others=True,
+                       custodian_name="Dana Whitfield", custodian_title="Custodian of Records",
+                       carrier_name="Example Carrier")
+    head, _, tail = text.partition("2. For these targets")
+    assert head == """\
+NO RESPONSIVE RECORDS
+Letter of the custodian of records of Example Carrier
+
+Request:            R-2 (court_order)
+Legal process:      (none), issued by (not applicable)
+Requester:          (not named), (no agency)
+Records asked for:  (none)
+Period searched:    the earliest record to the latest record
+Searched at:        2026-11-28T09:30:00Z
+Production:         R-2-P01, produced 2026-11-29T03:00:00Z
+
+I, Dana Whitfield, Custodian of Records of Example Carrier, state that:
+
+1. On 2026-11-28T09:30:00Z the carrier's systems of record were searched for each target
+   below, as described beside it, for the period above.
+"""
+    assert "  targets[0]" not in tail and "  targets[1] email x@example.org\n" in tail
+    assert "      found:    no subscriber account of the carrier has this email\n" in tail
+    assert """
+3. Records responsive to the request's other targets are produced in R-2-P01,
+   under the certificate of authenticity delivered with them.
+4. The result of the search was reviewed and confirmed by jdoe (analyst), mlee (legal) before this letter
+   was issued.
+""" in tail
+    assert "\nExecuted on 2026-11-29.\n" in tail
+    lonely = letter_text(request={}, production_id="R-3-P01", produced_at=NOW_UTC, resolution=resolution,
+                         confirmed_by={}, produced_for_others=False, custodian_name="D", custodian_title="C",
+                         carrier_name="E")
+    assert "Request:            None (None)\n" in lonely
+    assert "confirmed by (no one) before this letter" in lonely
+    assert "\n3. No target of the request matched a subscriber: no records are produced in response to it.\n" in lonely
+
+
+NOW_UTC = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def test_unresolved_targets_are_warnings_naming_the_target_and_why():
+    from domain.targets import TargetMatch, TargetProblem, TargetResolution
+
+    resolution = TargetResolution(searched_at=NOW_UTC, period_start=None, period_end=None, targets=[
+        TargetMatch(index=0, kind="phone_number", value="+13035550123", accounts=["ACC-1"]),
+        TargetMatch(index=1, kind="ip_address", value="192.0.2.1", observed_at=NOW_UTC, port=5000,
+                    subscribers_sharing=3, problem=TargetProblem.SHARED_ADDRESS)])
+    assert [(p.code, p.message, p.fatal) for p in resolution.problems()] == [(
+        "shared_address",
+        "targets[1]: 192.0.2.1: the address was shared by 3 subscribers behind carrier-grade NAT at that "
+        "instant and no subscriber's port block covers port 5000, so it names none of them; nothing is "
+        "produced for it", False)]
+    assert resolution.nothing_resolved is False
+
+
+# --- the printed pre-screen: secrecy and invisible characters ---------------------------------
+
+def test_the_pre_screen_prints_the_secrecy_and_shows_invisible_characters():
+    from domain.secrecy import Nondisclosure
+    from domain.verification import CheckResult
+    from domain.vocabulary import Verdict
+
+    chicago = timezone(timedelta(hours=-6))
+    gagged = CheckResult(request_id="LES-9\u200b", type="subpoena", verdict=Verdict.ACCEPT,
+                         nondisclosure=Nondisclosure(basis="18 U.S.C. 2705(b) order",
+                                                     until=datetime(2027, 5, 1, 17, 0, tzinfo=chicago)))
+    assert gagged.render_text() == (
+        "ACCEPT  LES-9\\u200b (subpoena)\n"
+        "permitted: none\n"
+        "secrecy: until 2027-05-01T23:00:00Z (18 U.S.C. 2705(b) order)\n"
+        "approvals required: none")
+    bound = CheckResult(request_id="LES-9", type="pen_register\x07\u2028", verdict=Verdict.REJECT,
+                        nondisclosure=Nondisclosure(basis="18 U.S.C. 3123(d)", until=None))
+    assert bound.render_text() == (
+        "REJECT  LES-9 (pen_register\\x07\\u2028)\n"
+        "permitted: none\n"
+        "secrecy: until a court orders otherwise (18 U.S.C. 3123(d))\n"
+        "approvals required: none")
