@@ -474,3 +474,116 @@ def test_the_pre_screen_prints_the_secrecy_and_shows_invisible_characters():
         "permitted: none\n"
         "secrecy: until a court orders otherwise (18 U.S.C. 3123(d))\n"
         "approvals required: none")
+
+
+# --- Title III's first interception (18 U.S.C. 2518(5)), FISA's term, secrecy, NSL signers ---
+
+TITLE3 = json.loads((EXAMPLES / "title3_wiretap.json").read_text())
+# Entered 2026-11-22T15:00-06:00 = 2026-11-22T21:00Z; the tenth day 2026-12-02T21:00Z; 30 days
+# from it 2027-01-01T21:00Z (29 more days of December, then January 1st).
+
+
+def title3_first_at(first: str | None, **process) -> list[tuple[str, str]]:
+    from domain.clocks import interception_problems
+
+    raw = copy.deepcopy(TITLE3)
+    raw["legal_process"].update(process)
+    if first is not None:
+        raw["legal_process"]["first_interception_at"] = first
+    return [(p.code, p.message) for p in interception_problems(parse_request(raw))]
+
+
+def test_interception_cannot_begin_before_the_order_is_entered():
+    assert title3_first_at("2026-11-22T20:59:59Z") == [(
+        "interception_before_order",
+        "legal_process.first_interception_at 2026-11-22T20:59:59Z is before the order was entered "
+        "(2026-11-22T21:00:00Z); no interception is authorised before it (18 U.S.C. 2518)")]
+    assert title3_first_at("2026-11-22T21:00:00Z") == []
+    assert title3_first_at("2026-11-22T15:00:00-06:00") == []
+
+
+def test_interception_cannot_begin_once_the_order_expired():
+    assert title3_first_at("2027-01-01T20:59:59Z") == []
+    assert title3_first_at("2027-01-01T21:00:00Z") == [(
+        "interception_after_expiry",
+        "legal_process.first_interception_at 2027-01-01T21:00:00Z is after the order expired "
+        "(2027-01-01T21:00:00Z, 30 days from ten days after entry; 18 U.S.C. 2518(5))")]
+    # A 20-day order: 20 days from the tenth day is 2026-12-22T21:00Z.
+    assert title3_first_at("2026-12-22T20:59:59Z", duration_days=20) == []
+    assert [code for code, _ in title3_first_at("2026-12-22T21:00:00Z", duration_days=20)] == [
+        "interception_after_expiry"]
+
+
+def test_interception_checks_need_a_title3_order_with_both_dates():
+    assert title3_first_at(None) == []
+    assert title3_first_at("2026-11-20T00:00:00Z", issued_at=None) == []
+    from domain.clocks import interception_problems
+
+    pen = json.loads((EXAMPLES / "pen_register.json").read_text())
+    pen["legal_process"]["first_interception_at"] = "2000-01-01T00:00:00Z"
+    assert interception_problems(parse_request(pen)) == []
+
+
+def test_a_fisa_order_runs_its_stated_term_at_most_a_year():
+    from domain.clocks import fisa_expiry
+
+    entered = datetime(2026, 11, 25, 21, 0, tzinfo=UTC)
+    # 60 days: 5 of November, 31 of December, 24 of January.
+    assert fisa_expiry(entered, 60) == datetime(2027, 1, 24, 21, 0, tzinfo=UTC)
+    # No term: 90 days (5 + 31 + 31 + 23).
+    assert fisa_expiry(entered) == datetime(2027, 2, 23, 21, 0, tzinfo=UTC)
+    assert fisa_expiry(entered, 400) == datetime(2027, 11, 25, 21, 0, tzinfo=UTC)
+
+
+def secrecy_notes_of(request_type: str, **process) -> list[tuple[str, str]]:
+    from domain.secrecy import secrecy_notes
+
+    raw = copy.deepcopy(SUBPOENA) | {"type": request_type}
+    raw["legal_process"].update(process)
+    return secrecy_notes(parse_request(raw))
+
+
+def test_a_nondisclosure_date_with_no_order_behind_it_is_a_warning():
+    assert secrecy_notes_of("subpoena", issuer_kind="attorney", nondisclosure_until="2027-06-01T00:00:00Z") == [(
+        "nondisclosure_without_basis",
+        "legal_process.nondisclosure_until: a subpoena from an attorney carries no 2705(b) order; "
+        "the date binds nothing (carrier policy still decides customer notice)")]
+    assert secrecy_notes_of("preservation", issuer_kind="agency", nondisclosure_until="2027-06-01T00:00:00Z") == [(
+        "nondisclosure_without_basis",
+        "legal_process.nondisclosure_until: a preservation carries no 2705(b) order; "
+        "the date binds nothing (carrier policy still decides customer notice)")]
+
+
+def test_a_nondisclosure_date_on_an_order_that_can_impose_it_is_no_warning():
+    assert secrecy_notes_of("subpoena", nondisclosure_until="2027-06-01T00:00:00Z") == []
+    assert secrecy_notes_of("title3_wiretap", nondisclosure_until="2027-06-01T00:00:00Z") == []
+    assert secrecy_notes_of("preservation") == []
+    from domain.secrecy import secrecy_notes
+
+    assert secrecy_notes(parse_request(copy.deepcopy(SUBPOENA) | {"legal_process": None})) == []
+
+
+NSL_RULE = ("18 U.S.C. 2709(b): the Director of the FBI or a designee no lower than Deputy Assistant "
+            "Director at headquarters or a Special Agent in Charge of a field office")
+
+
+def test_the_longest_title_in_a_signature_wins():
+    from domain.signers import titles_in
+
+    assert titles_in("Assistant Special Agent in Charge R. Roe") == ["assistant special agent in charge"]
+    assert titles_in("R. Roe, Special Agent in Charge, Denver") == ["special agent in charge"]
+
+
+@pytest.mark.parametrize(("signed_by", "fault"), [
+    ("Special Agent J. Roe for the SAC", f"signed by 'Special Agent J. Roe for the SAC', a special agent; "
+                                         f"a letter is signed under {NSL_RULE}"),
+    ("SSA J. Roe, Special Agent", f"signed by 'SSA J. Roe, Special Agent', a special agent; "
+                                  f"a letter is signed under {NSL_RULE}"),
+    ("J. Roe", f"'J. Roe' names no rank; a letter is signed under {NSL_RULE}"),
+    ("J. Roe, SAC Denver", None),
+    ("", None),
+])
+def test_who_signs_a_national_security_letter(signed_by, fault):
+    from domain.signers import nsl_signer_fault
+
+    assert nsl_signer_fault(signed_by) == fault
