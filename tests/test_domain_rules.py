@@ -587,3 +587,30 @@ def test_who_signs_a_national_security_letter(signed_by, fault):
     from domain.signers import nsl_signer_fault
 
     assert nsl_signer_fault(signed_by) == fault
+
+
+# --- what an unreadable document is still named by; the manifest's targets and letter --------
+
+def test_an_unreadable_document_keeps_only_readable_names():
+    from domain.verification import verify_request
+
+    result = verify_request({"request_id": "LES-1", "type": "sub\ud800poena", "requester": {"name": "\ud800"}})
+    assert (result.request_id, result.type, str(result.verdict)) == ("LES-1", None, "reject")
+    result = verify_request({"request_id": "LES-\udc00", "type": "subpoena", "x": "\ud800"})
+    assert (result.request_id, result.type) == (None, "subpoena")
+    assert verify_request({"request_id": 7, "type": ["subpoena"], "x": "\ud800"}).request_id is None
+
+
+def test_the_manifest_lists_resolved_targets_and_the_letter_apart():
+    from domain.production import manifest_bytes
+
+    request = {"request_id": "R-1", "type": "subpoena", "targets": [{"kind": "phone_number", "value": "+13035550123"}]}
+    common = {"request": request, "production_id": "R-1-P01", "produced_at": NOW_UTC, "files": [], "refused": [],
+              "approved_by": {"analyst": "jdoe"}}
+    plain = json.loads(manifest_bytes(**common))
+    assert plain["targets"] == ["+13035550123"] and "no_responsive_records_letter" not in plain
+    resolved = [{"kind": "phone_number", "value": "+13035550123", "accounts": [], "produced": False}]
+    letter = {"file": "R-1-P01-no-responsive-records.txt", "sha256": "0" * 64}
+    both = json.loads(manifest_bytes(**common, targets=resolved, letter=letter))
+    assert both["targets"] == resolved and both["no_responsive_records_letter"] == letter
+    assert json.loads(manifest_bytes(**common, targets=[]))["targets"] == []
