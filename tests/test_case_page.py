@@ -8,6 +8,7 @@ bench/mutation.py's fast list; test_desk.py checks the same page through the wor
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -309,8 +310,14 @@ def test_the_manifest_lists_each_target_as_named_and_what_it_matched():
     ]
 
 
-def test_target_times_are_written_in_utc():
-    assert utc_text(datetime(2026, 6, 1, 6, 0, 5, tzinfo=DENVER)) == "2026-06-01T13:00:05Z"
+def test_target_times_are_written_in_utc(monkeypatch):
+    monkeypatch.setenv("TZ", "America/Denver")  # a host in another zone must not change the text
+    time.tzset()
+    try:
+        assert utc_text(datetime(2026, 6, 1, 6, 0, 5, tzinfo=DENVER)) == "2026-06-01T13:00:05Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 # --- the collection's names --------------------------------------------------------------------
