@@ -57,14 +57,6 @@ def extension_end(kind: RequestType, current_end: datetime, duration_days: int |
     return _utc(current_end) + timedelta(days=days)
 
 
-def title3_end_after_first_interception(
-    issued_at: datetime, first_interception_at: datetime, duration_days: int | None, extra_days: int = 0
-) -> datetime:
-    """A Title III order's end once interception began (its 30 days run from the earlier of first
-    interception and the tenth day), plus any extensions already recorded."""
-    return title3_expiry(issued_at, first_interception_at, duration_days) + timedelta(days=extra_days)
-
-
 def court_order_end(kind: RequestType, issued_at: datetime, duration_days: int | None,
                     interception_began: datetime | None) -> datetime:
     """The end of the court order that follows an emergency authorisation: its own term from its entry
