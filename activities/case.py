@@ -11,10 +11,11 @@ from temporalio import activity
 
 from activities.contracts_surveillance import OrderLookup
 from domain import case as dto
+from domain import ledger
 from domain.case_machine import ExtensionOrder
 from domain.identifiers import request_id_fault
 from les.logging import activity_logger
-from recordstore.models import Actor, ActorRole, Case, CaseEvent, EventVia, Notification
+from recordstore.models import Actor, ActorRole, Case, CaseEvent, EventVia, LedgerEntry, Notification
 
 LINK_TYPES_REFUSED = {"follow_up_of": ("emergency", "customer_call_lookup", "preservation")}
 """LEGAL.md Emergency disclosure: what follows an emergency request up must be legal process."""
@@ -71,6 +72,9 @@ class CaseActivities:
         if not _storable(event.request_id):
             return
         with self._sessions() as session:
+            # The case row, locked (PostgreSQL): one request's appends queue here, so each sees the
+            # chain's true tail; other requests are not held up.
+            session.get(Case, event.request_id, with_for_update=True)
             exists = session.scalar(select(CaseEvent.id).where(
                 CaseEvent.request_id == event.request_id, CaseEvent.seq == event.seq))
             if exists is not None:
@@ -80,7 +84,13 @@ class CaseActivities:
                 role=event.role, event=event.name, accepted=event.accepted, reason=event.reason or None,
                 note=event.note or None, via=EventVia(event.via), details=event.details,
             ))
-            _commit_once(session)
+            session.add(_next_ledger_entry(session, event))
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                if not _filed(session, event):
+                    raise  # another append took this position first: the activity's retry re-reads the tail
         activity_logger(event.request_id).info(
             "case event", case_event=event.name, actor=event.actor, accepted=event.accepted, reason=event.reason
         )
@@ -156,6 +166,23 @@ class CaseActivities:
             case.state, case.resolution, case.closed_at = "closed", str(closing.resolution), datetime.now(UTC)
             session.commit()
         activity_logger(closing.request_id).info("case closed", resolution=str(closing.resolution))
+
+
+def _next_ledger_entry(session: Session, event: dto.CaseEvent) -> LedgerEntry:
+    """The entry that links `event` to the request's chain (domain/ledger.py)."""
+    tail = session.scalars(select(LedgerEntry).where(LedgerEntry.request_id == event.request_id)
+                           .order_by(LedgerEntry.position.desc()).limit(1)).first()
+    prev = tail.entry_hash if tail is not None else ledger.genesis_hash(event.request_id)
+    body = ledger.entry_body(event)
+    return LedgerEntry(request_id=event.request_id, position=(tail.position + 1) if tail else 1, seq=event.seq,
+                       body=body, prev_hash=prev, entry_hash=ledger.entry_hash(prev, body),
+                       appended_at=datetime.now(UTC))
+
+
+def _filed(session: Session, event: dto.CaseEvent) -> bool:
+    """True when the event and its ledger entry are both written (by a concurrent attempt)."""
+    return session.scalar(select(LedgerEntry.id).where(
+        LedgerEntry.request_id == event.request_id, LedgerEntry.seq == event.seq)) is not None
 
 
 def _storable(request_id: str) -> bool:

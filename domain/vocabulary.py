@@ -85,6 +85,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     LEGAL = "legal"
     CLEARED = "cleared"
+    AUDITOR = "auditor"
+    """Reads, exports, replays and verifies; no plan lets an auditor make a decision."""
 
 
 class DecisionName(StrEnum):

@@ -25,6 +25,7 @@ from domain.production import utc_text
 from domain.targets import TargetMatch
 from domain.verification import UnreadableRequest, read_request_file, verify_request
 from domain.vocabulary import DecisionName, Role
+from les.audit import AuditRefused, run_export, run_replay, run_verify
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
 from les.config import Settings
 from les.keyring import KeyringError
@@ -65,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.add_argument("--actor", help="who asks, as on the roster: an NSL or FISA case shows its contents "
                                         "only to a cleared person")
+    audit = sub.add_parser("audit", help="the auditor's commands: verify, export, replay").add_subparsers(
+        dest="audit_command", required=True)
+    verify = audit.add_parser("verify", help="check the case ledger's hash chain against the workflow histories")
+    verify.add_argument("request_id", nargs="?", help="one request (default: every request in the case store)")
+    export = audit.add_parser("export", help="write a request's full history (every run) and a readable timeline")
+    export.add_argument("request_id")
+    export.add_argument("folder", help="written to FOLDER/<request_id>/")
+    export.add_argument("--actor", help="who exports, as on the roster: an NSL or FISA case only for a cleared person")
+    replay = audit.add_parser("replay", help="replay histories against today's workflow code; exit 1 on any failure")
+    replay.add_argument("--query", help="a visibility query (e.g. \"LesRequestType = 'subpoena'\"); "
+                                        "default, with no FILE either: every workflow")
+    replay.add_argument("files", nargs="*", metavar="FILE", help="history JSON files (as `audit export` writes)")
     for name in DecisionName:
         decide = sub.add_parser(name.replace("_", "-"), help=f"send the `{name}` decision")
         decide.set_defaults(decision=name)
@@ -84,6 +97,8 @@ async def main(argv: list[str]) -> int:
     try:
         if args.command == "check":
             return run_check(args.file, as_json=args.json)
+        if args.command == "audit":
+            return await run_audit(args)
         if args.command != "submit" and (fault := request_id_fault(args.request_id)) is not None:
             raise CommandError(f"request_id {fault}", BAD_INPUT)
         settings = Settings.from_env()
@@ -98,10 +113,26 @@ async def main(argv: list[str]) -> int:
     except TemporalUnavailable as err:
         print(f"starter: {err}", file=sys.stderr)
         return UNAVAILABLE
+    except AuditRefused as err:
+        print(f"starter: {err}", file=sys.stderr)
+        return err.status
     except (PayloadUndecryptable, KeyringError) as err:
         print(f"starter: {err}; the case's contents cannot be read with the keys this machine holds",
               file=sys.stderr)
         return REFUSED
+
+
+async def run_audit(args: argparse.Namespace) -> int:
+    """SPEC §5: the auditor's commands (les/audit.py)."""
+    request_id = getattr(args, "request_id", None)
+    if request_id is not None and (fault := request_id_fault(request_id)) is not None:
+        raise CommandError(f"request_id {fault}", BAD_INPUT)
+    settings = Settings.from_env()
+    if args.audit_command == "verify":
+        return await run_verify(settings, request_id)
+    if args.audit_command == "export":
+        return await run_export(settings, request_id, args.folder, args.actor)
+    return await run_replay(settings, args.query, args.files)
 
 
 def read_document(path: str) -> dict[str, Any]:

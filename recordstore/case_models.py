@@ -152,3 +152,29 @@ class CustomerFeeQuote(Base):
     basis: Mapped[str] = mapped_column(String(200))
     quoted_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
+
+
+class LedgerEntry(Base):
+    """One link of a request's hash chain (domain/ledger.py): the case event as filed, the hash of
+    the request's previous entry and its own. Written with the case event, in the same transaction."""
+
+    __tablename__ = "case_ledger"
+    __table_args__ = (UniqueConstraint("request_id", "seq"), UniqueConstraint("request_id", "position"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("cases.request_id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    """1, 2, 3... in the order the request's entries were appended."""
+    seq: Mapped[int] = mapped_column(Integer)
+    """The case event's seq, given by the workflow: a retried append is a no-op."""
+    body: Mapped[str] = mapped_column(Text)
+    """The event as canonical JSON, exactly what was hashed."""
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    appended_at: Mapped[datetime]
+
+
+@event.listens_for(LedgerEntry, "before_update")
+@event.listens_for(LedgerEntry, "before_delete")
+def _refuse_rewriting_the_ledger(_mapper: Mapper[Any], _connection: Any, target: LedgerEntry) -> None:
+    raise ValueError(f"the case ledger is append-only (entry {target.position} of {target.request_id})")

@@ -9,6 +9,7 @@ from recordstore.case_models import (
     CustomerFeeQuote,
     EventVia,
     Invoice,
+    LedgerEntry,
     Notification,
     Production,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "InterceptionCertification",
     "InternetSession",
     "Invoice",
+    "LedgerEntry",
     "Notification",
     "PaymentMethod",
     "PreservationHold",

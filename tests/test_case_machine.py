@@ -348,3 +348,16 @@ def test_no_sequence_of_decisions_breaks_the_case(request_type, identity, steps)
                 assert case.fee_accepted_by
         if plan.shape is not Shape.PRESERVATION:
             assert case.state is not S.PRESERVED
+
+
+@pytest.mark.parametrize("request_type", list(RequestType), ids=str)
+def test_an_auditor_makes_no_decision_on_any_type(request_type):
+    """The auditor role (issue #11) reads and verifies; no plan lets it decide anything."""
+    assert all(Role.AUDITOR not in plan_for(request_type).roles_for(name) for name in DecisionName)
+
+
+def test_an_auditors_approval_is_refused_and_recorded_as_refused():
+    case = opened(RequestType.SUBPOENA)
+    outcome = case.decide(d("approve", actor="dokafor", role="auditor"), roster("auditor", "cleared"))
+    assert (outcome.accepted, outcome.message) == (False, "role auditor may not approve (allowed: analyst)")
+    assert case.state is CaseState.AWAITING_APPROVAL

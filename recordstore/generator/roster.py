@@ -16,8 +16,10 @@ DEMO_ROSTER: tuple[tuple[str, str, bool, frozenset[Role]], ...] = (
     ("rcruz", "Rosa Cruz", True, frozenset({Role.LEGAL, Role.CLEARED})),
     ("tnguyen", "Tuan Nguyen", True, frozenset({Role.ANALYST, Role.CLEARED})),
     ("bwilson", "Ben Wilson", False, frozenset({Role.ANALYST})),
+    ("dokafor", "Dana Okafor", True, frozenset({Role.AUDITOR, Role.CLEARED})),
 )
-"""(actor id, display name, active, roles); bwilson has left the team and may decide nothing."""
+"""(actor id, display name, active, roles); bwilson has left the team and may decide nothing;
+dokafor audits (national security cases included) and may decide nothing either."""
 
 
 def seed_roster(session: Session) -> int:

@@ -1,0 +1,113 @@
+"""The case ledger's rules, pure: how an entry is written down and hashed, and what an auditor
+finds when the chain and the workflow history are laid side by side.
+
+One chain per request. Entry n carries the hash of entry n-1 of the same request (the first
+carries the request's genesis hash), in the order the entries were appended. A chain per
+request, not one for the whole store: requests are written concurrently by different
+workflows, and a global chain would serialize every case event of the carrier on one row;
+a request's chain is also what an auditor exports and checks for one request."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from domain.case import CaseEvent
+
+HASH_VERSION = "les-ledger-v1"
+
+
+def entry_body(event: CaseEvent) -> str:
+    """The event as canonical JSON (sorted keys, no spaces): what is hashed and kept."""
+    return json.dumps(event.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def genesis_hash(request_id: str) -> str:
+    """What the first entry of a request's chain carries as its previous hash."""
+    return hashlib.sha256(f"{HASH_VERSION}|genesis|{request_id}".encode()).hexdigest()
+
+
+def entry_hash(prev_hash: str, body: str) -> str:
+    """sha256 over the version, the previous entry's hash and the entry's body."""
+    return hashlib.sha256(f"{HASH_VERSION}|{prev_hash}|{body}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """One ledger row as read back from the store."""
+
+    position: int
+    seq: int
+    body: str
+    prev_hash: str
+    entry_hash: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong: the kind (edited, deleted, inserted, missing, ...) and what it concerns."""
+
+    kind: str
+    seq: int | None
+    message: str
+
+
+def check_chain(request_id: str, entries: list[StoredEntry]) -> list[Finding]:
+    """Walk a request's chain in append order: every hash recomputed, every link followed."""
+    findings: list[Finding] = []
+    expected_prev, expected_position = genesis_hash(request_id), 1
+    for entry in entries:
+        if entry.position != expected_position:
+            findings.append(Finding("deleted" if entry.position > expected_position else "inserted", entry.seq,
+                                    f"entry seq {entry.seq} is at position {entry.position} where "
+                                    f"{expected_position} was expected"))
+        if entry_hash(entry.prev_hash, entry.body) != entry.entry_hash:
+            findings.append(Finding("edited", entry.seq,
+                                    f"entry seq {entry.seq}: its content no longer matches its hash"))
+        if entry.prev_hash != expected_prev:
+            findings.append(Finding("broken link", entry.seq,
+                                    f"entry seq {entry.seq}: the previous hash it carries is not the hash of the "
+                                    "entry before it (an entry was deleted, inserted or rewritten)"))
+        expected_prev, expected_position = entry.entry_hash, entry.position + 1
+    return findings
+
+
+def cross_check(entries: list[StoredEntry], filed: dict[int, str], pending: set[int]) -> list[Finding]:
+    """The ledger against the workflow history: `filed` maps each seq whose record_case_event
+    completed to its body as the history holds it; `pending` are seqs scheduled but not done."""
+    findings: list[Finding] = []
+    seen: set[int] = set()
+    for entry in entries:
+        if entry.seq in seen:
+            findings.append(Finding("inserted", entry.seq, f"entry seq {entry.seq} appears twice in the ledger"))
+            continue
+        seen.add(entry.seq)
+        recorded = filed.get(entry.seq)
+        if recorded is None:
+            if entry.seq not in pending:
+                findings.append(Finding("inserted", entry.seq,
+                                        f"entry seq {entry.seq} is in the ledger but the workflow never filed it"))
+        elif recorded != entry.body:
+            findings.append(Finding("edited", entry.seq, f"entry seq {entry.seq} differs from what the workflow "
+                                    f"filed: {_difference(entry.body, recorded)}"))
+    for seq in sorted(set(filed) - seen):
+        findings.append(Finding("missing", seq, f"event seq {seq} ({_name(filed[seq])}) was filed by the workflow "
+                                "but is not in the ledger"))
+    return findings
+
+
+def _name(body: str) -> str:
+    return str(json.loads(body).get("name"))
+
+
+def _difference(stored: str, recorded: str) -> str:
+    ledger, history = json.loads(stored), json.loads(recorded)
+    fields = sorted(k for k in set(ledger) | set(history) if ledger.get(k) != history.get(k))
+    return "; ".join(f"{k} is {ledger.get(k)!r} in the ledger, {history.get(k)!r} in the history" for k in fields)
+
+
+def event_summary(body: str) -> dict[str, Any]:
+    """The body back as a dict (for the timeline)."""
+    return json.loads(body)

@@ -1,0 +1,261 @@
+"""The auditor's commands (SPEC §5): verify the case ledger against the histories, export a
+request's history with a readable timeline, replay histories in bulk against today's code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHistory
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import Replayer
+
+from domain import ledger
+from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
+from les.config import Settings
+from les.histories import decoded, every_run, filed_events
+from les.paths import PathRefused, audit_export_file
+from les.roster import is_cleared, roster_lookup
+from les.temporal import connect, note_national_security, workflow_id_for
+
+OK, FAILED = 0, 1
+
+
+class AuditRefused(Exception):
+    """Said to the auditor in one line (exit 1 unless `status` says otherwise)."""
+
+    def __init__(self, message: str, status: int = FAILED) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _sessions(settings: Settings):
+    from recordstore.db import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(settings.database_url))
+
+
+def stored_chain(settings: Settings, request_id: str) -> list[ledger.StoredEntry]:
+    from recordstore.models import LedgerEntry
+
+    with _sessions(settings)() as session:
+        rows = session.scalars(select(LedgerEntry).where(LedgerEntry.request_id == request_id)
+                               .order_by(LedgerEntry.position))
+        return [ledger.StoredEntry(position=r.position, seq=r.seq, body=r.body, prev_hash=r.prev_hash,
+                                   entry_hash=r.entry_hash) for r in rows]
+
+
+def requests_on_file(settings: Settings) -> list[tuple[str, str, str]]:
+    """(request_id, workflow_id, request_type) of every case in the store."""
+    from recordstore.models import Case
+
+    with _sessions(settings)() as session:
+        return [(c.request_id, c.workflow_id, c.request_type)
+                for c in session.scalars(select(Case).order_by(Case.request_id))]
+
+
+# ---- verify --------------------------------------------------------------------------------------
+
+
+async def run_verify(settings: Settings, request_id: str | None) -> int:
+    cases = requests_on_file(settings)
+    if request_id is not None:
+        cases = [c for c in cases if c[0] == request_id]
+        if not cases:
+            raise AuditRefused(f"{request_id}: no such request in the case store")
+    client = await connect(settings)
+    failed = 0
+    for rid, workflow_id, _request_type in cases:
+        findings = await verify_one(client, settings, rid, workflow_id)
+        entries = len(stored_chain(settings, rid))
+        if findings:
+            failed += 1
+            print(f"{rid}: FAILED ({entries} ledger entries)")
+            for finding in findings:
+                print(f"  - {finding.kind}: {finding.message}")
+        else:
+            print(f"{rid}: ok ({entries} ledger entries, chain intact, matches the workflow history)")
+    print(f"verified {len(cases)} request(s): {len(cases) - failed} ok, {failed} failed")
+    return FAILED if failed else OK
+
+
+async def verify_one(client: Client, settings: Settings, request_id: str, workflow_id: str) -> list[ledger.Finding]:
+    entries = stored_chain(settings, request_id)
+    findings = ledger.check_chain(request_id, entries)
+    try:
+        runs = [await decoded(run, client.data_converter.payload_codec) for run in await every_run(client, workflow_id)]
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return [*findings, ledger.Finding("missing", None, f"the workflow {workflow_id} has no history on the "
+                                              "server (deleted, or past the namespace's retention)")]
+        raise
+    except PayloadUndecryptable as err:
+        return [*findings, ledger.Finding("unchecked", None, f"the history cannot be read ({err}): verify with "
+                                          "the keys of a cleared person's machine")]
+    filed = filed_events(runs)
+    return findings + ledger.cross_check(entries, filed.bodies, filed.pending)
+
+
+# ---- export --------------------------------------------------------------------------------------
+
+
+async def run_export(settings: Settings, request_id: str, folder: str, actor: str | None) -> int:
+    client = await connect(settings)
+    workflow_id = workflow_id_for(request_id)
+    try:
+        description = await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise AuditRefused(f"{request_id}: no such request was submitted") from None
+        raise
+    if description.workflow_type in NATIONAL_SECURITY_WORKFLOW_TYPES:
+        if not is_cleared(roster_lookup(settings.database_url), actor):
+            who = f"{actor} is not a cleared person on the roster" if actor else "no --actor given"
+            raise AuditRefused(f"{request_id}: a national security case is exported only for a cleared person "
+                               f"({who}); nothing was written")
+        note_national_security(client, workflow_id, description.workflow_type)
+    runs = [await decoded(run, client.data_converter.payload_codec) for run in await every_run(client, workflow_id)]
+    root = Path(folder)
+    written: list[Path] = []
+    try:
+        for number, run in enumerate(runs, start=1):
+            written.append(_write(audit_export_file(root, request_id, f"history-run-{number:02d}.json"),
+                                  run.to_json()))
+        timeline = build_timeline(request_id, description.workflow_type, runs)
+        written.append(_write(audit_export_file(root, request_id, "timeline.txt"), "\n".join(timeline) + "\n"))
+    except PathRefused as err:
+        raise AuditRefused(f"{request_id}: cannot write the export there: {err}", 2) from None
+    for path in written:
+        print(path)
+    print(f"{request_id}: {len(runs)} run(s) exported", file=sys.stderr)
+    return OK
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def build_timeline(request_id: str, workflow_type: str | None, runs: list[WorkflowHistory]) -> list[str]:
+    """What an auditor reads: runs, every filed case event (decisions with actor, role and outcome,
+    verification, productions with their manifest hash, the invoice) and every clock that fired."""
+    lines = [f"{workflow_type} {request_id}: audit timeline ({len(runs)} run(s)); times UTC"]
+    filed = {e.seq: e for e in filed_events(runs).events}
+    for number, run in enumerate(runs, start=1):
+        first = run.events[0]
+        started = first.workflow_execution_started_event_attributes
+        how = f"continued from run {started.continued_execution_run_id}" if started.continued_execution_run_id \
+            else "submitted"
+        lines.append(f"{_at(first.event_time.ToDatetime(UTC))}  run {number} started ({how})")
+        scheduled_seq: dict[int, int] = {}
+        for event in run.events:
+            kind = event.event_type
+            if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                attributes = event.activity_task_scheduled_event_attributes
+                if attributes.activity_type.name == "record_case_event":
+                    body = json.loads(attributes.input.payloads[0].data)
+                    scheduled_seq[event.event_id] = body["seq"]
+            elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+                seq = scheduled_seq.get(event.activity_task_completed_event_attributes.scheduled_event_id)
+                if seq is not None and seq in filed:
+                    lines.append(_case_event_line(filed[seq]))
+            elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
+                lines.append(f"{_at(event.event_time.ToDatetime(UTC))}  clock fired "
+                             f"(timer {event.timer_fired_event_attributes.timer_id})")
+            elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+                lines.append(f"{_at(event.event_time.ToDatetime(UTC))}  continued as a new run")
+            elif kind in _ENDINGS:
+                lines.append(f"{_at(event.event_time.ToDatetime(UTC))}  workflow {_ENDINGS[kind]}")
+    return lines
+
+
+_ENDINGS = {
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: "completed",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: "failed",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: "terminated",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: "timed out",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: "cancelled",
+}
+
+
+def _at(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def _case_event_line(event) -> str:
+    who = event.actor + (f"/{event.role}" if event.role else "")
+    outcome = "accepted" if event.accepted else f"REFUSED ({event.reason})"
+    facts = dict(event.details)
+    manifest = facts.pop("manifest_sha256", None)
+    extra = f"; manifest sha256 {manifest}" if manifest else ""
+    extra += "" if not facts else "; " + ", ".join(f"{k}={v}" for k, v in facts.items())
+    note = f" — {event.note}" if event.note else ""
+    return f"{_at(event.at)}  #{event.seq} {event.name} by {who} via {event.via}: {outcome}{extra}{note}"
+
+
+# ---- replay --------------------------------------------------------------------------------------
+
+
+async def run_replay(settings: Settings, query: str | None, files: list[str]) -> int:
+    from workflows import ALL_WORKFLOWS
+
+    if query is not None and files:
+        raise AuditRefused("give either --query or history files, not both", 2)
+    client = await connect(settings) if query is not None or not files else None
+    histories: list[tuple[str, WorkflowHistory]] = []
+    if client is not None:
+        async for execution in client.list_workflows(query or ""):
+            handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+            histories.append((f"{execution.id} (run {execution.run_id})", await handle.fetch_history()))
+    else:
+        for name in files:
+            try:
+                text = Path(name).read_text(encoding="utf-8")
+                histories.append((name, WorkflowHistory.from_json(Path(name).stem, text)))
+            except (OSError, ValueError) as err:
+                raise AuditRefused(f"{name}: not a readable history ({err})", 2) from None
+    from les.temporal import data_converter, load_keyring
+
+    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=data_converter(load_keyring(settings)))
+    failures: list[tuple[str, str]] = []
+    progress = Progress(len(histories))
+    async with replayer.workflow_replay_iterator(_one_by_one([h for _, h in histories])) as results:
+        names = iter(name for name, _ in histories)
+        async for result in results:
+            name = next(names)
+            if result.replay_failure is not None:
+                failures.append((name, str(result.replay_failure)))
+            progress.step(len(failures))
+    progress.done()
+    print(f"replayed {len(histories)} history(ies): {len(histories) - len(failures)} cleanly, {len(failures)} failed")
+    for name, why in failures:
+        print(f"  - {name}: {why}")
+    return FAILED if failures else OK
+
+
+async def _one_by_one(histories: list[WorkflowHistory]):
+    for history in histories:
+        yield history
+
+
+class Progress:
+    """A one-line progress bar on a terminal (stderr); silent when stderr is not a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.count, self.shown = total, 0, sys.stderr.isatty()
+
+    def step(self, failed: int) -> None:
+        self.count += 1
+        if self.shown:
+            filled = int(30 * self.count / max(self.total, 1))
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.count}/{self.total}, {failed} failed")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")

@@ -1,0 +1,98 @@
+"""The auditor's commands end to end, as an auditor runs them: a subpoena closed on the dev server
+by the real worker, then `starter.py audit verify / export / replay`, and a ledger row edited in
+the database behind the product's back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import running_dev_server
+from tests.e2e_support import Terminal, history_names, require_postgres
+from tests.workflow_support import dated, example
+
+pytestmark = [pytest.mark.devserver, pytest.mark.postgres]
+
+
+@pytest.fixture(scope="module")
+async def closed_case(is_postgres, keyring, database_url, prepared_store, tmp_path_factory, keyring_dir):
+    """AUD-SUB-0001 approved by jdoe and closed (delivered) by the real worker; an auditor's
+    approve is refused on the way."""
+    require_postgres(is_postgres)
+    async with running_dev_server(keyring) as server:
+        address = server.client.service_client.config.target_host
+        shell = Terminal.for_server(address, database_url, tmp_path_factory.mktemp("audit"), "les-audit",
+                                    keyring_dir)
+        with shell.worker():
+            assert shell.submit(dated(example("subpoena", "AUD-SUB-0001"),
+                                      await server.get_current_time())).returncode == 0
+            shell.wait_for("AUD-SUB-0001", "awaiting_approval")
+            by_auditor = shell.decide("approve", "AUD-SUB-0001", "dokafor", "auditor")
+            assert shell.decide("approve", "AUD-SUB-0001", "jdoe", "analyst", "in order").returncode == 0
+            closed = shell.wait_for("AUD-SUB-0001", "closed")
+            yield shell, closed, by_auditor, prepared_store
+
+
+def test_an_auditor_may_make_no_decision(closed_case):
+    _, closed, by_auditor, _ = closed_case
+    assert by_auditor.returncode == 1
+    assert "approve refused: role auditor may not approve (allowed: analyst)" in by_auditor.stderr
+    # Refused by the update's validator: nothing reached the history, so the ledger has nothing either.
+    assert history_names(closed) == ["verified", "approve", "production_delivered", "invoiced", "closed"]
+    assert closed["history"][1]["actor"] == "jdoe"
+
+
+def test_export_writes_the_history_and_a_readable_timeline(closed_case, tmp_path):
+    shell, closed, _, _ = closed_case
+    exported = shell.starter("audit", "export", "AUD-SUB-0001", str(tmp_path))
+    assert exported.returncode == 0, exported.stderr
+    folder = tmp_path / "AUD-SUB-0001"
+    assert exported.stdout.split() == [str(folder / "history-run-01.json"), str(folder / "timeline.txt")]
+    history = json.loads((folder / "history-run-01.json").read_text())
+    assert history["events"][0]["workflowExecutionStartedEventAttributes"]["workflowType"]["name"] == "Subpoena"
+    started = history["events"][0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
+    assert started["metadata"]["encoding"] == "anNvbi9wbGFpbg=="  # base64 of json/plain: decrypted
+    timeline = (folder / "timeline.txt").read_text()
+    manifest = closed["production"]["manifest_sha256"]
+    for line in ("Subpoena AUD-SUB-0001: audit timeline (1 run(s)); times UTC",
+                 "#1 verified by les-orchestrator via system: accepted; verdict=partial",
+                 "#2 approve by jdoe/analyst via update: accepted — in order",
+                 f"#3 production_delivered by les-orchestrator via system: accepted; manifest sha256 {manifest}",
+                 "#4 invoiced by les-orchestrator via system: accepted — 0.00 USD",
+                 "#5 closed by les-orchestrator via system: accepted — delivered: ",
+                 "workflow completed"):
+        assert line in timeline, timeline
+
+    replayed = shell.starter("audit", "replay", str(folder / "history-run-01.json"))
+    assert (replayed.returncode, replayed.stdout.splitlines()[0]) == (
+        0, "replayed 1 history(ies): 1 cleanly, 0 failed"), replayed.stderr
+
+
+def test_replay_by_query_replays_the_servers_histories(closed_case):
+    shell, _, _, _ = closed_case
+    replayed = shell.starter("audit", "replay", "--query", "WorkflowId = 'case-AUD-SUB-0001'")
+    assert (replayed.returncode, replayed.stdout.strip()) == (0, "replayed 1 history(ies): 1 cleanly, 0 failed"), \
+        replayed.stderr
+
+
+def test_verify_passes_then_names_a_ledger_row_edited_in_the_database(closed_case):
+    shell, _, _, store = closed_case
+    intact = shell.starter("audit", "verify", "AUD-SUB-0001")
+    assert (intact.returncode, intact.stdout.splitlines()) == (0, [
+        "AUD-SUB-0001: ok (5 ledger entries, chain intact, matches the workflow history)",
+        "verified 1 request(s): 1 ok, 0 failed",
+    ]), intact.stderr
+    with store.begin() as connection:  # someone with database access rewrites who approved
+        connection.execute(text("UPDATE case_ledger SET body = replace(body, '\"actor\":\"jdoe\"', "
+                                "'\"actor\":\"asmith\"') WHERE request_id = 'AUD-SUB-0001' AND seq = 2"))
+    edited = shell.starter("audit", "verify", "AUD-SUB-0001")
+    assert edited.returncode == 1, edited.stderr
+    assert edited.stdout.splitlines() == [
+        "AUD-SUB-0001: FAILED (5 ledger entries)",
+        "  - edited: entry seq 2: its content no longer matches its hash",
+        "  - edited: entry seq 2 differs from what the workflow filed: actor is 'asmith' in the ledger, "
+        "'jdoe' in the history",
+        "verified 1 request(s): 0 ok, 1 failed",
+    ]
