@@ -22,15 +22,24 @@ from workflows import ALL_WORKFLOWS
 log = structlog.get_logger("les.worker")
 
 
+ACTIVITY_THREADS = 16
+"""Activities are synchronous (database, files, HTTP): each runs on a thread of this pool."""
+
+
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
     """The worker with all workflows and activities of LES Orchestrator registered; a refused
-    decision leaves it as its message alone (les/failures.py), never with a stack trace."""
+    decision leaves it as its message alone (les/failures.py), never with a stack trace.
+
+    It takes at most as many activity tasks as the executor has threads: a task it takes must
+    start at once, not wait in the pool's queue while its timeouts run (the SDK's default of 100
+    slots against 16 threads would leave 84 tasks queued and invisible to other workers)."""
     return Worker(
         with_readable_failures(client),
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
         activities=build_activities(settings),
         activity_executor=executor,
+        max_concurrent_activities=executor._max_workers,  # the pool's size, as its creator set it
     )
 
 
@@ -59,7 +68,7 @@ async def main() -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    with ThreadPoolExecutor(max_workers=16) as executor:
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         try:
             worker = build_worker(client, settings, executor)
         except SQLAlchemyError as err:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.heartbeat import Heartbeat
 from activities.mediation_models import (
     ActivateTaskInput,
     ActiveTasks,
@@ -142,6 +143,8 @@ class MediationActivities:
         columns = [column for column, _ in COLLECTION_LEGEND[window.category]]
         out = folder / f"{window.category}.csv"
         rows = 0
+        heartbeat = Heartbeat(f"collect {window.category}")
+        heartbeat.beat(rows=0)
         with mediation_failures(), self._client() as x1, atomic_file(out) as sink:
             sink.write(csv_lines([columns]))
             with x1.collected(window.xid, PRODUCT_OF[window.category], window.window_start,
@@ -154,6 +157,7 @@ class MediationActivities:
                     if len(batch) == BATCH_ROWS:
                         sink.write(csv_lines(batch))
                         rows, batch = rows + len(batch), []
+                        heartbeat.rows(rows, bytes=sink.bytes)
                 sink.write(csv_lines(batch))
                 rows += len(batch)
         log.info("collected events written", rows=rows, sha256=sink.sha256, bytes=sink.bytes,

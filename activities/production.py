@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import os
 import shutil
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities.errors import paths_checked, production_conflict
+from activities.heartbeat import Heartbeat
 from domain.case import DeliverInput, Delivery, LetterInput, PackagedProduction, PackageInput, RetrieveInput
 from domain.letter import letter_text
 from domain.production import (
@@ -62,6 +64,22 @@ def discard_staging(delivery_root: Path, ref: DeliverInput) -> None:
         request_folder.rmdir()  # only ever removes an empty folder: another production may be staging
 
 
+HASH_CHUNK = 1 << 20
+"""Files are hashed a MiB at a time: memory stays flat whatever a production's size."""
+
+
+def file_sha256(path: Path, on_chunk: Callable[..., None] | None = None, chunks_per_beat: int = 256) -> str:
+    """The file's SHA-256, read in chunks; `on_chunk(bytes=…)` every `chunks_per_beat` chunks."""
+    digest, read = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        for n, chunk in enumerate(iter(lambda: handle.read(HASH_CHUNK), b""), start=1):
+            digest.update(chunk)
+            read += len(chunk)
+            if on_chunk is not None and n % chunks_per_beat == 0:
+                on_chunk(bytes=read)
+    return digest.hexdigest()
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     with atomic_file(path) as handle:
         handle.write(data)
@@ -86,10 +104,12 @@ class ProductionActivities:
              **({"by_target": [answer.model_dump() for answer in f.by_target]} if package.targets else {})}
             for f in package.files
         ]
-        for entry in entries:  # a file changed since retrieval must never be certified
+        heartbeat = Heartbeat("check the retrieved files")
+        for done, entry in enumerate(entries):  # a file changed since retrieval must never be certified
+            heartbeat.beat(files=done, of=len(entries))
             with paths_checked():
                 retrieved = paths.inside(folder, paths.plain_file_name(entry["name"]))
-            if sha256_hex(retrieved.read_bytes()) != entry["sha256"]:
+            if file_sha256(retrieved, on_chunk=heartbeat.beat) != entry["sha256"]:
                 raise production_conflict(f"{entry['name']} no longer matches the hash taken at retrieval")
         entries.append({"name": LEGEND_FILE, "category": None, "rows": legend.count(b"\n") - 1,
                         "sha256": sha256_hex(legend), "bytes": len(legend)})

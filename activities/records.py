@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from temporalio import activity
 
 from activities.errors import hold_scope_mismatch, hold_unavailable, invalid_request, parse_or_refuse
+from activities.heartbeat import Heartbeat
 from activities.production import production_folder
 from domain.case import ProductionFile, RetrieveInput
 from domain.request import LegalRequest
@@ -49,8 +50,10 @@ class RecordsActivities:
         folder.mkdir(parents=True, exist_ok=True)
         out = folder / f"{retrieval.category}.csv"
         hold_id = retrieval.from_hold
+        heartbeat = Heartbeat(f"retrieve {retrieval.category}")
+        heartbeat.beat(rows=0)
         if hold_id:
-            result = self._from_hold(hold_id, request, retrieval.category, columns, out)
+            result = self._from_hold(hold_id, request, retrieval.category, columns, out, heartbeat)
         else:
             full = len(columns) == len(FIELD_LEGEND[retrieval.category])
             customer = request.customer if request.type is RequestType.CUSTOMER_CALL_LOOKUP else None
@@ -58,7 +61,7 @@ class RecordsActivities:
                 self._engine, retrieval.category, [TargetSpec.of(t) for t in request.targets],
                 request.period.start, request.period.end, out,
                 columns=None if full else columns,
-                within_account=customer.account_number if customer else None,
+                within_account=customer.account_number if customer else None, on_write=heartbeat,
             )
         log.info("records retrieved", rows=result.rows, sha256=result.sha256, bytes=result.bytes,
                  from_hold=hold_id)
@@ -68,7 +71,7 @@ class RecordsActivities:
         )
 
     def _from_hold(self, hold_id: str, request: LegalRequest, category: RecordCategory, columns: list[str],
-                   out: Path) -> CategoryExport:
+                   out: Path, heartbeat: Heartbeat) -> CategoryExport:
         """The category as the hold preserved it; the demand must reach everything the hold holds."""
         with self._sessions() as session:
             hold = session.get(PreservationHold, hold_id)
@@ -93,4 +96,5 @@ class RecordsActivities:
                 f"{request.request_id}'s period does not cover what preservation hold {hold_id} holds "
                 f"({held.start.isoformat()} to {hold.period_end.isoformat() if hold.period_end else 'open'})"
             )
-        return export_held(self._engine, hold_id, category, hold.columns_per_category[str(category)], columns, out)
+        return export_held(self._engine, hold_id, category, hold.columns_per_category[str(category)], columns, out,
+                           on_write=heartbeat)

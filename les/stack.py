@@ -4,7 +4,9 @@ Creates the local keyring and the codec servers' tokens on first use (0600, unde
 committed), prepares the records store, starts the two codec servers (general on :8234, cleared
 on :8235), the Temporal dev server (SQLite state in .les/, Web UI on :8233 pointed at the
 general codec server, the project's search attributes registered) unless one already answers,
-starts the worker, submits the sample subpoena and says where to look."""
+the mediation simulator and the worker (`--workers N`: N worker processes on one task queue),
+submits the sample subpoena and says where to look. Every process it started is supervised
+(les/supervisor.py): one that dies is restarted with backoff, and Ctrl-C stops them all."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ import asyncio
 import contextlib
 import signal
 import socket
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 from les.config import PROJECT_ROOT, Settings
 from les.keyring import KeyringError, ensure_local_keyring
 from les.paths import state_file
+from les.supervisor import Service, Supervisor
 from les.temporal import TemporalUnavailable, connect, search_attribute_flags, workflow_id_for
 
 BIN = Path(sys.executable).parent
@@ -49,13 +51,13 @@ def ui_origins(ui_port: int) -> list[str]:
     return [f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"]
 
 
-def start_codec_server(settings: Settings, port: int, ui_port: int, *, cleared: bool) -> subprocess.Popen:
-    log = open(state_file(settings.state_dir, "codec-server.log"), "ab")  # noqa: SIM115 - the server owns it
+def codec_service(settings: Settings, port: int, ui_port: int, *, cleared: bool) -> Service:
     command = [sys.executable, "-m", "les.codec_server", "--port", str(port)]
     command += ["--cleared"] if cleared else []
     for origin in ui_origins(ui_port):
         command += ["--ui-origin", origin]
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+    return Service("cleared codec server" if cleared else "general codec server", command,
+                   log=state_file(settings.state_dir, "codec-server.log"), cwd=PROJECT_ROOT)
 
 
 def issue_codec_tokens(settings: Settings) -> dict[str, str]:
@@ -73,13 +75,12 @@ def issue_codec_tokens(settings: Settings) -> dict[str, str]:
     return write_tokens(state_file(settings.state_dir, "codec-tokens.json"), actors)
 
 
-def start_temporal(settings: Settings, ui_port: int, codec_endpoint: str) -> subprocess.Popen | None:
-    """Start the dev server unless something already listens on the Temporal address."""
+def temporal_service(settings: Settings, ui_port: int, codec_endpoint: str) -> Service | None:
+    """The dev server, unless something already listens on the Temporal address."""
     host, _, port = settings.temporal_address.rpartition(":")
     if port_open(host or "localhost", int(port)):
         print(f"Temporal already answers at {settings.temporal_address}; using it")
         return None
-    log = open(state_file(settings.state_dir, "temporal.log"), "ab")  # noqa: SIM115 - the server owns it until stop
     command = [
         str(BIN / "temporal"), "server", "start-dev",
         "--db-filename", str(state_file(settings.state_dir, "temporal.db")),
@@ -88,11 +89,11 @@ def start_temporal(settings: Settings, ui_port: int, codec_endpoint: str) -> sub
         "--ui-codec-endpoint", codec_endpoint,
         *search_attribute_flags(),
     ]
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return Service("Temporal dev server", command, log=state_file(settings.state_dir, "temporal.log"))
 
 
-def start_mediation(settings: Settings) -> subprocess.Popen | None:
-    """Start the mediation simulator (tasks in <state>/mediation.db) unless LES_MEDIATION_URL names
+def mediation_service(settings: Settings) -> Service | None:
+    """The mediation simulator (tasks in <state>/mediation.db) unless LES_MEDIATION_URL names
     another host or something already answers there: a real mediation function is then used."""
     url = urlsplit(settings.mediation_url)
     host, port = url.hostname or "127.0.0.1", url.port or 80
@@ -102,25 +103,35 @@ def start_mediation(settings: Settings) -> subprocess.Popen | None:
     if port_open(host, port):
         print(f"a mediation function already answers at {settings.mediation_url}; using it")
         return None
-    log_path = state_file(settings.state_dir, "mediation.log")
-    log = open(log_path, "ab")  # noqa: SIM115 - the simulator owns it
     command = [sys.executable, "-m", "mediation.simulator", "--host", "127.0.0.1", "--port", str(port),
                "--store", str(state_file(settings.state_dir, "mediation.db"))]
-    simulator = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 20
+    return Service("mediation simulator", command, log=state_file(settings.state_dir, "mediation.log"),
+                   cwd=PROJECT_ROOT)
+
+
+async def wait_for_port(service: Service, host: str, port: int, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
     while not port_open(host, port):
-        if simulator.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"the mediation simulator did not start; see {log_path}")
-        time.sleep(0.1)
-    return simulator
+        if (service.process is not None and service.process.poll() is not None) or time.monotonic() > deadline:
+            raise SystemExit(f"the {service.name} did not start; see {service.log}")
+        await asyncio.sleep(0.1)
 
 
-async def wait_for_temporal(settings: Settings, server: subprocess.Popen | None, seconds: float = 60) -> None:
+def worker_services(settings: Settings, count: int) -> list[Service]:
+    """`count` worker processes on the same task queue; the first logs to worker.log, the others
+    to worker-2.log, worker-3.log …"""
+    return [
+        Service("worker" if count == 1 else f"worker {n}", [sys.executable, str(PROJECT_ROOT / "worker.py")],
+                log=state_file(settings.state_dir, "worker.log" if n == 1 else f"worker-{n}.log"), cwd=PROJECT_ROOT)
+        for n in range(1, count + 1)
+    ]
+
+
+async def wait_for_temporal(settings: Settings, server: Service | None, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while True:
-        if server is not None and server.poll() is not None:
-            log = state_file(settings.state_dir, "temporal.log")
-            raise SystemExit(f"the Temporal dev server exited ({server.returncode}); see {log}")
+        if server is not None and server.process is not None and server.process.poll() is not None:
+            raise SystemExit(f"the Temporal dev server exited ({server.process.returncode}); see {server.log}")
         try:
             await connect(settings)
             return
@@ -188,53 +199,39 @@ async def up(args: argparse.Namespace) -> int:
         print(f"created the local keyring {settings.keyring_dir} ({', '.join(created)}; mode 0600, never committed)")
     summary = prepare_records_store(settings, args.subscribers)
     tokens = issue_codec_tokens(settings)
-    processes: list[subprocess.Popen] = [
-        start_codec_server(settings, args.codec_port, args.ui_port, cleared=False),
-        start_codec_server(settings, args.codec_port + 1, args.ui_port, cleared=True),
-    ]
-    codec_endpoint = f"http://127.0.0.1:{args.codec_port}/t/{tokens[UI_VIEWER]}"
-    server = start_temporal(settings, args.ui_port, codec_endpoint)
-    worker: subprocess.Popen | None = None
-    mediation: subprocess.Popen | None = None
-    try:
-        await wait_for_temporal(settings, server)
-        mediation = start_mediation(settings)
-        worker_log = open(state_file(settings.state_dir, "worker.log"), "ab")  # noqa: SIM115 - the worker owns it
-        worker = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "worker.py")],
-                                  stdout=worker_log, stderr=subprocess.STDOUT)
-        sample = await submit_sample(settings)
-        print_guide(settings, args.ui_port, summary, sample,
-                    args.codec_port, f"http://127.0.0.1:{args.codec_port + 1}/t/{tokens[CLEARED_VIEWER]}")
-        if args.no_wait:
-            return 0
-        await wait_for_stop(worker, state_file(settings.state_dir, "worker.log"))
-        return 0
-    finally:
-        for process in (worker, mediation, server, *processes):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-
-
-async def wait_for_stop(worker: subprocess.Popen, worker_log: Path) -> None:
+    supervisor = Supervisor()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    while not stop.is_set():
-        if worker.poll() is not None:
-            print(f"the worker exited ({worker.returncode}); see {worker_log}", file=sys.stderr)
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=1)
-    print(f"\nstopping (state is kept in {worker_log.parent}) …")
+    try:
+        supervisor.start(codec_service(settings, args.codec_port, args.ui_port, cleared=False))
+        supervisor.start(codec_service(settings, args.codec_port + 1, args.ui_port, cleared=True))
+        codec_endpoint = f"http://127.0.0.1:{args.codec_port}/t/{tokens[UI_VIEWER]}"
+        server = temporal_service(settings, args.ui_port, codec_endpoint)
+        if server is not None:
+            supervisor.start(server)
+        await wait_for_temporal(settings, server)
+        mediation = mediation_service(settings)
+        if mediation is not None:
+            supervisor.start(mediation)
+            url = urlsplit(settings.mediation_url)
+            await wait_for_port(mediation, url.hostname or "127.0.0.1", url.port or 80)
+        workers = [supervisor.start(service) for service in worker_services(settings, args.workers)]
+        sample = await submit_sample(settings)
+        print_guide(settings, args.ui_port, summary, sample, args.codec_port,
+                    f"http://127.0.0.1:{args.codec_port + 1}/t/{tokens[CLEARED_VIEWER]}", len(workers))
+        if args.no_wait:
+            return 0
+        await supervisor.run(stop)
+        print(f"\nstopping (state is kept in {settings.state_dir}) …", flush=True)
+        return 0
+    finally:
+        supervisor.stop_all()
 
 
 def print_guide(settings: Settings, ui_port: int, summary: str, sample: str, codec_port: int,
-                cleared_endpoint: str) -> None:
+                cleared_endpoint: str, workers: int = 1) -> None:
     request_id = SAMPLE_ID
     wid = workflow_id_for(request_id)
     print(f"""
@@ -248,6 +245,7 @@ LES Orchestrator is up.
   records store     {settings.database_url} ({summary})
   deliveries        {settings.delivery_root}
   mediation (X1)    {settings.mediation_url} (simulator; tasks in {state_file(settings.state_dir, 'mediation.db')})
+  workers           {workers} on task queue {settings.task_queue} (restarted if one dies)
   logs              {state_file(settings.state_dir, 'temporal.log')}, {state_file(settings.state_dir, 'worker.log')},
                     {state_file(settings.state_dir, 'mediation.log')}
 
@@ -257,7 +255,14 @@ Try, in another terminal:
   .venv/bin/temporal workflow signal --workflow-id {wid} --name approve --input '{{"actor": "jdoe", "role": "analyst"}}'
   .venv/bin/python starter.py check examples/title3_wiretap.json
 
-Press Ctrl-C to stop.""", flush=True)
+Every process is restarted if it dies. Press Ctrl-C to stop.""", flush=True)
+
+
+def worker_count(text: str) -> int:
+    count = int(text)
+    if not 1 <= count <= 32:
+        raise argparse.ArgumentTypeError("between 1 and 32")
+    return count
 
 
 def main() -> int:
@@ -265,6 +270,7 @@ def main() -> int:
     parser.add_argument("--ui-port", type=int, default=8233)
     parser.add_argument("--codec-port", type=int, default=CODEC_PORT, help="general codec server (cleared: +1)")
     parser.add_argument("--subscribers", type=int, default=300)
+    parser.add_argument("--workers", type=worker_count, default=1, help="worker processes on the task queue")
     parser.add_argument("--no-wait", action="store_true", help="bring everything up, then stop (smoke test)")
     args = parser.parse_args()
     from sqlalchemy.exc import SQLAlchemyError

@@ -6,7 +6,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -37,16 +37,22 @@ def csv_lines(rows: Iterable[Iterable[Any]]) -> str:
 class HashingFile:
     """A binary file that keeps the SHA-256 and the length of everything written to it."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO, on_write: Callable[[HashingFile], None] | None = None) -> None:
         self._raw = raw
         self._sha256 = hashlib.sha256()
+        self._on_write = on_write
         self.bytes = 0
+        self.lines = 0
+        """Line ends written so far: the header plus the rows (a quoted newline counts too)."""
 
     def write(self, data: bytes | bytearray | memoryview | str) -> int:
         chunk = data.encode() if isinstance(data, str) else bytes(data)
         self._raw.write(chunk)
         self._sha256.update(chunk)
         self.bytes += len(chunk)
+        if self._on_write is not None:
+            self.lines += chunk.count(b"\n")
+            self._on_write(self)
         return len(chunk)
 
     @property
@@ -59,7 +65,7 @@ PRODUCTION_FILE_MODE = 0o640
 
 
 @contextmanager
-def atomic_file(out_path: Path) -> Iterator[HashingFile]:
+def atomic_file(out_path: Path, on_write: Callable[[HashingFile], None] | None = None) -> Iterator[HashingFile]:
     """A file that appears at `out_path` complete and durable, or not at all.
 
     It is written beside `out_path`, synced, then renamed over it, so a retried activity
@@ -70,7 +76,7 @@ def atomic_file(out_path: Path) -> Iterator[HashingFile]:
     os.fchmod(fd, PRODUCTION_FILE_MODE)
     try:
         with os.fdopen(fd, "wb", buffering=1 << 20) as raw:
-            yield HashingFile(raw)
+            yield HashingFile(raw, on_write)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(temp_name, out_path)

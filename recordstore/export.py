@@ -8,7 +8,7 @@ Memory stays flat however many rows a target has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -150,17 +150,19 @@ def export_category(
     *,
     columns: Sequence[str] | None = None,
     within_account: str | None = None,
+    on_write: Callable[[HashingFile], None] | None = None,
 ) -> CategoryExport:
     """Write `category` for `targets` to `out_path` as CSV, and count what each target answers.
     Targets that resolve to no one reach nothing: with none resolved the file is header-only
     (the workflow never certifies such a file; it answers with a no-records letter). The same
-    inputs always write the same bytes."""
+    inputs always write the same bytes. `on_write` sees the file after every chunk written
+    (the activity heartbeats from it)."""
     query = _query_of(category)
     period = period_window(period_start, period_end)
     with snapshot_connection(engine) as conn:
         matches = match_targets(conn, targets, period, within_account)
         statement = _scoped(query, union(m.scope for m in matches), period, columns)
-        with atomic_file(out_path) as sink:
+        with atomic_file(out_path, on_write) as sink:
             if conn.dialect.name == "postgresql":
                 rows = _copy_out(conn, statement, sink)
             else:

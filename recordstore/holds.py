@@ -6,14 +6,14 @@ them back through the export's CSV dialect gives the very bytes the live tables 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select
 
 from domain.vocabulary import PROSPECTIVE_CATEGORIES, RecordCategory
-from recordstore.csvfile import atomic_file, csv_lines
+from recordstore.csvfile import HashingFile, atomic_file, csv_lines
 from recordstore.export import FETCH_ROWS, CategoryExport, export_statement
 from recordstore.models import HeldRecord
 from recordstore.targets import TargetSpec
@@ -55,6 +55,7 @@ def export_held(
     held_columns: Sequence[str],
     columns: Sequence[str],
     out_path: Path,
+    on_write: Callable[[HashingFile], None] | None = None,
 ) -> CategoryExport:
     """Write the hold's rows of `category` to `out_path`, keeping only `columns`, as the live export would."""
     category = RecordCategory(category)
@@ -65,7 +66,7 @@ def export_held(
         .order_by(HeldRecord.seq)
     )
     rows = 0
-    with engine.connect() as conn, atomic_file(out_path) as sink:
+    with engine.connect() as conn, atomic_file(out_path, on_write) as sink:
         sink.write(csv_lines([columns]))
         result = conn.execute(query, execution_options={"stream_results": True, "yield_per": FETCH_ROWS})
         for batch in result.partitions():

@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.case import CaseActivities
@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.vocabulary import DecisionName, RequestType, Role
     from les.failures import DECISION_REFUSED
     from les.temporal import CASE_STATE, REQUEST_TYPE, RESPONSE_DUE, workflow_id_for
-    from workflows.activity_options import QUICK
+    from workflows.activity_options import DECISION, QUICK
     from workflows.handlers import install_decision_handlers
 
 
@@ -76,6 +76,8 @@ class CaseDesk:
         self._overdue = False
         self._productions: list[Delivery] = []
         self._invoice: InvoiceSummary | None = None
+        self._took_effect = False
+        """Whether the decision being received has taken effect (past that, no "not recorded")."""
 
     @property
     def _request_id(self) -> str:
@@ -209,36 +211,60 @@ class CaseDesk:
             raise ApplicationError(str(refusal), type=DECISION_REFUSED, non_retryable=True) from None
 
     async def _receive(self, name: DecisionName, raw: Any, *, via: str) -> DecisionReceipt:
-        """Check, ask the roster, decide, record: one decision at a time, in arrival order."""
+        """Check, ask the roster, decide, record: one decision at a time, in arrival order.
+
+        The roster, the look-ups and the filing run with bounded retries (DECISION). When one
+        fails for good, the decision has not taken effect (it is filed before it takes effect),
+        so the case is left as it was, its history too, and the person is told it was not
+        recorded and to try again: a refusal, within seconds, whatever the outage."""
         async with self._desk:
-            decision: Decision | None = None
+            filed = len(self._case.history)
+            self._took_effect = False
             try:
-                decision = parse_decision(name, raw, via)
-                self._case.precheck(decision)
-                roster = await self._ask_roster(decision)
-                facts = await self._look_up(decision, roster)
-                self._case.check(decision, roster, facts, workflow.now())
-            except Refused as refusal:
-                await self._record_decision(name, raw, decision, via, refused=str(refusal))
-                await self._after_refusal(name, decision, str(refusal))
+                return await self._decide(name, raw, via=via)
+            except ActivityError as err:
+                if self._took_effect:  # what an accepted decision set off: the workflow's own fault
+                    raise
+                del self._case.history[filed:]  # nothing of this decision is on file: nothing of it stays
+                message = (f"{name} was not recorded: the case store did not answer "
+                           f"({_cause(err)}); nothing changed, try again")
+                workflow.logger.warning("decision not recorded", extra={"request_id": self._request_id,
+                                                                        "decision": str(name), "via": via})
+                self._show_details()
                 if via == "update":
-                    raise ApplicationError(str(refusal), type=DECISION_REFUSED, non_retryable=True) from None
-                return DecisionReceipt(accepted=False, state=self._case.state, message=str(refusal))
-            await self._record_decision(name, raw, decision, via)  # on file before it takes effect
-            outcome = self._case.decide(decision, roster, facts, workflow.now())
-            if not outcome.accepted:  # a clock closed the case while the decision was being filed
-                await self._record_decision(name, raw, decision, via, refused=outcome.message)
-                return DecisionReceipt(accepted=False, state=self._case.state, message=outcome.message)
-            if not self._case.closed:
-                self._publish_state()
-            await self._after_decision(decision)
-            return DecisionReceipt(accepted=True, state=self._case.state, message=outcome.message)
+                    raise ApplicationError(message, type=DECISION_REFUSED, non_retryable=True) from None
+                return DecisionReceipt(accepted=False, state=self._case.state, message=message)
+
+    async def _decide(self, name: DecisionName, raw: Any, *, via: str) -> DecisionReceipt:
+        decision: Decision | None = None
+        try:
+            decision = parse_decision(name, raw, via)
+            self._case.precheck(decision)
+            roster = await self._ask_roster(decision)
+            facts = await self._look_up(decision, roster)
+            self._case.check(decision, roster, facts, workflow.now())
+        except Refused as refusal:
+            await self._record_decision(name, raw, decision, via, refused=str(refusal))
+            await self._after_refusal(name, decision, str(refusal))
+            if via == "update":
+                raise ApplicationError(str(refusal), type=DECISION_REFUSED, non_retryable=True) from None
+            return DecisionReceipt(accepted=False, state=self._case.state, message=str(refusal))
+        await self._record_decision(name, raw, decision, via)  # on file before it takes effect
+        outcome = self._case.decide(decision, roster, facts, workflow.now())
+        self._took_effect = outcome.accepted
+        if not outcome.accepted:  # a clock closed the case while the decision was being filed
+            await self._record_decision(name, raw, decision, via, refused=outcome.message)
+            return DecisionReceipt(accepted=False, state=self._case.state, message=outcome.message)
+        if not self._case.closed:
+            self._publish_state()
+        await self._after_decision(decision)
+        return DecisionReceipt(accepted=True, state=self._case.state, message=outcome.message)
 
     async def _ask_roster(self, decision: Decision) -> RosterEntry:
         answer = await workflow.execute_activity_method(
             CaseActivities.authorize_decision,
             AuthorizeInput(request_id=self._request_id, actor=decision.actor, role=decision.role),
-            summary=f"ask the roster whether {decision.actor} may {decision.name} as {decision.role}", **QUICK,
+            summary=f"ask the roster whether {decision.actor} may {decision.name} as {decision.role}", **DECISION,
         )
         if answer.roster is not None:
             return answer.roster
@@ -266,14 +292,14 @@ class CaseDesk:
             str(name), workflow.now(), actor=str(actor or "unknown"), role=str(role) if role else None,
             accepted=not refused, reason=refused, note=decision.note if decision else "", via=via,
             details=dict(decision.fields) if decision else {},
-        ))
+        ), DECISION)
 
     async def _record_system_event(self, name: str, note: str = "", details: dict | None = None) -> None:
         await self._file(self._case.record(name, workflow.now(), note=note, details=details))
 
-    async def _file(self, event: Any) -> None:
+    async def _file(self, event: Any, options: dict[str, Any] = QUICK) -> None:
         await workflow.execute_activity_method(CaseActivities.record_case_event, event,
-                                               summary=f"file in the case history: {event.name}", **QUICK)
+                                               summary=f"file in the case history: {event.name}", **options)
         self._show_details()
 
     # ---- what the case shows -------------------------------------------------------------------
@@ -368,3 +394,13 @@ class CaseDesk:
         if case.open_question:
             facts.append(f"**Open question to the requester:** {case.open_question}")
         return facts
+
+
+def _cause(err: ActivityError) -> str:
+    """Why the activity failed, in a few words: its timeout or its error's first line."""
+    cause = err.cause
+    while cause is not None and cause.cause is not None and not isinstance(cause, ApplicationError):
+        cause = cause.cause
+    failure = cause or err
+    text = failure.message if isinstance(failure, ApplicationError) else str(failure)
+    return (text.splitlines()[0] if text else type(failure).__name__)[:160]

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.case import CaseOutcome, CaseState, LinkInput, RequestSubmission, Resolution, RosterEntry
     from domain.case_machine import Decision, Facts
     from domain.vocabulary import DecisionName, RequestType, Role
-    from workflows.activity_options import QUICK
+    from workflows.activity_options import DECISION, QUICK
     from workflows.records import RecordsShape
 
 _SECOND = timedelta(seconds=1)
@@ -44,7 +44,7 @@ class Emergency(RecordsShape, request_type=RequestType.EMERGENCY):
             DirectoryActivities.check_callback,
             CallbackCheckInput(request_id=self._request_id, agency=agency,
                                number=str(decision.fields.get("number"))),
-            summary="look the callback number up in the agency directory", **QUICK,
+            summary="look the callback number up in the agency directory", **DECISION,
         )
         self._last_facts = Facts(callback_listed=check.listed, directory_numbers=check.directory_numbers)
         return self._last_facts

@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.surveillance import DELIVERY_PERIOD, INTERCEPT_CATEGORIES, CollectionState, court_order_end
     from domain.verification import CheckResult
     from domain.vocabulary import STORED_CATEGORIES, DecisionName, Role
-    from workflows.activity_options import BULK, QUICK
+    from workflows.activity_options import BULK, DECISION, QUICK
     from workflows.production import ProducesRecords
 
 SWITCH_OFF_ATTEMPTS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
@@ -246,7 +246,7 @@ class SurveillanceShape(ProducesRecords):
             return Facts()
         named = str(decision.fields.get("extension_request_id") or "").strip()
         order = await workflow.execute_activity_method(CaseActivities.look_up_order,
-                                                       OrderLookup(request_id=named), **QUICK)
+                                                       OrderLookup(request_id=named), **DECISION)
         return Facts(extension=order)
 
     async def _after_decision(self, decision: Decision) -> None:
