@@ -96,7 +96,7 @@ class ProductionActivities:
     def package_production(self, package: PackageInput) -> PackagedProduction:
         log = activity_logger(package.request_id, production_id=package.production_id)
         folder = production_folder(paths.staging_dir, self._settings.delivery_root, package)
-        folder.mkdir(parents=True, exist_ok=True)
+        paths.make_delivery_dir(self._settings.delivery_root, folder)
         legend = legend_csv(str(package.document.get("type")), [f.category for f in package.files])
         write_atomically(folder / LEGEND_FILE, legend)
         entries = [
@@ -143,7 +143,7 @@ class ProductionActivities:
         """No target resolved: stage the custodian's letter and a manifest naming it, no certificate."""
         log = activity_logger(letter.request_id, production_id=letter.production_id)
         folder = production_folder(paths.staging_dir, self._settings.delivery_root, letter)
-        folder.mkdir(parents=True, exist_ok=True)
+        paths.make_delivery_dir(self._settings.delivery_root, folder)
         entry = self._write_letter(folder, letter.document, letter.production_id, letter.produced_at,
                                    letter.targets, letter.confirmed_by, produced_for_others=False)
         manifest = manifest_bytes(
@@ -187,7 +187,7 @@ class ProductionActivities:
         if not final.exists():
             if not staging.is_dir():
                 raise production_conflict(f"{staging} holds no packaged production to deliver")
-            final.parent.mkdir(parents=True, exist_ok=True)
+            paths.make_delivery_dir(root, final.parent)
             os.replace(staging, final)
         delivered_sha = sha256_hex((final / MANIFEST_FILE).read_bytes())
         if delivered_sha != delivery.manifest_sha256:

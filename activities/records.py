@@ -47,7 +47,7 @@ class RecordsActivities:
             columns = scoped_columns(request.type, retrieval.category)
         except ValueError as err:
             raise invalid_request(str(err)) from None
-        folder.mkdir(parents=True, exist_ok=True)
+        paths.make_delivery_dir(self._settings.delivery_root, folder)
         out = folder / f"{retrieval.category}.csv"
         hold_id = retrieval.from_hold
         heartbeat = Heartbeat(f"retrieve {retrieval.category}")

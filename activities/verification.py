@@ -19,10 +19,12 @@ from domain.pending import (
     DOCUMENTS_ON_FILE,
     JURISDICTION_BINDS_TARGETS,
     RENEWAL_OF_HOLD,
+    REQUESTER_VERIFIED,
     RUN_AT_IDENTITY_GATE,
 )
 from domain.policy import binds_target
 from domain.request import LegalRequest
+from domain.requesters import DirectoryAgency, agency_key, requester_problems
 from domain.targets import TargetResolution
 from domain.verification import CheckResult, verify_request
 from domain.vocabulary import STORED_CATEGORIES, RequestType, Verdict
@@ -31,6 +33,7 @@ from les.logging import activity_logger
 from recordstore.case_models import Case
 from recordstore.export import snapshot_connection
 from recordstore.hold_models import HoldState, PreservationHold
+from recordstore.records_models import AgencyDirectoryEntry, AgencyDomain
 from recordstore.targets import TargetSpec, match_targets, period_window, service_states
 
 PASSED = "passed"
@@ -74,6 +77,8 @@ class VerificationActivities:
                 found, expires = self._renewal_problems(request)
                 if expires is not None:
                     update["deadlines"] = {**result.deadlines, "expires_at": expires}
+            elif name == REQUESTER_VERIFIED:
+                found = requester_problems(request, self._agency_directory())
             elif name in RUN_AT_IDENTITY_GATE:
                 outcomes[name] = "runs at the customer's identity gate (see authentication)"
                 continue
@@ -84,6 +89,20 @@ class VerificationActivities:
                 ("failed: " if p.fatal else "warning: ") + p.message for p in found) or PASSED
         result = result.model_copy(update={**update, "pending_check_results": outcomes})
         return with_problems(result, problems)
+
+    def _agency_directory(self) -> list[DirectoryAgency]:
+        """Every agency of the directory with its registered domains and independently sourced numbers."""
+        with self._engine.connect() as conn:
+            numbers = conn.execute(select(AgencyDirectoryEntry.agency, AgencyDirectoryEntry.main_number)).all()
+            domains = conn.execute(select(AgencyDomain.agency, AgencyDomain.domain)).all()
+        names: dict[str, str] = {}
+        for agency, _ in [*numbers, *domains]:
+            names.setdefault(agency_key(agency), agency)
+        return [DirectoryAgency(
+            name=name,
+            domains=tuple(sorted({d.lower() for a, d in domains if agency_key(a) == key})),
+            numbers=tuple(sorted({n for a, n in numbers if agency_key(a) == key})),
+        ) for key, name in sorted(names.items())]
 
     def _renewal_problems(self, request: LegalRequest) -> tuple[list[Problem], Any]:
         """2703(f)(2): one renewal, received before the hold lapses, runs to 180 days from the

@@ -31,6 +31,8 @@ from domain.vocabulary import DecisionName, RequestType, Role
 D, S = DecisionName, CaseState
 
 SYSTEM = "les-orchestrator"
+OVERRIDE = "requester_override"
+"""The field of a supervisor's approve that overrides an unverified requester on an emergency."""
 """The actor named on events the system records by itself."""
 
 # The workflow's own steps: from each state, the states it may move the case to.
@@ -153,6 +155,10 @@ class Case(BaseModel):
     nothing_resolved: bool = False
     """No target matched a subscriber: approving confirms that no responsive records exist."""
     callback_verified: str | None = None
+    requester_doubts: list[str] = Field(default_factory=list)
+    """What verification found doubtful about the requester (domain.requesters); empty: verified."""
+    requester_override: str | None = None
+    """An emergency from an unverified requester: the supervisor who overrode, and why."""
     fee_quote_id: str | None = None
     fee_accepted_by: str | None = None
     hold_expires_at: datetime | None = None
@@ -208,8 +214,10 @@ class Case(BaseModel):
     # ---- the system's own steps --------------------------------------------------------------
 
     def verified(self, *, rejection: str | None, identity_confirmed: bool = False,
-                 production_not_before: datetime | None = None, nothing_resolved: bool = False) -> CaseState:
+                 production_not_before: datetime | None = None, nothing_resolved: bool = False,
+                 requester_doubts: list[str] | None = None) -> CaseState:
         """After verification: closed on a fatal problem, else the type's first gate."""
+        self.requester_doubts = list(requester_doubts or [])
         if rejection is not None:
             self.close(Resolution.REJECTED_ON_VERIFICATION, rejection)
             return self.state
@@ -375,9 +383,19 @@ class Case(BaseModel):
         if actor in self.approvals.values():
             raise Refused(f"{actor} already approved this request; a second approval must come from "
                           "another person (separation of duties)")
+        if self._needs_override(role) and not str(decision.fields.get(OVERRIDE) or "").strip():
+            raise Refused(f"the requester is not verified ({'; '.join(self.requester_doubts)}); a supervisor "
+                          f"approves an emergency from an unverified requester only with `{OVERRIDE}`: the "
+                          "reason, kept in the case history")
+
+    def _needs_override(self, role: Role) -> bool:
+        """An emergency from an unverified requester: its supervisor approval is an explicit override."""
+        return self.request_type is RequestType.EMERGENCY and bool(self.requester_doubts) and role is Role.SUPERVISOR
 
     def _apply_approve(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
         self.approvals[str(decision.role)] = decision.actor
+        if self._needs_override(decision.role):
+            self.requester_override = f"{decision.actor}: {str(decision.fields[OVERRIDE]).strip()}"
         missing = self.missing_approvals()
         if missing:
             return f"approved by {decision.actor}; still awaiting: {', '.join(missing)}"
@@ -592,7 +610,9 @@ class Case(BaseModel):
                 return [f"approval by {role}{cleared} (approve: confirms that no target matches a subscriber and "
                         "closes the request with a 'no responsive records' letter / reject / request_info)"
                         for role in missing]
-            return [f"approval by {role}{cleared} (approve / reject / request_info)" for role in missing]
+            return [f"approval by {role}{cleared} (approve with `{OVERRIDE}`: the reason, as the requester is not "
+                    "verified / reject / request_info)" if self._needs_override(Role(role)) else
+                    f"approval by {role}{cleared} (approve / reject / request_info)" for role in missing]
         if self.state is S.AWAITING_INFO:
             return [f"provide_info: answer from the requester to: {self.open_question}"]
         if self.state is S.AWAITING_CALLBACK:

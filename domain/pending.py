@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from domain.clocks import is_renewal
 from domain.request import LegalRequest
+from domain.requesters import CHECKED_KINDS
 from domain.vocabulary import AuthMethod, RequestType
 
 DOCUMENTS_ON_FILE = "documents_on_file"
@@ -20,6 +21,10 @@ CUSTOMER_PIN = "customer_pin"
 """The PIN given matches the account's."""
 RENEWAL_OF_HOLD = "renewal_of_hold"
 """A preservation renewal names a hold received earlier, not yet lapsed and not yet renewed (2703(f)(2))."""
+
+REQUESTER_VERIFIED = "requester_verified"
+"""The requester's agency, e-mail domain and (emergency) callback number are the agency directory's
+(domain.requesters): look-alike domains reject, other doubts warn."""
 
 RUN_AT_IDENTITY_GATE = frozenset({CUSTOMER_OWNS_TARGETS, CUSTOMER_PIN})
 """Checks the customer lookup's identity gate makes; their results show as `authentication`."""
@@ -39,4 +44,6 @@ def pending_checks(request: LegalRequest) -> list[str]:
             names.append(CUSTOMER_PIN)
     if is_renewal(request):
         names.append(RENEWAL_OF_HOLD)
+    if request.requester.kind in CHECKED_KINDS:
+        names.append(REQUESTER_VERIFIED)
     return names

@@ -8,6 +8,7 @@ read, write or delete anywhere else."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from domain.identifiers import file_name_fault, production_id, request_id_fault
@@ -101,3 +102,34 @@ def keyring_file(keyring_root: Path, key_id: object) -> Path:
 def state_file(state_dir: Path, name: object) -> Path:
     """<state folder>/<name>: a database, log or other file of a local run."""
     return inside(state_dir, plain_file_name(name))
+
+
+DELIVERY_DIR_MODE = 0o750
+"""Delivery folders: the service account writes, its group (the LES team) reads, no one else."""
+PRIVATE_FILE_MODE = 0o600
+"""The records store's SQLite file (and its WAL files, which SQLite creates with the same mode)."""
+
+
+def make_delivery_dir(delivery_root: Path, folder: Path) -> Path:
+    """Create `folder` (a path this module built under `delivery_root`) and every folder between,
+    the root included, each with mode 0750 whatever the umask."""
+    root = Path(delivery_root).resolve()
+    folder = Path(folder)
+    if folder != root and root not in folder.parents:
+        raise PathRefused(f"{folder} is not inside the delivery root {root}")
+    folder.mkdir(parents=True, exist_ok=True, mode=DELIVERY_DIR_MODE)
+    for level in [folder, *folder.parents]:
+        level.chmod(DELIVERY_DIR_MODE)
+        if level == root:
+            break
+    return folder
+
+
+def make_private_file(path: Path) -> Path:
+    """Create `path` if missing, readable and writable by its owner only (mode 0600), and tighten
+    an existing one to that mode."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+    path.chmod(PRIVATE_FILE_MODE)
+    return path

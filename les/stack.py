@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from les.config import PROJECT_ROOT, Settings
 from les.keyring import KeyringError, ensure_local_keyring
-from les.paths import state_file
+from les.paths import make_delivery_dir, state_file
 from les.supervisor import Service, Supervisor
 from les.temporal import TemporalUnavailable, connect, search_attribute_flags, workflow_id_for
 
@@ -193,7 +193,7 @@ async def submit_sample(settings: Settings) -> str:
 async def up(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    settings.delivery_root.mkdir(parents=True, exist_ok=True)
+    make_delivery_dir(settings.delivery_root, settings.delivery_root)
     created = ensure_local_keyring(settings.keyring_dir)
     if created:
         print(f"created the local keyring {settings.keyring_dir} ({', '.join(created)}; mode 0600, never committed)")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from les import paths
 from recordstore.models import Base
 
 
@@ -14,6 +16,8 @@ def make_engine(url: str, **engine_options: Any) -> Engine:
     """An engine for `url`, tuned for its backend (SQLite: foreign keys and WAL)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, **engine_options)
+        if engine.url.database and engine.url.database != ":memory:" and "mode=memory" not in url:
+            paths.make_private_file(Path(engine.url.database))  # 0600 before SQLite first opens it
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True, **engine_options)

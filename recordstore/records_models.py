@@ -224,7 +224,8 @@ class Voicemail(Base):
 
 
 class AgencyDirectoryEntry(Base):
-    """A law-enforcement agency's main number as the carrier found it, for callback checks."""
+    """A law-enforcement agency's main number as the carrier found it, for callback checks and
+    requester verification (domain.requesters)."""
 
     __tablename__ = "agency_directory"
     __table_args__ = (UniqueConstraint("agency", "main_number"),)
@@ -234,3 +235,18 @@ class AgencyDirectoryEntry(Base):
     main_number: Mapped[str] = mapped_column(String(16), index=True)
     source: Mapped[str] = mapped_column(String(300))
     """Where the number was found, independently of any request (a published directory)."""
+
+
+class AgencyDomain(Base):
+    """An e-mail domain registered to an agency (mail from it or its subdomains is the agency's), as
+    the carrier confirmed it independently of any request; requester verification checks against it."""
+
+    __tablename__ = "agency_domains"
+    __table_args__ = (UniqueConstraint("agency", "domain"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency: Mapped[str] = mapped_column(String(200), index=True)
+    domain: Mapped[str] = mapped_column(String(253), index=True)
+    """Lower case ASCII (punycode for an internationalized name), no trailing dot."""
+    source: Mapped[str] = mapped_column(String(300))
+    """How the carrier confirmed the domain is the agency's (its published contact page, a call)."""

@@ -23,7 +23,7 @@ from domain.case import DeliverInput, PackageInput, RequestSubmission, Resolutio
 from domain.vocabulary import RecordCategory, Verdict
 from les import paths
 from les.cli import main as starter
-from recordstore.db import make_session_factory
+from recordstore.db import create_schema, make_engine, make_session_factory
 from tests.workflow_support import example, running_worker
 from workflows import SubpoenaWorkflow
 
@@ -295,3 +295,45 @@ def test_well_formed_ids_name_folders_inside_the_root(tmp_path, request_id):
     assert paths.delivered_dir(tmp_path, request_id, 2) == tmp_path.resolve() / request_id / f"{request_id}-P02"
     assert paths.staging_dir(tmp_path, request_id, 1) == (
         tmp_path.resolve() / ".staging" / request_id / f"{request_id}-P01")
+
+
+# ---- files at rest (issue 9): delivery folders 0750, the SQLite records store 0600 ---------------
+
+
+def mode(path: Path) -> str:
+    return oct(path.stat().st_mode & 0o777)
+
+
+def test_delivery_folders_are_made_0750_whatever_the_umask(tmp_path):
+    root = tmp_path / "deliveries"
+    folder = paths.staging_dir(root, "LES-2026-000123", 1)
+    previous = os.umask(0o002)
+    try:
+        paths.make_delivery_dir(root, folder)
+    finally:
+        os.umask(previous)
+    levels = [folder, folder.parent, folder.parent.parent, root]
+    assert [p.relative_to(tmp_path).as_posix() for p in levels] == [
+        "deliveries/.staging/LES-2026-000123/LES-2026-000123-P01", "deliveries/.staging/LES-2026-000123",
+        "deliveries/.staging", "deliveries"]
+    assert [mode(p) for p in levels] == ["0o750"] * 4
+    assert mode(tmp_path) != "0o750"  # above the root: not the product's to change
+
+
+def test_a_delivery_folder_outside_the_root_is_refused(tmp_path):
+    with pytest.raises(paths.PathRefused, match="is not inside the delivery root"):
+        paths.make_delivery_dir(tmp_path / "deliveries", tmp_path / "elsewhere")
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_the_sqlite_records_store_is_0600_new_or_existing(tmp_path):
+    fresh = tmp_path / "state" / "records.db"
+    create_schema(make_engine(f"sqlite:///{fresh}"))
+    assert mode(fresh) == "0o600"
+    loose = tmp_path / "loose.db"
+    loose.touch(mode=0o644)
+    loose.chmod(0o644)
+    engine = make_engine(f"sqlite:///{loose}")
+    create_schema(engine)
+    assert mode(loose) == "0o600"
+    assert sorted(mode(p) for p in tmp_path.glob("loose.db*")) == ["0o600"] * len(list(tmp_path.glob("loose.db*")))

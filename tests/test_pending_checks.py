@@ -33,7 +33,8 @@ def preservation(request_id: str, received_at: str, extension_of: str | None = N
         process["extension_of"] = extension_of
     return {
         "request_id": request_id, "type": "preservation", "received_at": received_at,
-        "requester": {"kind": "law_enforcement", "agency": "Denver PD", "name": "Det. Roe"},
+        "requester": {"kind": "law_enforcement", "agency": "Denver Police Department", "name": "Det. Roe",
+                      "email": "jane.roe@denvergov.org"},
         "legal_process": process,
         "targets": [{"kind": "phone_number", "value": "+13035550123"}],
         "records": ["subscriber_info"],
@@ -59,7 +60,7 @@ def test_a_renewal_before_the_lapse_runs_180_days_from_the_original_receipt(stor
     result = verify(store, tmp_path, preservation("PRES-A-R1", "2027-02-10T09:00:00Z", "PRES-A"))
     assert result.verdict == "accept" and result.problems == []
     assert result.deadlines["expires_at"].isoformat() == "2027-05-19T14:05:00+00:00"
-    assert result.pending_check_results == {"renewal_of_hold": "passed"}
+    assert result.pending_check_results == {"renewal_of_hold": "passed", "requester_verified": "passed"}
 
 
 def test_a_second_renewal_is_refused(store, tmp_path):
@@ -93,8 +94,8 @@ def test_state_process_checks_its_targets_and_says_so(store, tmp_path):
     """The example subpoena is a Colorado grand jury's; its target is served in Colorado."""
     document = example("subpoena", "LES-2026-CO", documents=[])
     result = verify(store, tmp_path, document)
-    assert result.pending_checks == ["jurisdiction_binds_targets"]
-    assert result.pending_check_results == {"jurisdiction_binds_targets": "passed"}
+    assert result.pending_checks == ["jurisdiction_binds_targets", "requester_verified"]
+    assert result.pending_check_results == {"jurisdiction_binds_targets": "passed", "requester_verified": "passed"}
     document = {**document, "request_id": "LES-2026-TX", "legal_process": {
         **document["legal_process"], "jurisdiction": "state:TX"}}
     texas = verify(store, tmp_path, document)

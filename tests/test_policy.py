@@ -435,7 +435,7 @@ def test_preservation_90_days_and_one_renewal():
     raw["received_at"] = "2027-02-10T09:00:00Z"
     # A renewal runs to 180 days from the ORIGINAL receipt: the workflow reads that from its hold.
     assert clocks(raw) == {}
-    assert verify_request(raw).pending_checks == ["documents_on_file", "renewal_of_hold"]
+    assert verify_request(raw).pending_checks == ["documents_on_file", "renewal_of_hold", "requester_verified"]
     original = utc(RECEIVED)
     assert preservation_expiry(original) == utc("2027-02-18T14:05:00Z")
     assert preservation_expiry(original, 1) == utc("2027-05-19T14:05:00Z")

@@ -147,7 +147,7 @@ OUTCOMES = {
     # ---- CalECPA (Cal. Penal Code 1546.1(b)) ------------------------------------------------------
     "calecpa_court_order": case(
         "partial", ["subscriber_info", "service_history"], ["billing_records", "call_records_outgoing"],
-        pending=["documents_on_file", "jurisdiction_binds_targets"]),
+        pending=["documents_on_file", "jurisdiction_binds_targets", "requester_verified"]),
     "calecpa_grand_jury_payment_info": case(
         "reject", [], ["payment_info"], {"nothing_permitted": FATAL}),
     "calecpa_warrant_unlimited": case("accept", ["voicemail_content", "cell_site_location"]),
@@ -169,7 +169,7 @@ OUTCOMES = {
         nondisclosure={"basis": "18 U.S.C. 3123(d)", "until": None}),
     # 2703(f)(2): 180 days from the ORIGINAL receipt; the hold is on file, so it is a pending check.
     "preservation_renewal_is_a_pending_check": case(
-        "accept", ["subscriber_info"], deadlines={}, pending=["renewal_of_hold"]),
+        "accept", ["subscriber_info"], deadlines={}, pending=["renewal_of_hold", "requester_verified"]),
     "emergency_records_a_month_old": case(
         "accept", ["subscriber_info"], [], {"emergency_records_older_than_7_days": WARNING}, AS),
     "customer_lookup_checks_ownership_and_pin": case(

@@ -33,7 +33,7 @@ def test_check_json_of_the_sample_subpoena_is_the_spec_object():
     assert out["deadlines"]["reminder_at"] == "2026-12-08T00:00:00Z"
     assert out["approvals_required"] == ["analyst"]
     assert out["nondisclosure"] is None  # a grand jury subpoena binds the carrier to no secrecy
-    assert out["pending_checks"] == ["documents_on_file", "jurisdiction_binds_targets"]
+    assert out["pending_checks"] == ["documents_on_file", "jurisdiction_binds_targets", "requester_verified"]
 
 
 def test_check_text_names_the_verdict_first():

@@ -112,7 +112,7 @@ def test_spec_dict_has_exactly_the_spec_shape():
     assert list(spec) == ["request_id", "type", "verdict", "permitted", "refused", "problems",
                           "deadlines", "approvals_required", "nondisclosure", "pending_checks"]
     assert spec["nondisclosure"] is None  # a grand jury subpoena imposes no secrecy on the carrier
-    assert spec["pending_checks"] == ["documents_on_file", "jurisdiction_binds_targets"]
+    assert spec["pending_checks"] == ["documents_on_file", "jurisdiction_binds_targets", "requester_verified"]
     assert spec["refused"] == [{
         "category": "voicemail_content",
         "reason": "voicemail_content is stored content: it needs a search warrant "

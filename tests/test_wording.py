@@ -42,7 +42,7 @@ refused:
 deadlines:
   - response_due: 2026-12-11T00:00:00Z
   - reminder_at: 2026-12-08T00:00:00Z
-checked in the workflow: documents_on_file, jurisdiction_binds_targets
+checked in the workflow: documents_on_file, jurisdiction_binds_targets, requester_verified
 approvals required: analyst"""
 
 
@@ -53,7 +53,7 @@ ACCEPT  LES-TEST-preservation (preservation)
 to preserve: subscriber_info
 deadlines:
   - expires_at: 2027-02-18T14:05:00Z
-checked in the workflow: documents_on_file
+checked in the workflow: documents_on_file, requester_verified
 approvals required: analyst"""
 
 
@@ -74,7 +74,7 @@ instrument is not legal process
 deadlines:
   - response_due: 2026-12-10T17:00:00Z
   - reminder_at: 2026-12-07T17:00:00Z
-checked in the workflow: documents_on_file
+checked in the workflow: documents_on_file, requester_verified
 approvals required: analyst"""
 
 
@@ -111,7 +111,7 @@ problems:
 requester; nothing is disclosed until a callback to an independently sourced number of the agency is verified
 deadlines:
   - follow_up_legal_process_due: 2026-11-22T14:05:00Z
-checked in the workflow: documents_on_file
+checked in the workflow: documents_on_file, requester_verified
 approvals required: analyst, supervisor"""
     spec = verify_request(raw).spec_dict()
     assert spec["problems"][0]["message"].startswith("warning: emergency.callback.source: ")

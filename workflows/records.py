@@ -20,6 +20,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.case import CaseOutcome, CaseState, RequestSubmission, Resolution
     from domain.clocks import CIVIL_NOTICE_PERIOD
+    from domain.requesters import requester_doubts
     from domain.verification import CheckResult
     from domain.vocabulary import STORED_CATEGORIES, IssuerKind, RequestType, Role
     from les.temporal import OVERDUE
@@ -46,7 +47,8 @@ class RecordsShape(ProducesRecords):
         clock = self._start_response_clock(submission.reminder_lead_hours)
         self._case.verified(rejection=None, identity_confirmed=self._identity_confirmed(),
                             production_not_before=await self._customer_notice(check),
-                            nothing_resolved=check.targets is not None and check.targets.nothing_resolved)
+                            nothing_resolved=check.targets is not None and check.targets.nothing_resolved,
+                            requester_doubts=requester_doubts(check.problems))
         self._publish_state()
         await self._link_to_named_cases("follow_up_of")
         await self._through_the_gate()

@@ -293,3 +293,15 @@ AGENCY_DIRECTORY: tuple[tuple[str, str, str], ...] = (
     ),
 )
 """(agency, main number, where the carrier found it): never taken from a request."""
+
+AGENCY_DOMAINS: tuple[tuple[str, str, str], ...] = (
+    ("Phoenix Police Department", "phoenix.gov", "City of Phoenix contact page, confirmed by LES 2026-01-15"),
+    ("Denver Police Department", "denvergov.org", "Denver city government contact page, confirmed by LES 2026-01-15"),
+    ("Federal Bureau of Investigation, Washington Field Office", "fbi.gov",
+     "FBI field office listing, confirmed by LES 2026-01-15"),
+    ("Federal Bureau of Investigation", "fbi.gov", "fbi.gov contact page, confirmed by LES 2026-01-15"),
+    ("Drug Enforcement Administration", "dea.gov", "dea.gov contact page, confirmed by LES 2026-01-15"),
+    ("Austin Police Department", "austintexas.gov", "City of Austin contact page, confirmed by LES 2026-01-15"),
+    ("Hennepin County Sheriff's Office", "hennepin.us", "Hennepin County contact page, confirmed by LES 2026-01-15"),
+)
+"""(agency, e-mail domain, how the carrier confirmed it): never taken from a request."""

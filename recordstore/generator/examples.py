@@ -14,6 +14,7 @@ from recordstore.db import make_session_factory
 from recordstore.generator.cells import place_cell_sites
 from recordstore.generator.example_accounts import (
     AGENCY_DIRECTORY,
+    AGENCY_DOMAINS,
     EXAMPLE_ACCOUNTS,
     ExampleAccount,
 )
@@ -23,6 +24,7 @@ from recordstore.models import (
     AccessType,
     AccountNote,
     AgencyDirectoryEntry,
+    AgencyDomain,
     BillingStatement,
     CallCellRecord,
     CallRecord,
@@ -41,7 +43,7 @@ from recordstore.pins import hash_pin
 
 
 def place_examples(engine: Engine) -> list[str]:
-    """Add every example account (and the agency directory) not yet in the store.
+    """Add every example account (and the agency directory: numbers and domains) not yet in the store.
 
     Returns the account numbers added; a second run adds nothing and returns [].
     """
@@ -59,6 +61,10 @@ def place_examples(engine: Engine) -> list[str]:
             )
             if session.scalar(listed) is None:
                 session.add(AgencyDirectoryEntry(agency=agency, main_number=number, source=source))
+        for agency, domain, source in AGENCY_DOMAINS:
+            registered = select(AgencyDomain.id).where(AgencyDomain.agency == agency, AgencyDomain.domain == domain)
+            if session.scalar(registered) is None:
+                session.add(AgencyDomain(agency=agency, domain=domain, source=source))
     return placed
 
 
