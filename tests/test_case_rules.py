@@ -862,6 +862,6 @@ def test_a_malformed_decision_names_every_wrong_field():
                                       r'"analyst", "note": "\.\.\."\}, got list$'):
         parse_decision(D.APPROVE, ["jdoe"])
     with pytest.raises(Refused, match=r"^reject: malformed decision \(actor: Value error, actor must name a "
-                                      r"person; role: Input should be 'analyst', 'supervisor', 'legal' or "
-                                      r"'cleared'\)$"):
+                                      r"person; role: Input should be 'analyst', 'supervisor', 'legal', "
+                                      r"'cleared' or 'auditor'\)$"):
         parse_decision(D.REJECT, {"actor": "  ", "role": "pilot"})
