@@ -8,17 +8,19 @@ of that version look like and must keep replaying. Record a new version's files 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.case import CaseState, DecisionReceipt
 from les.config import Settings
-from les.temporal import data_converter, load_keyring, register_search_attributes
+from les.temporal import FAILURE_CONVERTER, register_search_attributes
 from recordstore.db import create_schema, make_engine, make_session_factory
 from recordstore.generator import place_examples, seed_roster
 from tests.workflow_support import dated, decision, example, finish, running_worker, status, submit, wait_for_state
@@ -123,7 +125,16 @@ SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
     "customer_call_lookup_v1_pin_then_fee": ("customer_call_lookup", lambda d: d, pin_then_fee),
     "emergency_v1_callback_follow_up": ("emergency", lambda d: d, callback_approvals_follow_up),
     "preservation_v1_renew_then_release": ("preservation", lambda d: d, hold_renew_release),
+    # v2: the queue search attributes (LesWaitingFor analyst+legal, then legal, then none; LesSecrecyBinds)
+    "national_security_letter_v2_queue_attributes": ("national_security_letter", lambda d: d, cleared_approvals),
 }
+
+
+def recording_converter():
+    """The project's data converter without its payload codec: the replay test holds only its own
+    session's fresh keys, and the codec passes a plain payload through as it is (the v1 files were
+    recorded before payloads were encrypted). The examples hold no real person's data."""
+    return dataclasses.replace(pydantic_data_converter, failure_converter_class=FAILURE_CONVERTER)
 
 
 async def main(names: list[str]) -> None:
@@ -147,7 +158,7 @@ async def main(names: list[str]) -> None:
             session.commit()
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
-            data_converter=data_converter(load_keyring(settings)),
+            data_converter=recording_converter(),
         )
         async with env:
             await register_search_attributes(env.client, "default")
