@@ -362,6 +362,23 @@ async def test_the_queue_lists_the_open_cases(desk):
     assert "case-UI-COURT_ORDER-1" not in listed  # closed: off the queue
 
 
+async def test_due_in_the_next_72_hours_lists_only_the_cases_due_that_soon(desk):
+    # The example is received 2026-11-20T14:05Z (dated() moves both to now): due two days after receipt.
+    soon, _ = await start_case(desk, "subpoena", "UI-Q-SOON", process={"response_due": "2026-11-22T14:05:00Z"})
+    later, _ = await start_case(desk, "subpoena", "UI-Q-LATER")  # the example's own: 20 days
+    await wait_for_state(soon, CaseState.AWAITING_APPROVAL)
+    await wait_for_state(later, CaseState.AWAITING_APPROVAL)
+    page = await desk.browser.new_page(viewport={"width": 1400, "height": 900})
+    listed = await listed_in(desk, page, "due in the next 72 hours", "case-UI-Q-SOON")
+    await page.screenshot(path=str(desk.shots / "queue-due.png"))
+    due = await queue_ids(desk, "due in the next 72 hours")
+    for handle in (soon, later):
+        await handle.execute_update("withdraw_sync", {"actor": "jdoe", "role": "analyst", "note": "test over"})
+
+    assert "case-UI-Q-SOON" in listed and "case-UI-Q-SOON" in due
+    assert "case-UI-Q-LATER" not in due
+
+
 # ---- the queues and the surveillance types -------------------------------------------------------------
 
 
