@@ -157,7 +157,8 @@ async def start_case(desk: Desk, kind: str, request_id: str, process: dict | Non
     """Submit the example of `kind` (its legal_process changed by `process`) and open a page on it."""
     now = await desk.env.get_current_time()  # the dev server runs on real time
     document = example(kind, request_id, **changes)
-    document["legal_process"].update(process or {})
+    if process:
+        document["legal_process"].update(process)
     handle = await submit(desk.client, desk.settings, dated(document, now))
     page = await desk.browser.new_page(viewport={"width": 1400, "height": 900})
     return handle, Analyst(desk, page, request_id)
