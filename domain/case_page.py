@@ -16,6 +16,7 @@ from typing import Any
 from domain.case import CaseState, Delivery, InvoiceSummary
 from domain.case_machine import SYSTEM, Case
 from domain.findings import Refusal
+from domain.plans import Shape
 from domain.vocabulary import RequestType
 
 T = RequestType
@@ -49,6 +50,15 @@ DEADLINE_NAMES: dict[str, str] = {
     "hold_expires_at": "hold lapses",
     "fee_quote_expires_at": "fee quote lapses",
 }
+
+
+
+def deadline_name(case: Case, name: str) -> str:
+    """What a deadline is called on the page: `expires_at` is a hold's lapse only on a preservation."""
+    if name == "expires_at" and case.request_type is not T.PRESERVATION:
+        return "order ends: collection off" if case.plan.shape is Shape.SURVEILLANCE else "order ends"
+    return DEADLINE_NAMES.get(name, name.replace("_", " "))
+
 
 DECISIONS_SHOWN = 8
 """The latest decisions the page lists; the whole history is in the status query."""
@@ -114,7 +124,7 @@ def case_page(
         lines += [f"**Deadlines** (as of {_when(now)}):", ""]
         for name, moment in sorted(shown.items(), key=lambda item: item[1]):
             left = "" if case.closed else f" ({time_left(moment, now)})"
-            lines.append(f"- {DEADLINE_NAMES.get(name, name.replace('_', ' '))}: {_when(moment)}{left}")
+            lines.append(f"- {deadline_name(case, name)}: {_when(moment)}{left}")
         lines.append("")
     if secret:
         if permitted is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.client import (
@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--query", help="a visibility query (e.g. \"LesRequestType = 'subpoena'\"); "
                                         "default, with no FILE either: every workflow")
     replay.add_argument("files", nargs="*", metavar="FILE", help="history JSON files (as `audit export` writes)")
+    queues = sub.add_parser("queues", help="the Web UI's queues: each one's query and the link that opens it")
+    queues.add_argument("--web-ui", default="http://localhost:8233", help="where the Temporal Web UI answers")
     for name in DecisionName:
         decide = sub.add_parser(name.replace("_", "-"), help=f"send the `{name}` decision")
         decide.set_defaults(decision=name)
@@ -99,6 +101,8 @@ async def main(argv: list[str]) -> int:
             return run_check(args.file, as_json=args.json)
         if args.command == "audit":
             return await run_audit(args)
+        if args.command == "queues":
+            return run_queues(args.web_ui)
         if args.command != "submit" and (fault := request_id_fault(args.request_id)) is not None:
             raise CommandError(f"request_id {fault}", BAD_INPUT)
         settings = Settings.from_env()
@@ -152,6 +156,13 @@ def tracked_request_id(path: str, document: dict[str, Any]) -> str:
     if fault is not None:
         raise CommandError(f"{path}: request_id {fault}; the request is not accepted", BAD_INPUT)
     return request_id
+
+
+def run_queues(web_ui: str) -> int:
+    from les.queues import render_queues
+
+    print(render_queues(web_ui, Settings.from_env().temporal_namespace, datetime.now(UTC)))
+    return OK
 
 
 def run_check(path: str, *, as_json: bool) -> int:

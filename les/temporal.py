@@ -17,11 +17,18 @@ REQUEST_TYPE = SearchAttributeKey.for_keyword("LesRequestType")
 CASE_STATE = SearchAttributeKey.for_keyword("LesCaseState")
 RESPONSE_DUE = SearchAttributeKey.for_datetime("LesResponseDue")
 OVERDUE = SearchAttributeKey.for_bool("LesOverdue")
+# The queues (README): plain text on the server, so a role, a moment, a flag; never anything identifying.
+WAITING_FOR = SearchAttributeKey.for_keyword_list("LesWaitingFor")
+"""Who the case waits for: `analyst`, `supervisor`, `legal`, `customer` or `none` (Case.waiting_for)."""
+COLLECTION_END = SearchAttributeKey.for_datetime("LesCollectionEnd")
+"""Surveillance: the instant collection must be off (the order's end, moved by extensions)."""
+SECRECY_BINDS = SearchAttributeKey.for_bool("LesSecrecyBinds")
+"""Whether secrecy (statute or a 2705(b) order) bound the carrier when the process was verified."""
 
-SEARCH_ATTRIBUTES = (REQUEST_TYPE, CASE_STATE, RESPONSE_DUE, OVERDUE)
+SEARCH_ATTRIBUTES = (REQUEST_TYPE, CASE_STATE, RESPONSE_DUE, OVERDUE, WAITING_FOR, COLLECTION_END, SECRECY_BINDS)
 """Registered on the server at start-up (`temporal server start-dev --search-attribute ...`)."""
 
-CLI_TYPE_NAMES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}
+CLI_TYPE_NAMES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool", "KEYWORD_LIST": "KeywordList"}
 
 
 def search_attribute_flags() -> list[str]:
@@ -41,6 +48,9 @@ class TemporalUnavailable(Exception):
     """The Temporal server cannot be reached."""
 
 
+FAILURE_CONVERTER = DefaultFailureConverterWithEncodedAttributes
+
+
 def data_converter(keyring: Keyring) -> DataConverter:
     """THE data converter of every process (worker, client, tests, replayer): pydantic JSON,
     every payload AES-256-GCM encrypted (les/codec.py), failure messages and stack traces
@@ -48,7 +58,7 @@ def data_converter(keyring: Keyring) -> DataConverter:
     return dataclasses.replace(
         pydantic_data_converter,
         payload_codec=EncryptionCodec(keyring),
-        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+        failure_converter_class=FAILURE_CONVERTER,
     )
 
 

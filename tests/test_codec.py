@@ -183,8 +183,12 @@ def key_ids(history_json: str) -> set[str]:
             for name, p in payloads_in(history_json)}
 
 
-# Search attributes must stay plain for the server to index them; they name no one.
-PLAIN_SEARCH_ATTRIBUTES = {"PLAIN LesRequestType", "PLAIN LesResponseDue", "PLAIN LesCaseState"}
+# Search attributes must stay plain for the server to index them; they name no one (roles, moments,
+# flags). The `queue-search-attributes` patch adds its marker, whose payload (the patch id, written
+# by the SDK's core, never through the codec) is the one `payloads` left plain.
+PLAIN_SEARCH_ATTRIBUTES = {"PLAIN LesRequestType", "PLAIN LesResponseDue", "PLAIN LesCaseState",
+                           "PLAIN LesWaitingFor", "PLAIN LesSecrecyBinds", "PLAIN TemporalChangeVersion",
+                           "PLAIN payloads"}
 
 
 async def run_case(keyring, settings, name: str, request_id: str, decisions: list[dict]) -> str:
@@ -212,6 +216,10 @@ async def test_histories_hold_only_ciphertext_and_replay_after_a_rotation(tmp_pa
                          [decision(actor="tnguyen"), decision(actor="rcruz", role="legal")])
     assert key_ids(subpoena) == {"general-v1", *PLAIN_SEARCH_ATTRIBUTES}
     assert key_ids(nsl) == {"natsec-v1", *PLAIN_SEARCH_ATTRIBUTES}
+    for history in (subpoena, nsl):
+        markers = [json.loads(base64.b64decode(p["data"])) for name, p in payloads_in(history)
+                   if name == "payloads" and "encryption-key-id" not in p["metadata"]]
+        assert markers == [{"id": "queue-search-attributes", "deprecated": False}]
     for text in ("3035550123", "GJ-2026-0457", "Jane Roe", "2025550177", "NSL-26-0042", "fbi.gov", "tnguyen"):
         assert text not in subpoena + nsl
 

@@ -11,7 +11,7 @@ import tomllib
 
 import yaml
 
-from les.temporal import SEARCH_ATTRIBUTES
+from les.temporal import CLI_TYPE_NAMES, SEARCH_ATTRIBUTES
 from tests.conftest import REPO
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -32,7 +32,10 @@ def test_the_worker_is_given_only_settings_it_reads():
 def test_every_search_attribute_the_workflows_upsert_is_registered():
     command = " ".join(COMPOSE["services"]["temporal-admin-tools"]["entrypoint"])
     registered = dict(re.findall(r"--name (\w+) --type (\w+)", command))
-    assert registered == {key.name: key.indexed_value_type.name.title() for key in SEARCH_ATTRIBUTES}
+    assert registered == {key.name: CLI_TYPE_NAMES[key.indexed_value_type.name] for key in SEARCH_ATTRIBUTES}
+    assert registered["LesWaitingFor"] == "KeywordList" and registered["LesSecrecyBinds"] == "Bool"
+    # One create per attribute: on a server that already has the older ones, the new ones still get added.
+    assert command.count("search-attribute create") == len(SEARCH_ATTRIBUTES)
 
 
 def test_the_image_carries_every_package_of_the_project():

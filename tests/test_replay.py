@@ -66,3 +66,27 @@ async def test_a_changed_command_sequence_fails_replay(keyring):
     replayer = Replayer(workflows=[SubpoenaWithoutVerification], data_converter=data_converter(keyring))
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None
+
+
+def upserted(path: Path) -> list[dict[str, object]]:
+    """The search attributes a recorded history upserted, in order, decoded."""
+    import base64
+
+    events = json.loads(path.read_text())["events"]
+    return [{name: json.loads(base64.b64decode(value["data"]))
+             for name, value in event["upsertWorkflowSearchAttributesEventAttributes"]
+             ["searchAttributes"]["indexedFields"].items()}
+            for event in events if "upsertWorkflowSearchAttributesEventAttributes" in event]
+
+
+def test_the_queue_search_attributes_are_upserted_behind_their_patch():
+    """v2 histories carry the `queue-search-attributes` marker and the queues' attributes; a v1
+    history has neither, and still replays (above): the new upserts are not in its command sequence."""
+    v2 = upserted(Path(__file__).parent / "histories" / "national_security_letter_v2_queue_attributes.json")
+    queue = [u for u in v2 if {"LesWaitingFor", "LesSecrecyBinds"} & set(u)]
+    assert queue == [{"LesWaitingFor": ["analyst", "legal"], "LesSecrecyBinds": True},  # two cleared approvals
+                     {"LesWaitingFor": ["legal"]},  # the analyst approved
+                     {"LesWaitingFor": ["none"]}]  # legal approved: production runs
+    assert {"TemporalChangeVersion": ["queue-search-attributes"]} in v2
+    v1 = upserted(Path(__file__).parent / "histories" / "national_security_letter_v1_cleared.json")
+    assert not [u for u in v1 if {"LesWaitingFor", "LesSecrecyBinds", "TemporalChangeVersion"} & set(u)]

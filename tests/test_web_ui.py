@@ -7,7 +7,8 @@ type takes, sent from the Signal dialog with the JSON its description shows, dri
 close. One dev server (with its Web UI), one worker (`worker.build_worker`, its failure
 converter included) and one browser serve the whole module; the UI reads the encrypted
 payloads through the cleared codec server. The surveillance types (pen register, Title III) are
-worked from the CLI (tests/test_surveillance.py) and not yet here.
+switched on from the UI against a mediation simulator process, found in the queues (les/queues.py:
+who the case waits for, collections ending this week, secrecy), and withdrawn (the order vacated).
 
 Needs Debian's chromium (/usr/bin/chromium) and the playwright package; CI installs both and
 sets LES_REQUIRE_BROWSER=1, which turns a missing browser from a skip into a failure.
@@ -20,13 +21,23 @@ import os
 import re
 import shutil
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from domain.case import CaseState, Resolution
-from tests.conftest import REPO, TOKENS, free_port, running_dev_server, serving_codec, worker_settings
+from les.queues import queue_link, queue_queries
+from tests.conftest import (
+    REPO,
+    TOKENS,
+    SimulatorProcess,
+    free_port,
+    running_dev_server,
+    serving_codec,
+    worker_settings,
+)
 from tests.workflow_support import dated, example, running_worker, status, submit, wait_for_state
 
 pytestmark = pytest.mark.browser
@@ -61,9 +72,12 @@ async def desk(prepared_store, database_url, tmp_path_factory, keyring, keyring_
         pytest.skip("needs Debian's chromium (apt-get install chromium); CI installs it")
     from playwright.async_api import async_playwright
 
-    settings = worker_settings(database_url, tmp_path_factory.mktemp("desk"), keyring_dir)
+    folder = tmp_path_factory.mktemp("desk")
+    simulator = SimulatorProcess(folder / "mediation" / "tasks.db", folder / "mediation.log").start()
+    settings = replace(worker_settings(database_url, folder, keyring_dir), mediation_url=simulator.url)
     shots = REPO / "docs" / "img" if os.environ.get("LES_SCREENSHOTS") else tmp_path_factory.mktemp("shots")
     async with AsyncExitStack() as stack:
+        stack.callback(simulator.stop)
         # Payloads are encrypted: the UI reads them through the cleared codec server, as tnguyen.
         codec = stack.enter_context(serving_codec(keyring, database_url))
         ui_port = free_port()
@@ -139,9 +153,13 @@ class Analyst:
             await self.page.screenshot(path=str(path))
 
 
-async def start_case(desk: Desk, kind: str, request_id: str, **changes):
+async def start_case(desk: Desk, kind: str, request_id: str, process: dict | None = None, **changes):
+    """Submit the example of `kind` (its legal_process changed by `process`) and open a page on it."""
     now = await desk.env.get_current_time()  # the dev server runs on real time
-    handle = await submit(desk.client, desk.settings, dated(example(kind, request_id, **changes), now))
+    document = example(kind, request_id, **changes)
+    if process:
+        document["legal_process"].update(process)
+    handle = await submit(desk.client, desk.settings, dated(document, now))
     page = await desk.browser.new_page(viewport={"width": 1400, "height": 900})
     return handle, Analyst(desk, page, request_id)
 
@@ -343,3 +361,113 @@ async def test_the_queue_lists_the_open_cases(desk):
     listed = await page.locator("main").inner_text()
     assert "case-UI-Q-1" in listed and "Subpoena" in listed
     assert "case-UI-COURT_ORDER-1" not in listed  # closed: off the queue
+
+
+async def test_due_in_the_next_72_hours_lists_only_the_cases_due_that_soon(desk):
+    # The example is received 2026-11-20T14:05Z (dated() moves both to now): due two days after receipt.
+    soon, _ = await start_case(desk, "subpoena", "UI-Q-SOON", process={"response_due": "2026-11-22T14:05:00Z"})
+    later, _ = await start_case(desk, "subpoena", "UI-Q-LATER")  # the example's own: 20 days
+    await wait_for_state(soon, CaseState.AWAITING_APPROVAL)
+    await wait_for_state(later, CaseState.AWAITING_APPROVAL)
+    page = await desk.browser.new_page(viewport={"width": 1400, "height": 900})
+    listed = await listed_in(desk, page, "due in the next 72 hours", "case-UI-Q-SOON")
+    await page.screenshot(path=str(desk.shots / "queue-due.png"))
+    due = await queue_ids(desk, "due in the next 72 hours")
+    for handle in (soon, later):
+        await handle.execute_update("withdraw_sync", {"actor": "jdoe", "role": "analyst", "note": "test over"})
+
+    assert "case-UI-Q-SOON" in listed and "case-UI-Q-SOON" in due
+    assert "case-UI-Q-LATER" not in due
+
+
+# ---- the queues and the surveillance types -------------------------------------------------------------
+
+
+async def listed_in(desk: Desk, page, queue: str, workflow_id: str) -> str:
+    """Open the Workflows list on one queue's link (les/queues.py, the README's table), wait for
+    `workflow_id` to be listed (visibility trails the upsert a little), and return the list's text."""
+    from playwright.async_api import TimeoutError as NotShown
+
+    query = queue_queries(await desk.env.get_current_time())[queue]
+    for _ in range(6):
+        await page.goto(queue_link(desk.env.web_ui, "default", query))
+        try:
+            await page.get_by_role("link", name=workflow_id).wait_for(timeout=5000)
+            return await page.locator("main").inner_text()
+        except NotShown:  # not listed yet: load the list again
+            continue
+    described = await desk.client.get_workflow_handle(workflow_id).describe()
+    raise AssertionError(f"{workflow_id} is not in the queue {queue!r} ({query}); the server lists "
+                         f"{await queue_ids(desk, queue)}; its search attributes: {described.search_attributes}")
+
+
+def instant(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+async def queue_ids(desk: Desk, queue: str) -> set[str]:
+    """The workflow ids the server lists for one queue's query (what the UI's list shows)."""
+    query = queue_queries(await desk.env.get_current_time())[queue]
+    return {w.id async for w in desk.client.list_workflows(query)}
+
+
+async def test_a_pen_register_is_switched_on_from_the_ui_found_in_the_queues_and_withdrawn(desk):
+    handle, analyst = await start_case(desk, "pen_register", "UI-PEN-1", process={"duration_days": 3})
+    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+    waiting = await analyst.details()
+    page = await desk.browser.new_page(viewport={"width": 1400, "height": 900})
+    analysts_queue = await listed_in(desk, page, "analyst's queue", "case-UI-PEN-1")
+    shown = await analyst.refused_update("approve_sync", "role supervisor may not approve",
+                                         actor="mlee", role="supervisor")
+    await analyst.signal("approve", actor="jdoe", role="analyst", note="switched on from the Web UI")
+    on = await wait_for_state(handle, CaseState.COLLECTING)
+    collecting = await analyst.details()
+    ending = await listed_in(desk, page, "collections ending this week", "case-UI-PEN-1")
+    await page.screenshot(path=str(desk.shots / "queue-collections.png"))
+    secret = await queue_ids(desk, "secrecy binds")
+    left_analysts = await queue_ids(desk, "analyst's queue")
+    await analyst.signal("withdraw", actor="mlee", role="supervisor", note="the court vacated the order")
+    outcome = await closed(handle)
+    done = await analyst.details()
+
+    assert "Stage: awaiting approval" in waiting and "Waits for: analyst: approval by analyst" in waiting
+    assert "Collection: not on yet; the order ends" in waiting
+    assert "Pen Register" in analysts_queue or "PenRegister" in analysts_queue
+    assert_readable(shown, "role supervisor may not approve (allowed: analyst)")
+    assert "Stage: collecting" in collecting
+    since, end = instant(on.collection["activated_at"]), instant(on.deadlines["expires_at"])
+    assert f"Collection: active since {since:%Y-%m-%d %H:%M} UTC; " \
+           f"off at the order\u2019s end, {end:%Y-%m-%d %H:%M:%S} UTC" in collecting  # typeset
+    assert re.search(r"order ends: collection off: .* UTC \(2 d 2[12] h left\)", collecting)  # issued 1.5 h before
+    assert "case-UI-PEN-1" in ending
+    assert "case-UI-PEN-1" in secret  # 18 U.S.C. 3123(d)
+    assert "case-UI-PEN-1" not in left_analysts  # collecting: nobody's decision is awaited
+    assert outcome.resolution is Resolution.VACATED
+    assert "Stage: closed (vacated)" in done and "Collection: off since" in done
+    assert "case-UI-PEN-1" not in await queue_ids(desk, "collections ending this week")  # closed: off the queue
+
+
+async def test_a_title3_order_waits_for_legal_after_the_analyst_then_collects_until_withdrawn(desk):
+    handle, analyst = await start_case(desk, "title3_wiretap", "UI-T3-1")
+    await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+    page = await desk.browser.new_page(viewport={"width": 1400, "height": 900})
+    before = await queue_ids(desk, "waiting for legal")
+    await analyst.signal("approve", actor="jdoe", role="analyst")
+    legal_queue = await listed_in(desk, page, "waiting for legal", "case-UI-T3-1")
+    await page.screenshot(path=str(desk.shots / "queue-legal.png"))
+    legal = await analyst.details()
+    shown = await analyst.refused_update("approve_sync", "separation of duties", actor="jdoe", role="legal")
+    await analyst.signal("approve", actor="kpatel", role="legal")
+    await wait_for_state(handle, CaseState.COLLECTING)
+    collecting = await analyst.details()
+    after = await queue_ids(desk, "waiting for legal")
+    await analyst.signal("withdraw", actor="jdoe", role="analyst", note="the order was vacated")
+    outcome = await closed(handle)
+
+    assert "case-UI-T3-1" in before  # a Title III needs the analyst and legal: both awaited at first
+    assert "case-UI-T3-1" in legal_queue and "case-UI-PEN-1" not in legal_queue
+    assert "Waits for: legal: approval by legal" in legal and "Approvals: analyst by jdoe; legal: awaited" in legal
+    assert_readable(shown, "jdoe already approved this request; a second approval must come from another person")
+    assert "Stage: collecting" in collecting and "Collection: active since" in collecting
+    assert "case-UI-T3-1" not in after
+    assert outcome.resolution is Resolution.VACATED

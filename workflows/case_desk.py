@@ -37,7 +37,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.verification import CheckResult
     from domain.vocabulary import DecisionName, RequestType, Role
     from les.failures import DECISION_REFUSED
-    from les.temporal import CASE_STATE, REQUEST_TYPE, RESPONSE_DUE, workflow_id_for
+    from les.temporal import (
+        CASE_STATE,
+        COLLECTION_END,
+        REQUEST_TYPE,
+        RESPONSE_DUE,
+        SECRECY_BINDS,
+        WAITING_FOR,
+        workflow_id_for,
+    )
     from workflows.activity_options import DECISION, QUICK
     from workflows.handlers import install_decision_handlers
 
@@ -70,6 +78,8 @@ class CaseDesk:
         self._check: CheckResult | None = None
         self._desk = asyncio.Lock()
         self._published: CaseState | None = None
+        self._queued: tuple[Any, ...] | None = None
+        """The queue search attributes last upserted (who the case waits for, collection end, secrecy)."""
         self._filed_closed = False
         """True once the close is filed in the case store: the case's clocks stop then."""
         self._reminded = False
@@ -354,12 +364,45 @@ class CaseDesk:
         """Tell the search attribute, the log and the Web UI the case's state, when it changed."""
         state = self._case.state
         if state is self._published or (state is CaseState.CLOSED and not self._filed_closed):
+            self._publish_queue()
             self._show_details()
             return
         self._published = state
         workflow.logger.info("case state", extra={"request_id": self._request_id, "state": str(state)})
         workflow.upsert_search_attributes([CASE_STATE.value_set(str(state))])
+        self._publish_queue()
         self._show_details()
+
+    def _queue_attributes(self) -> tuple[Any, ...]:
+        """What the queues search on: who the case waits for, the collection's end, whether secrecy
+        binds. Plain text on the server: roles, a moment and a flag, nothing identifying."""
+        case, check = self._case, self._check
+        waiting = ["none"] if case.closed else case.waiting_for()
+        secrecy = None  # not known before verification
+        if check is not None:
+            binding = check.nondisclosure
+            secrecy = binding is not None and (binding.until is None or binding.until > workflow.now())
+        return tuple(waiting), case.order_end, secrecy
+
+    def _publish_queue(self) -> None:
+        """Upsert the queue search attributes when they changed. Histories recorded before they
+        existed carry no `queue-search-attributes` marker and replay without these upserts."""
+        queue = self._queue_attributes()
+        if queue == self._queued or (self._case.closed and not self._filed_closed):
+            return
+        if not workflow.patched("queue-search-attributes"):
+            return
+        before = self._queued or ((), None, None)
+        waiting, end, secrecy = queue
+        updates: list[Any] = []
+        if waiting != before[0]:
+            updates.append(WAITING_FOR.value_set(list(waiting)))
+        if end is not None and end != before[1]:
+            updates.append(COLLECTION_END.value_set(end))
+        if secrecy is not None and secrecy != before[2]:
+            updates.append(SECRECY_BINDS.value_set(secrecy))
+        workflow.upsert_search_attributes(updates)
+        self._queued = queue
 
     def _show_details(self) -> None:
         """Keep the workflow's Current Details (the Web UI) current: not a command, so never

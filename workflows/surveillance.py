@@ -402,3 +402,18 @@ class SurveillanceShape(ProducesRecords):
         if self._case.shape is not Shape.SURVEILLANCE:
             return super()._extra_deadlines()
         return {"expires_at": self._case.order_end} if self._case.order_end else {}
+
+    def _details_facts(self) -> list[str]:
+        """The case page's collection line: its state, since when, and the instant it goes off."""
+        facts = super()._details_facts()
+        end = f"{self._case.order_end:%Y-%m-%d %H:%M:%S} UTC" if self._case.order_end else "not yet known"
+        if self._collection is CollectionState.ACTIVE and self._activated_at is not None:
+            facts.append(f"**Collection:** active since {self._activated_at:%Y-%m-%d %H:%M} UTC; "
+                         f"off at the order's end, {end}")
+        elif self._collection is CollectionState.OFF and self._deactivated_at is not None:
+            facts.append(f"**Collection:** off since {self._deactivated_at:%Y-%m-%d %H:%M:%S} UTC")
+        elif self._collection is CollectionState.DEPROVISION_PENDING:
+            facts.append("**Collection:** switch-off pending: the mediation system has not confirmed it yet")
+        elif not self._case.closed:
+            facts.append(f"**Collection:** not on yet; the order ends {end}")
+        return facts
