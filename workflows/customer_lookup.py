@@ -90,7 +90,8 @@ class CustomerCallLookup(RecordsShape, request_type=RequestType.CUSTOMER_CALL_LO
         if self._case.state is CaseState.RETRIEVING:
             self._quote = await workflow.execute_activity_method(
                 CustomerActivities.accept_quote,
-                AcceptQuoteInput(request_id=self._request_id, quote_id=quote.quote_id), **QUICK,
+                AcceptQuoteInput(request_id=self._request_id, quote_id=quote.quote_id),
+                summary="record the accepted quote", **QUICK,
             )
 
     def _retrieval_document(self) -> dict[str, Any]:
@@ -105,7 +106,7 @@ class CustomerCallLookup(RecordsShape, request_type=RequestType.CUSTOMER_CALL_LO
         address = await workflow.execute_activity_method(
             CustomerActivities.address_of_record,
             AddressInput(request_id=self._request_id, account_number=self._authentication.account_number),
-            **QUICK,
+            summary="address the production to the account's address of record", **QUICK,
         )
         await self._record_system_event(
             "mailed_to_address_of_record", note=self._productions[-1].path,

@@ -89,10 +89,11 @@ class Preservation(CaseDesk, request_type=RequestType.PRESERVATION):
         if resolution is Resolution.HOLD_RELEASED or resolution is Resolution.PRODUCED:
             self._hold = await workflow.execute_activity_method(
                 HoldActivities.release_hold,
-                ReleaseHoldInput(request_id=self._request_id, reason=self._case.closing_note), **QUICK)
+                ReleaseHoldInput(request_id=self._request_id, reason=self._case.closing_note),
+                summary="release the hold", **QUICK)
         elif resolution is Resolution.HOLD_EXPIRED:
             self._hold = await workflow.execute_activity_method(
-                HoldActivities.expire_hold, HoldRef(request_id=self._request_id), **QUICK)
+                HoldActivities.expire_hold, HoldRef(request_id=self._request_id), summary="the hold lapses", **QUICK)
         ended = "hold_expired" if resolution is Resolution.HOLD_EXPIRED else "hold_released"
         await self._record_system_event(ended, note=self._case.closing_note)
 
@@ -100,7 +101,8 @@ class Preservation(CaseDesk, request_type=RequestType.PRESERVATION):
         if decision.name is DecisionName.RECORD_EXTENSION and self._case.hold_expires_at is not None:
             self._hold = await workflow.execute_activity_method(
                 HoldActivities.extend_hold,
-                ExtendHoldInput(request_id=self._request_id, expires_at=self._case.hold_expires_at), **QUICK)
+                ExtendHoldInput(request_id=self._request_id, expires_at=self._case.hold_expires_at),
+                summary="renew the hold", **QUICK)
 
     @workflow.signal(name="hold_produced",
                      description="Sent by the system when a demand whose preservation_ref names this hold "

@@ -109,7 +109,7 @@ class ProducesRecords(CaseDesk):
         delivery = await workflow.execute_activity_method(
             ProductionActivities.deliver_production,
             DeliverInput(request_id=self._request_id, **package.model_dump()),
-            **QUICK,
+            summary="deliver the production into the delivery root", **QUICK,
         )
         self._productions.append(delivery)
         await self._record_system_event(
@@ -138,7 +138,7 @@ class ProducesRecords(CaseDesk):
                 target_count=len(targets),
                 assistance_days=assistance_days,
             ),
-            **QUICK,
+            summary="bill the request (LEGAL.md, Fees)", **QUICK,
         )
         self._invoice = invoice
         await self._record_system_event(
