@@ -64,6 +64,13 @@ def task_of(view: TaskView) -> MediationTask:
     )
 
 
+def task_details(order: ActivateTaskInput) -> tuple[DeliveryType, TaskDetails]:
+    """The X1 task an order asks for: its delivery type from the permitted categories."""
+    delivery = delivery_type_for(order.categories)
+    return delivery, TaskDetails(xid=order.xid, targets=tuple(order.targets), delivery_type=str(delivery),
+                                 liid=order.request_id, start_time=order.start, end_time=order.end)
+
+
 class MediationActivities:
     """The mediation function at `settings.mediation_url`, over X1; productions under the delivery root."""
 
@@ -78,9 +85,7 @@ class MediationActivities:
     def activate_task(self, order: ActivateTaskInput) -> TaskActivation:
         """Provision the task and switch collection on; the same task again is success, unchanged."""
         log = activity_logger(order.request_id, xid=order.xid)
-        delivery = delivery_type_for(order.categories)
-        task = TaskDetails(xid=order.xid, targets=tuple(order.targets), delivery_type=str(delivery),
-                           liid=order.request_id, start_time=order.start, end_time=order.end)
+        delivery, task = task_details(order)
         with mediation_failures(), self._client() as x1:
             activation = x1.activate_task(task, at=order.at)
         log.info("mediation task active", delivery_type=str(delivery), already_active=activation.already_active)
@@ -90,9 +95,7 @@ class MediationActivities:
     def modify_task_end(self, order: ActivateTaskInput) -> TaskActivation:
         """ModifyTask: the order's end moved (an extension, or Title III's first interception)."""
         log = activity_logger(order.request_id, xid=order.xid)
-        delivery = delivery_type_for(order.categories)
-        task = TaskDetails(xid=order.xid, targets=tuple(order.targets), delivery_type=str(delivery),
-                           liid=order.request_id, start_time=order.start, end_time=order.end)
+        delivery, task = task_details(order)
         with mediation_failures(), self._client() as x1:
             x1.modify_task(task, at=order.at)
         log.info("mediation task end moved", end=order.end.isoformat())
