@@ -26,6 +26,7 @@ from domain.case_machine import (
 from domain.plans import plan_for
 from domain.surveillance import extension_end, interception_start_problem
 from domain.vocabulary import DecisionName, RequestType, Role
+from tests.test_policy import EXPECTED_DECISION_ROLES
 
 D, S, T = DecisionName, CaseState, RequestType
 # Received 2026-11-26T20:10Z; 90 days later is 2027-02-24T20:10Z (4 days of November, 31 of
@@ -131,17 +132,9 @@ def test_an_unknown_type_has_no_plan():
         plan_for("warrant")
 
 
-# SPEC §3 / domain/decisions.py: who takes each decision (approve: the type's approvers).
-ROLES = {
-    "reject": {"analyst", "legal", "supervisor"},
-    "request_info": {"analyst"},
-    "provide_info": {"analyst"},
-    "verify_callback": {"analyst", "supervisor"},
-    "record_extension": {"analyst", "legal"},
-    "record_interception_started": {"analyst"},
-    "customer_accepts_fee": {"analyst"},
-    "withdraw": {"analyst", "supervisor"},
-}
+# SPEC §3 / domain/decisions.py: who takes each decision, as tests/test_policy.py writes it out
+# (approve: the type's approvers, checked apart).
+ROLES = {name: roles for name, roles in EXPECTED_DECISION_ROLES.items() if name != "approve"}
 
 
 @pytest.mark.parametrize("request_type", sorted(PLAN_TABLE))
