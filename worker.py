@@ -6,6 +6,8 @@ import asyncio
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
+from datetime import timedelta
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,12 +20,19 @@ from les.failures import with_readable_failures
 from les.logging import configure_logging
 from les.temporal import TemporalUnavailable, connect
 from workflows import ALL_WORKFLOWS
+from workflows.activity_options import BULK_ACTIVITIES, use_bulk_task_queue
 
 log = structlog.get_logger("les.worker")
 
 
 ACTIVITY_THREADS = 16
 """Activities are synchronous (database, files, HTTP): each runs on a thread of this pool."""
+BULK_THREADS = 4
+"""The bulk worker's own pool (and slots): at most this many exports at once per worker process,
+whatever the decisions and quick steps on the main queue are doing."""
+BULK_HEARTBEAT_THROTTLE = timedelta(seconds=2)
+"""Bulk activities send their heartbeat to the server at most this often (the SDK's default is
+up to 60 s): a withdrawal's cancellation reaches a running export with its next heartbeat."""
 
 
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
@@ -33,14 +42,58 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     It takes at most as many activity tasks as the executor has threads: a task it takes must
     start at once, not wait in the pool's queue while its timeouts run (the SDK's default of 100
     slots against 16 threads would leave 84 tasks queued and invisible to other workers)."""
+    use_bulk_task_queue(settings.bulk_task_queue)
     return Worker(
         with_readable_failures(client),
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
+        # The bulk activities too: runs recorded before the bulk queue still schedule them here.
         activities=build_activities(settings),
         activity_executor=executor,
         max_concurrent_activities=executor._max_workers,  # the pool's size, as its creator set it
     )
+
+
+def build_bulk_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
+    """The worker of the bulk task queue: only retrieval, packaging and collection, on a pool of
+    their own with as many slots as threads, so a long export never holds a thread a decision needs."""
+    use_bulk_task_queue(settings.bulk_task_queue)  # where this process's workflows send them
+    bulk = [fn for fn in build_activities(settings) if getattr(fn, "__name__", "") in BULK_ACTIVITIES]
+    return Worker(
+        with_readable_failures(client),
+        task_queue=settings.bulk_task_queue,
+        activities=bulk,
+        activity_executor=executor,
+        max_concurrent_activities=executor._max_workers,
+        max_heartbeat_throttle_interval=BULK_HEARTBEAT_THROTTLE,
+    )
+
+
+class Workers:
+    """The main worker and the bulk worker, each on a thread pool of its own, run together."""
+
+    def __init__(self, client: Client, settings: Settings, threads: int = ACTIVITY_THREADS,
+                 bulk_threads: int = BULK_THREADS) -> None:
+        self._client, self._settings = client, settings
+        self._threads, self._bulk_threads = threads, bulk_threads
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> Worker:
+        stack = self._stack
+        executor = stack.enter_context(ThreadPoolExecutor(max_workers=self._threads))
+        bulk_executor = stack.enter_context(ThreadPoolExecutor(max_workers=self._bulk_threads,
+                                                               thread_name_prefix="les-bulk"))
+        try:
+            main = build_worker(self._client, self._settings, executor)
+            bulk = build_bulk_worker(self._client, self._settings, bulk_executor)
+            await stack.enter_async_context(bulk)
+            return await stack.enter_async_context(main)
+        except BaseException:
+            await stack.aclose()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
 
 
 async def ensure_reconciliation(client: Client, task_queue: str) -> None:
@@ -68,18 +121,21 @@ async def main() -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
-        try:
-            worker = build_worker(client, settings, executor)
-        except SQLAlchemyError as err:
-            print(f"worker: the records store at {settings.database_url} failed: {str(err).splitlines()[0]}",
-                  file=sys.stderr)
-            return 3
-        log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address,
-                 database=settings.database_url.split("@")[-1], delivery_root=str(settings.delivery_root))
-        async with worker:
-            await ensure_reconciliation(client, settings.task_queue)
-            await stop.wait()
+    workers = Workers(client, settings)
+    try:
+        await workers.__aenter__()
+    except SQLAlchemyError as err:
+        print(f"worker: the records store at {settings.database_url} failed: {str(err).splitlines()[0]}",
+              file=sys.stderr)
+        return 3
+    try:
+        log.info("worker started", task_queue=settings.task_queue, bulk_task_queue=settings.bulk_task_queue,
+                 address=settings.temporal_address, database=settings.database_url.split("@")[-1],
+                 delivery_root=str(settings.delivery_root))
+        await ensure_reconciliation(client, settings.task_queue)
+        await stop.wait()
+    finally:
+        await workers.__aexit__(None, None, None)
     log.info("worker stopped")
     return 0
 

@@ -43,6 +43,7 @@ def build_activities(settings: Settings) -> list[Callable[..., Any]]:
         production.package_production,
         production.write_no_records_letter,
         production.deliver_production,
+        production.discard_production,
         BillingActivities(sessions).bill_request,
         holds.place_hold,
         holds.extend_hold,

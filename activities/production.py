@@ -16,10 +16,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
+from temporalio.exceptions import CancelledError
 
 from activities.errors import paths_checked, production_conflict
 from activities.heartbeat import Heartbeat
-from domain.case import DeliverInput, Delivery, LetterInput, PackagedProduction, PackageInput, RetrieveInput
+from domain.case import (
+    DeliverInput,
+    Delivery,
+    DiscardInput,
+    LetterInput,
+    PackagedProduction,
+    PackageInput,
+    RetrieveInput,
+)
 from domain.letter import letter_text
 from domain.production import (
     CERTIFICATE_FILE,
@@ -39,7 +48,7 @@ from recordstore.csvfile import atomic_file
 from recordstore.export import legend_for
 from recordstore.models import Production
 
-ProductionRef = RetrieveInput | PackageInput | DeliverInput | LetterInput
+ProductionRef = RetrieveInput | PackageInput | DeliverInput | LetterInput | DiscardInput
 
 
 def production_folder(build: Callable[[Path, str, int], Path], delivery_root: Path, ref: ProductionRef) -> Path:
@@ -53,7 +62,7 @@ def production_folder(build: Callable[[Path, str, int], Path], delivery_root: Pa
         return build(delivery_root, ref.request_id, ref.production_no)
 
 
-def discard_staging(delivery_root: Path, ref: DeliverInput) -> None:
+def discard_staging(delivery_root: Path, ref: DeliverInput | DiscardInput) -> None:
     """Remove exactly this production's staging folder, then its request's folder if now empty."""
     staging = production_folder(paths.staging_dir, delivery_root, ref)  # no symlink on the way
     with paths_checked():
@@ -62,6 +71,27 @@ def discard_staging(delivery_root: Path, ref: DeliverInput) -> None:
         shutil.rmtree(staging)
     with contextlib.suppress(OSError):
         request_folder.rmdir()  # only ever removes an empty folder: another production may be staging
+
+
+@contextlib.contextmanager
+def cancelled_cleanly(partial: list[Path]):
+    """Around a long activity's work: when the workflow cancels it (a withdrawal), the files it
+    wrote are removed and it ends as cancelled.
+
+    Cancellation reaches a synchronous activity through its heartbeat: the server answers a
+    heartbeat with "cancel requested", the SDK raises CancelledError in the activity's thread
+    (and `activity.is_cancelled()` turns true). Whatever the exception then seen (the database
+    driver may wrap it), the cleanup runs shielded from a second one, then CancelledError is
+    raised so the attempt is reported cancelled, not failed (a failure would be retried)."""
+    try:
+        yield
+    except BaseException:
+        if not (activity.in_activity() and activity.is_cancelled()):
+            raise
+        with activity.shield_thread_cancel_exception():
+            for path in partial:
+                path.unlink(missing_ok=True)
+        raise CancelledError("cancelled by the workflow: the request was withdrawn") from None
 
 
 HASH_CHUNK = 1 << 20
@@ -93,9 +123,21 @@ class ProductionActivities:
         self._sessions = session_factory
 
     @activity.defn
+    def discard_production(self, ref: DiscardInput) -> None:
+        """A withdrawn production: remove its staging folder (exactly that production's), never
+        anything delivered. Safe to retry."""
+        discard_staging(self._settings.delivery_root, ref)
+        activity_logger(ref.request_id, production_id=ref.production_id).info("production staging discarded")
+
+    @activity.defn
     def package_production(self, package: PackageInput) -> PackagedProduction:
-        log = activity_logger(package.request_id, production_id=package.production_id)
         folder = production_folder(paths.staging_dir, self._settings.delivery_root, package)
+        written = [folder / LEGEND_FILE, folder / MANIFEST_FILE, folder / CERTIFICATE_FILE, folder / LETTER_FILE]
+        with cancelled_cleanly(written):
+            return self._package(package, folder)
+
+    def _package(self, package: PackageInput, folder: Path) -> PackagedProduction:
+        log = activity_logger(package.request_id, production_id=package.production_id)
         paths.make_delivery_dir(self._settings.delivery_root, folder)
         legend = legend_csv(str(package.document.get("type")), [f.category for f in package.files])
         write_atomically(folder / LEGEND_FILE, legend)

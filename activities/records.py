@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from temporalio import activity
 
 from activities.errors import hold_scope_mismatch, hold_unavailable, invalid_request, parse_or_refuse
 from activities.heartbeat import Heartbeat
-from activities.production import production_folder
+from activities.production import cancelled_cleanly, production_folder
 from domain.case import ProductionFile, RetrieveInput
 from domain.request import LegalRequest
 from domain.vocabulary import PROSPECTIVE_CATEGORIES, RecordCategory, RequestType
@@ -49,6 +50,11 @@ class RecordsActivities:
             raise invalid_request(str(err)) from None
         paths.make_delivery_dir(self._settings.delivery_root, folder)
         out = folder / f"{retrieval.category}.csv"
+        with cancelled_cleanly([out]):  # a withdrawal: the partial file goes (its .part goes by itself)
+            return self._retrieve(retrieval, request, columns, out, log)
+
+    def _retrieve(self, retrieval: RetrieveInput, request: LegalRequest, columns: list[str], out: Path,
+                  log: Any) -> ProductionFile:
         hold_id = retrieval.from_hold
         heartbeat = Heartbeat(f"retrieve {retrieval.category}")
         heartbeat.beat(rows=0)

@@ -175,6 +175,14 @@ class RetrieveInput(BaseModel):
     """The preservation request_id (the demand's `preservation_ref`) whose hold is produced from."""
 
 
+class DiscardInput(BaseModel):
+    """One production whose staging is thrown away (withdrawn before delivery)."""
+
+    request_id: str
+    production_id: str
+    production_no: int = FIRST_PRODUCTION
+
+
 class ProductionFile(BaseModel):
     """One CSV of a production, as the retrieval activity left it in staging."""
 

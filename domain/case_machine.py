@@ -54,6 +54,12 @@ WITHDRAWAL: dict[CaseState, Resolution] = {
     S.COLLECTING: Resolution.VACATED,
 }
 
+WITHDRAWN_WHILE_PRODUCING = frozenset({S.RETRIEVING, S.PACKAGING})
+"""Where a withdrawal is also accepted once the workflow can stop its production (the
+`withdraw-during-retrieval` patch sets `Case.withdraw_while_producing`): retrieval and packaging
+are cancelled and their staging discarded. Never once delivering: a delivered production cannot
+be unsent."""
+
 _MOMENT = TypeAdapter(AwareDatetime)
 
 
@@ -174,6 +180,9 @@ class Case(BaseModel):
     collects: bool = False
     """A FISA order naming pen_trap or intercept_content: collected prospectively (surveillance)."""
     extensions: list[str] = Field(default_factory=list)
+    withdraw_while_producing: bool = False
+    """The workflow can cancel its retrieval and packaging: a withdrawal is accepted then too
+    (False in runs recorded before, which refused it as too late)."""
     history: list[CaseEvent] = Field(default_factory=list)
 
     @property
@@ -426,12 +435,18 @@ class Case(BaseModel):
         return "rejected: nothing will be produced"
 
     def _check_withdraw(self, decision: Decision) -> None:
-        if self.state not in WITHDRAWAL:
-            raise Refused(f"too late to withdraw: the case is {self.state}")
+        if self.state in WITHDRAWAL:
+            return
+        if self.withdraw_while_producing and self.state in WITHDRAWN_WHILE_PRODUCING:
+            return
+        raise Refused(f"too late to withdraw: the case is {self.state}")
 
     def _apply_withdraw(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
-        resolution = WITHDRAWAL[self.state]
+        producing = self.state in WITHDRAWN_WHILE_PRODUCING and self.state not in WITHDRAWAL
+        resolution = WITHDRAWAL.get(self.state, Resolution.WITHDRAWN)
         self.close(resolution, f"{decision.actor}: {decision.note}")
+        if producing:
+            return "withdrawn: the production under way is stopped and discarded; nothing is delivered"
         return {Resolution.HOLD_RELEASED: "withdrawn: the hold is released",
                 Resolution.VACATED: "withdrawn: collection is switched off"}.get(
             resolution, "withdrawn: the case closes without production")

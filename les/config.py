@@ -8,7 +8,10 @@ from pathlib import Path
 
 from les.paths import DEFAULT_STATE_DIR, PROJECT_ROOT, state_file
 
-__all__ = ["DEFAULT_MEDIATION_URL", "PROJECT_ROOT", "Settings"]
+__all__ = ["DEFAULT_BULK_TASK_QUEUE", "DEFAULT_MEDIATION_URL", "PROJECT_ROOT", "Settings"]
+
+DEFAULT_BULK_TASK_QUEUE = "les-bulk"
+"""The bulk activities' task queue unless LES_BULK_TASK_QUEUE names another."""
 
 DEFAULT_MEDIATION_URL = "http://127.0.0.1:8733"
 """Where the local stack's mediation simulator listens (python -m mediation.simulator)."""
@@ -34,6 +37,9 @@ class Settings:
     """Folder of payload-encryption keys, one file per key id (les/keyring.py)."""
     mediation_url: str = DEFAULT_MEDIATION_URL
     """The intercept mediation function's X1 endpoint (base URL): the simulator locally."""
+    bulk_task_queue: str = DEFAULT_BULK_TASK_QUEUE
+    """The task queue of the bulk activities (retrieval, packaging, collection): a worker of its
+    own with its own threads, so exports never starve decisions (worker.py build_bulk_worker)."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,4 +58,5 @@ class Settings:
             carrier_name=env("LES_CARRIER_NAME", "Example Carrier Communications, Inc."),
             keyring_dir=Path(env("LES_KEYRING_DIR", str(state / "keyring"))),
             mediation_url=env("LES_MEDIATION_URL", DEFAULT_MEDIATION_URL),
+            bulk_task_queue=env("LES_BULK_TASK_QUEUE", DEFAULT_BULK_TASK_QUEUE),
         )

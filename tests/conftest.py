@@ -102,6 +102,7 @@ def worker_settings(database_url: str, folder: Path, keyring_dir: Path):
         temporal_address="127.0.0.1:7233",  # unused: tests hand the worker their server's client
         temporal_namespace="default",
         task_queue=f"les-test-{os.getpid()}",
+        bulk_task_queue=f"les-test-bulk-{os.getpid()}",
         delivery_root=folder / "deliveries",
         documents_root=folder / "documents",
         state_dir=folder / "state",

@@ -53,6 +53,7 @@ class Terminal:
             "LES_DELIVERY_ROOT": str(folder / "deliveries"),
             "LES_DOCUMENTS_ROOT": str(folder / "documents"),
             "LES_TASK_QUEUE": task_queue,
+            "LES_BULK_TASK_QUEUE": f"{task_queue}-bulk",
             "LES_KEYRING_DIR": str(keyring_dir),
         }
         return cls(address=address, env=env, folder=folder, codec_endpoint=codec_endpoint)

@@ -29,6 +29,7 @@ from les.failures import with_readable_failures
 from recordstore.db import make_session_factory
 from recordstore.models import CaseEvent as CaseEventRow
 from tests.workflow_support import dated, decision, example, finish, status, submit, wait_for_state
+from worker import build_bulk_worker
 from workflows import ALL_WORKFLOWS, SubpoenaWorkflow
 from workflows.activity_options import BULK, DECISION
 
@@ -116,8 +117,9 @@ async def test_an_update_that_cannot_be_recorded_is_refused_in_seconds_and_chang
     document = dated(example("subpoena", f"NOT-RECORDED-{now:%Y%m%d}"), now)
     rid = document["request_id"]
     failing = {"on": True}
-    with ThreadPoolExecutor(max_workers=8) as executor:
-        async with worker_whose_case_store_fails(client, settings, executor, failing):
+    with ThreadPoolExecutor(max_workers=8) as executor, ThreadPoolExecutor(max_workers=2) as bulk:
+        async with worker_whose_case_store_fails(client, settings, executor, failing), \
+                build_bulk_worker(client, settings, bulk):
             handle = await submit(client, settings, document)
             before = await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
             with env.auto_time_skipping_disabled():  # real seconds: the retries' backoff, not skipped

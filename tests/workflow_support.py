@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +16,7 @@ from domain.case_page import static_summary
 from les.config import Settings
 from les.temporal import workflow_id_for
 from tests.conftest import EXAMPLES
-from worker import build_worker
+from worker import Workers
 from workflows import WORKFLOW_FOR_TYPE, SubpoenaWorkflow
 
 
@@ -67,10 +66,10 @@ def iso(moment: datetime) -> str:
 
 @asynccontextmanager
 async def running_worker(client: Client, settings: Settings):
-    """The worker `worker.py` runs (its failure converter included), in this process."""
-    with ThreadPoolExecutor(max_workers=8) as executor:
-        async with build_worker(client, settings, executor) as worker:
-            yield worker
+    """The workers `worker.py` runs (its failure converter included), in this process: the main
+    worker and the bulk task queue's worker (retrieval, packaging, collection)."""
+    async with Workers(client, settings, threads=8) as worker:
+        yield worker
 
 
 async def submit(client: Client, settings: Settings, document: dict[str, Any]) -> WorkflowHandle:

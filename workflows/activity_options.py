@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
+from les.config import DEFAULT_BULK_TASK_QUEUE
+
 NON_RETRYABLE = [
     "InvalidRequest", "NotStoredRecords", "ProductionConflict", "HoldUnavailable", "HoldScopeMismatch",
     "QuoteMismatch", "UnsafePath", "MediationUnknownTask", "MediationTaskConflict", "MediationRefused",
@@ -42,3 +44,21 @@ BULK = {"start_to_close_timeout": timedelta(hours=2), "heartbeat_timeout": timed
 """Streaming records into files and packaging them: long, idempotent, restartable. They
 heartbeat (activities/heartbeat.py: rows done so far), so a worker that dies mid-export is noticed within two minutes,
 not two hours, and the retry starts over on another worker."""
+
+BULK_ACTIVITIES = frozenset({"retrieve_records", "package_production", "collect_events"})
+"""The activities that stream records (retrieval, packaging, collection): a workflow patched with
+`bulk-task-queue` schedules them on the bulk task queue, which only the bulk worker polls
+(worker.py build_bulk_worker), with threads of its own."""
+
+_BULK_QUEUE = {"name": DEFAULT_BULK_TASK_QUEUE}
+"""Where this process's workflows send bulk activities: set by the worker from its Settings
+(`use_bulk_task_queue`). This module is passed through the workflow sandbox, so the workflows
+read the worker's setting; a task queue is not part of what a history replays."""
+
+
+def use_bulk_task_queue(name: str) -> None:
+    _BULK_QUEUE["name"] = name
+
+
+def bulk_task_queue() -> str:
+    return _BULK_QUEUE["name"]

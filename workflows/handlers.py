@@ -33,7 +33,9 @@ MEANING: dict[DecisionName, str] = {
     D.RECORD_INTERCEPTION_STARTED: "Record when interception first began (starts the 30-day clock).",
     D.CUSTOMER_ACCEPTS_FEE: ("Record that the customer accepted the quoted fee (quote id on the case's "
                              "Current Details); the search starts."),
-    D.WITHDRAW: "Record that the requester withdrew the request. The reason is required in note.",
+    D.WITHDRAW: ("Record that the requester withdrew the request. The reason is required in note. "
+                 "Accepted until delivery starts: a retrieval or packaging under way is stopped and its "
+                 "files discarded; nothing is delivered or billed."),
 }
 
 TYPE_MEANING: dict[tuple[RequestType, DecisionName], str] = {

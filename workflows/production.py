@@ -8,9 +8,12 @@ activities hand back names, row counts and hashes."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import contextlib
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.billing import BillingActivities
@@ -22,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         DeliveredCategory,
         DeliverInput,
         Delivery,
+        DiscardInput,
         InvoiceSummary,
         LetterInput,
         PackagedProduction,
@@ -31,15 +35,66 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.identifiers import production_id
     from domain.vocabulary import RecordCategory
-    from workflows.activity_options import BULK, QUICK
+    from workflows.activity_options import BULK, QUICK, bulk_task_queue
     from workflows.case_desk import CaseDesk
+
+WITHDRAW_DURING_RETRIEVAL = "withdraw-during-retrieval"
+"""Patch: a withdrawal while retrieving or packaging cancels that work, discards the production's
+staging and closes the case withdrawn (before, it was refused as too late)."""
+BULK_TASK_QUEUE = "bulk-task-queue"
+"""Patch: retrieval, packaging and collection run on the bulk task queue (Settings.bulk_task_queue)."""
+
+T = TypeVar("T")
 
 
 class ProducesRecords(CaseDesk):
     """The production steps a request workflow shares."""
 
+    def _bulk(self) -> dict[str, Any]:
+        """BULK, on the bulk task queue (patched runs) and, when a withdrawal may stop the
+        production, waiting for the activity's own cleanup when cancelled."""
+        options: dict[str, Any] = dict(BULK)
+        if workflow.patched(BULK_TASK_QUEUE):
+            options["task_queue"] = bulk_task_queue()
+        if self._case.withdraw_while_producing:
+            options["cancellation_type"] = workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+        return options
+
+    def _allow_withdraw_while_producing(self) -> None:
+        """From here on a withdrawal stops the production instead of being refused as too late."""
+        if workflow.patched(WITHDRAW_DURING_RETRIEVAL):
+            self._case.withdraw_while_producing = True
+
+    async def _unless_withdrawn(self, number: int, step: str, work: Awaitable[T]) -> T | None:
+        """`work` (retrieval or packaging of production `number`), or None when a withdrawal closed
+        the case meanwhile: the running activities are cancelled and finish their own cleanup, then
+        the production's staging folder is discarded and the history says so."""
+        if not self._case.withdraw_while_producing:
+            return await work
+        task = asyncio.ensure_future(work)
+        await workflow.wait_condition(lambda: task.done() or self._case.closed)
+        if not self._case.closed:
+            return await task
+        finished = task.done()
+        if not finished:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ActivityError):
+            await task  # cancelled as asked, or failed: either way nothing of it is delivered
+        ref = DiscardInput(request_id=self._request_id, production_id=production_id(self._request_id, number),
+                           production_no=number)
+        await self._record_system_event(f"{step}_cancelled", note=f"withdrawn during {step}; nothing delivered",
+                                        details={"production_id": ref.production_id, "had_finished": finished})
+        await workflow.execute_activity_method(
+            ProductionActivities.discard_production, ref,
+            summary=f"discard the staging of {ref.production_id}", **QUICK,
+        )
+        await self._record_system_event("staging_discarded", note=ref.production_id)
+        return None
+
     async def _retrieve(self, number: int, categories: list[RecordCategory],
-                        document: dict[str, Any], **extra: Any) -> list[ProductionFile]:
+                        document: dict[str, Any], **extra: Any) -> list[ProductionFile] | None:
+        """The files of production `number`; None when a withdrawal stopped the retrieval."""
+        bulk = self._bulk()
         retrievals = [
             workflow.execute_activity_method(
                 RecordsActivities.retrieve_records,
@@ -52,19 +107,25 @@ class ProducesRecords(CaseDesk):
                     **extra,
                 ),
                 summary=f"retrieve {category}",
-                **BULK,
+                **bulk,
             )
             for category in categories
         ]
-        return list(await asyncio.gather(*retrievals))
 
-    async def _package_and_deliver(self, number: int, files: list[ProductionFile], *, advance: bool = True) -> Delivery:
+        async def gathered() -> list[ProductionFile]:
+            return list(await asyncio.gather(*retrievals))
+
+        return await self._unless_withdrawn(number, "retrieval", gathered())
+
+    async def _package_and_deliver(self, number: int, files: list[ProductionFile], *,
+                                   advance: bool = True) -> Delivery | None:
         """Package and deliver production `number`; a records case moves through packaging and
-        delivering, a collecting case stays collecting (`advance=False`)."""
+        delivering, a collecting case stays collecting (`advance=False`). None when a withdrawal
+        stopped the packaging: nothing was delivered."""
         assert self._check is not None
         if advance:
             self._advance(CaseState.PACKAGING)
-        package = await workflow.execute_activity_method(
+        package = await self._unless_withdrawn(number, "packaging", workflow.execute_activity_method(
             ProductionActivities.package_production,
             PackageInput(
                 request_id=self._request_id,
@@ -78,8 +139,10 @@ class ProducesRecords(CaseDesk):
                 targets=self._check.targets,
             ),
             summary="write legend, manifest and certificate of authenticity",
-            **BULK,
-        )
+            **self._bulk(),
+        ))
+        if package is None:
+            return None
         return await self._deliver(package, "production_delivered", advance=advance)
 
     async def _deliver_letter(self, number: int) -> Delivery:

@@ -58,8 +58,11 @@ class RecordsShape(ProducesRecords):
             # Nothing to certify: the custodian's letter says what was searched and that no one matched.
             letter = await self._deliver_letter(1)
             return await self._finish(await self._close(Resolution.NO_RESPONSIVE_RECORDS, letter.path), clock)
+        self._allow_withdraw_while_producing()
         files = await self._retrieve(1, self._categories(), self._retrieval_document(), **self._retrieval_extra())
-        await self._package_and_deliver(1, files)
+        if files is None or await self._package_and_deliver(1, files) is None:
+            # Withdrawn while retrieving or packaging: nothing delivered, nothing billed.
+            return await self._finish(await self._close_as_decided(), clock)
         await self._bill(files)
         await self._link_to_named_cases("preservation_ref")
         await self._after_production()

@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.surveillance import DELIVERY_PERIOD, INTERCEPT_CATEGORIES, CollectionState, court_order_end
     from domain.verification import CheckResult
     from domain.vocabulary import STORED_CATEGORIES, DecisionName, Role
-    from workflows.activity_options import BULK, DECISION, QUICK
+    from workflows.activity_options import DECISION, QUICK
     from workflows.production import ProducesRecords
 
 SWITCH_OFF_ATTEMPTS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
@@ -234,7 +234,7 @@ class SurveillanceShape(ProducesRecords):
                 CollectEventsInput(request_id=self._request_id, production_id=production_id(self._request_id, number),
                                    production_no=number, category=category, xid=self._xid,
                                    window_start=start, window_end=until),
-                summary=f"collect {category} for the delivery period", **BULK,
+                summary=f"collect {category} for the delivery period", **self._bulk(),
             )
             for category in self._collected_categories()
         ]
