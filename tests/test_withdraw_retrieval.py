@@ -1,0 +1,142 @@
+"""A withdrawal while the records are retrieved stops the retrieval: the running activities are
+cancelled through their heartbeats, their partial files and the production's staging are
+removed, the case closes withdrawn with nothing delivered and nothing billed; `status` shows the
+retrieval's progress (rows so far) while it runs. Once delivering, a withdrawal is too late."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from temporalio.api.enums.v1 import EventType
+
+import activities.heartbeat as heartbeat_module
+import recordstore.export as export_module
+from domain.case import CaseState, Resolution
+from domain.case_machine import Case, Decision
+from domain.vocabulary import DecisionName, RequestType, Role
+from les.cli import run_status
+from les.paths import delivered_dir, request_staging_dir
+from recordstore.models import CaseEvent as CaseEventRow
+from recordstore.models import Invoice, LedgerEntry
+from tests.conftest import running_dev_server
+from tests.test_case_machine import roster
+from tests.workflow_support import dated, decision, example, running_worker, status, submit, wait_for_state
+from workflows import SubpoenaWorkflow
+
+SLOW_ROW_SECONDS = 0.25
+"""TEST-ONLY THROTTLE: every chunk a retrieval writes (one row here) takes this long, standing
+for a retrieval of millions of rows, which this machine cannot generate within the test's budget.
+Uncancelled, the example's calls would take minutes to retrieve; the test must end in seconds."""
+
+
+@pytest.fixture
+def slow_retrieval(monkeypatch):
+    real = heartbeat_module.Heartbeat.__call__
+
+    def slowly(self, sink):
+        real(self, sink)
+        time.sleep(SLOW_ROW_SECONDS)
+
+    monkeypatch.setattr(heartbeat_module.Heartbeat, "__call__", slowly)
+    monkeypatch.setattr(heartbeat_module, "HEARTBEAT_EVERY_ROWS", 1)  # every row, so progress shows at once
+    monkeypatch.setattr(export_module, "FETCH_ROWS", 1)  # SQLite streams row by row (PostgreSQL's COPY does)
+
+
+async def status_json(settings, request_id: str, capsys) -> dict:
+    """`starter.py status ID --json` (the worker's log lines share this stdout: the object is read out)."""
+    assert await run_status(settings, request_id, as_json=True) == 0
+    out = capsys.readouterr().out
+    return json.JSONDecoder().raw_decode(out, out.index('{\n  "request_id"'))[0]
+
+
+async def test_a_withdrawal_during_retrieval_stops_it_and_nothing_is_delivered_or_billed(
+    keyring, settings, prepared_store, slow_retrieval, capsys
+):
+    async with running_dev_server(keyring) as env:
+        client = env.client
+        cli = dataclasses.replace(settings, temporal_address=client.service_client.config.target_host)
+        document = dated(example("subpoena", "WITHDRAW-RETRIEVING"), await env.get_current_time())
+        rid = document["request_id"]
+        async with running_worker(client, settings):
+            handle = await submit(client, settings, document)
+            await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+            assert (await handle.execute_update(SubpoenaWorkflow.approve_sync, decision())).accepted
+            await wait_for_state(handle, CaseState.RETRIEVING)
+
+            # status shows the retrieval's rows so far, from its heartbeats
+            deadline = time.monotonic() + 20
+            while True:
+                shown = await status_json(cli, rid, capsys)
+                outgoing = [p for p in shown["progress"] if p["step"] == "retrieve call_records_outgoing"]
+                if outgoing and outgoing[0]["rows"]:
+                    break
+                assert time.monotonic() < deadline, shown["progress"]
+                time.sleep(0.3)
+            assert shown["state"] == "retrieving" and outgoing[0]["attempt"] == 1
+            assert outgoing[0]["activity"] == "retrieve_records"
+            assert await run_status(cli, rid, as_json=False) == 0
+            text = capsys.readouterr().out
+            assert "in progress: retrieve call_records_outgoing: " in text
+            assert " rows (attempt 1, last heartbeat " in text
+            staging = request_staging_dir(settings.delivery_root, rid)
+            assert any(staging.rglob("*")), "the retrieval is writing in its staging folder"
+
+            started = time.monotonic()
+            receipt = await handle.execute_update(SubpoenaWorkflow.withdraw_sync,
+                                                  decision(note="the agency withdrew the subpoena"))
+            assert receipt.accepted, receipt.message
+            assert receipt.message == ("withdrawn: the production under way is stopped and discarded; "
+                                       "nothing is delivered")
+            outcome = await handle.result()
+            took = time.monotonic() - started
+            final = await status(handle)
+            history = [e async for e in handle.fetch_history_events()]
+
+    assert outcome.resolution is Resolution.WITHDRAWN and final.state is CaseState.CLOSED
+    assert outcome.production is None and outcome.invoice is None and final.productions == []
+    assert took < 15  # the retrieval did not run to its end (minutes at this pace)
+    # the retrieval activities noticed the cancellation and finished their cleanup before the close
+    assert any(e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED for e in history)
+    assert not delivered_dir(settings.delivery_root, rid, 1).exists()
+    assert not (settings.delivery_root / rid).exists()  # nothing delivered for the request at all
+    assert not staging.exists() or not any(staging.iterdir())
+    names = [e.name for e in final.history]
+    assert names[-4:] == ["withdraw", "retrieval_cancelled", "staging_discarded", "closed"]
+    with Session(prepared_store) as session:
+        assert session.scalar(select(Invoice).where(Invoice.request_id == rid)) is None
+        filed = session.scalars(select(CaseEventRow.event).where(CaseEventRow.request_id == rid)
+                                .order_by(CaseEventRow.seq)).all()
+        ledger = session.scalars(select(LedgerEntry.body).where(LedgerEntry.request_id == rid)
+                                 .order_by(LedgerEntry.position)).all()
+    assert filed == names
+    withdrawals = [json.loads(body) for body in ledger if json.loads(body).get("name") == "withdraw"]
+    assert len(withdrawals) == 1 and withdrawals[0]["actor"] == "jdoe" and withdrawals[0]["accepted"]
+
+
+def withdraw() -> Decision:
+    return Decision(name=DecisionName.WITHDRAW, actor="jdoe", role=Role.ANALYST, note="withdrawn")
+
+
+@pytest.mark.parametrize("state", [CaseState.RETRIEVING, CaseState.PACKAGING])
+def test_withdraw_while_producing_is_accepted_only_where_the_workflow_can_stop_it(state):
+    patched = Case(request_id="T-1", request_type=RequestType.SUBPOENA, state=state, withdraw_while_producing=True)
+    outcome = patched.decide(withdraw(), roster("analyst"))
+    assert outcome.accepted and patched.resolution is Resolution.WITHDRAWN
+    # a run recorded before the patch refuses it as it always did
+    old = Case(request_id="T-1", request_type=RequestType.SUBPOENA, state=state)
+    assert old.decide(withdraw(), roster("analyst")).message == f"too late to withdraw: the case is {state}"
+
+
+@pytest.mark.parametrize("state", [CaseState.DELIVERING, CaseState.BILLING, CaseState.CLOSED])
+def test_withdraw_once_delivering_or_closed_is_refused(state):
+    case = Case(request_id="T-1", request_type=RequestType.SUBPOENA, state=state, withdraw_while_producing=True,
+                resolution=Resolution.DELIVERED if state is CaseState.CLOSED else None)
+    outcome = case.decide(withdraw(), roster("analyst"))
+    assert not outcome.accepted and case.state is state
+    assert outcome.message == ("the case is closed (delivered); nothing can change it now" if state is CaseState.CLOSED
+                               else f"too late to withdraw: the case is {state}")
