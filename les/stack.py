@@ -245,7 +245,8 @@ LES Orchestrator is up.
   records store     {settings.database_url} ({summary})
   deliveries        {settings.delivery_root}
   mediation (X1)    {settings.mediation_url} (simulator; tasks in {state_file(settings.state_dir, 'mediation.db')})
-  workers           {workers} on task queue {settings.task_queue} (restarted if one dies)
+  workers           {workers} on task queue {settings.task_queue}, bulk exports on {settings.bulk_task_queue}
+                    (restarted if one dies)
   logs              {state_file(settings.state_dir, 'temporal.log')}, {state_file(settings.state_dir, 'worker.log')},
                     {state_file(settings.state_dir, 'mediation.log')}
 

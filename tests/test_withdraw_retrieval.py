@@ -13,14 +13,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from temporalio.api.enums.v1 import EventType
+from temporalio.exceptions import CancelledError
+from temporalio.testing import ActivityEnvironment
 
 import activities.heartbeat as heartbeat_module
 import recordstore.export as export_module
-from domain.case import CaseState, Resolution
+from activities.records import RecordsActivities
+from domain.case import CaseState, Resolution, RetrieveInput
 from domain.case_machine import Case, Decision
-from domain.vocabulary import DecisionName, RequestType, Role
+from domain.vocabulary import DecisionName, RecordCategory, RequestType, Role
 from les.cli import run_status
-from les.paths import delivered_dir, request_staging_dir
+from les.paths import delivered_dir, request_staging_dir, staging_dir
 from recordstore.models import CaseEvent as CaseEventRow
 from recordstore.models import Invoice, LedgerEntry
 from tests.conftest import running_dev_server
@@ -140,3 +143,24 @@ def test_withdraw_once_delivering_or_closed_is_refused(state):
     assert not outcome.accepted and case.state is state
     assert outcome.message == ("the case is closed (delivered); nothing can change it now" if state is CaseState.CLOSED
                                else f"too late to withdraw: the case is {state}")
+
+
+def test_a_cancelled_retrieval_removes_its_partial_file_and_ends_cancelled(settings, prepared_store, slow_retrieval):
+    """The activity alone: cancelled after its first rows, it leaves no CSV and no partial file
+    behind, and ends as cancelled (a failure would be retried)."""
+    env = ActivityEnvironment()
+    beats: list[dict] = []
+
+    def on_heartbeat(*details):
+        beats.append(details[0])
+        if details[0].get("rows", 0) >= 2:
+            env.cancel()  # as the server's answer to a heartbeat does
+
+    env.on_heartbeat = on_heartbeat
+    with pytest.raises(CancelledError):
+        env.run(RecordsActivities(settings, prepared_store).retrieve_records, RetrieveInput(
+            request_id="CANCEL-RETRIEVE", production_id="CANCEL-RETRIEVE-P01",
+            category=RecordCategory.CALL_RECORDS_OUTGOING, document=example("subpoena", "CANCEL-RETRIEVE")))
+    assert beats[-1]["rows"] >= 2
+    staging = staging_dir(settings.delivery_root, "CANCEL-RETRIEVE", 1)
+    assert staging.is_dir() and list(staging.iterdir()) == []
