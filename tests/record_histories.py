@@ -101,6 +101,43 @@ async def hold_renew_release(env, handle, settings):
     await handle.signal("withdraw", decision(note="investigation closed"))
 
 
+@contextmanager
+def slow_retrieval(seconds_per_row: float = 0.25):
+    """TEST-ONLY THROTTLE (as tests/test_withdraw_retrieval.py): every row a retrieval writes takes
+    this long, so a withdrawal finds it running; the worker runs in this process."""
+    import time
+
+    import activities.heartbeat as heartbeat_module
+    import recordstore.export as export_module
+
+    real = heartbeat_module.Heartbeat.__call__
+    rows, every = export_module.FETCH_ROWS, heartbeat_module.HEARTBEAT_EVERY_ROWS
+
+    def slowly(self, sink):
+        real(self, sink)
+        time.sleep(seconds_per_row)
+
+    heartbeat_module.Heartbeat.__call__ = slowly
+    export_module.FETCH_ROWS, heartbeat_module.HEARTBEAT_EVERY_ROWS = 1, 1
+    try:
+        yield
+    finally:
+        heartbeat_module.Heartbeat.__call__ = real
+        export_module.FETCH_ROWS, heartbeat_module.HEARTBEAT_EVERY_ROWS = rows, every
+
+
+async def withdraw_while_retrieving(env, handle, settings):
+    import asyncio
+
+    with slow_retrieval():
+        await wait_for_state(handle, S.AWAITING_APPROVAL)
+        await decide(handle, "approve")
+        await wait_for_state(handle, S.RETRIEVING)
+        await asyncio.sleep(1.5)  # real seconds: the retrieval has written rows
+        await decide(handle, "withdraw", note="the agency withdrew it")
+        await finish(env, handle)  # the cancellation completes while the throttle holds
+
+
 def civil(document: dict) -> dict:
     document["requester"]["kind"] = "attorney"
     document["legal_process"]["issuer_kind"] = "attorney"
@@ -141,6 +178,9 @@ SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
     "title3_wiretap_v1_interception_then_vacated": ("title3_wiretap", lambda d: d, switched_on_then_vacated),
     # v2: the queue search attributes (LesWaitingFor analyst+legal, then legal, then none; LesSecrecyBinds)
     "national_security_letter_v2_queue_attributes": ("national_security_letter", lambda d: d, cleared_approvals),
+    # v3: bulk activities on the bulk task queue; a withdrawal while retrieving cancels it
+    "subpoena_v3_bulk_queue_approve": ("subpoena", lambda d: d, approve),
+    "subpoena_v3_withdraw_while_retrieving": ("subpoena", lambda d: d, withdraw_while_retrieving),
 }
 
 

@@ -90,3 +90,27 @@ def test_the_queue_search_attributes_are_upserted_behind_their_patch():
     assert {"TemporalChangeVersion": ["queue-search-attributes"]} in v2
     v1 = upserted(Path(__file__).parent / "histories" / "national_security_letter_v1_cleared.json")
     assert not [u for u in v1 if {"LesWaitingFor", "LesSecrecyBinds", "TemporalChangeVersion"} & set(u)]
+
+
+def scheduled_queues(name: str) -> dict[str, set[str]]:
+    """Each activity type of a recorded history, with the task queues it was scheduled on."""
+    queues: dict[str, set[str]] = {}
+    for event in json.loads((Path(__file__).parent / "histories" / f"{name}.json").read_text())["events"]:
+        scheduled = event.get("activityTaskScheduledEventAttributes")
+        if scheduled:
+            queues.setdefault(scheduled["activityType"]["name"], set()).add(scheduled["taskQueue"]["name"])
+    return queues
+
+
+def test_bulk_activities_go_to_the_bulk_queue_and_a_withdrawal_cancels_them_behind_their_patches():
+    """v3 histories schedule retrieval and packaging on the bulk task queue; a v1 history on the
+    main one (and still replays, above). A v3 withdrawal while retrieving cancels the retrievals
+    under way and discards the staging instead of packaging."""
+    v1, v3 = scheduled_queues("subpoena_v1_approve"), scheduled_queues("subpoena_v3_bulk_queue_approve")
+    assert v1["retrieve_records"] == v1["open_case"] and v1["package_production"] == v1["open_case"]
+    assert v3["retrieve_records"] == v3["package_production"] == {"les-bulk"} != v3["open_case"]
+    withdrawn = scheduled_queues("subpoena_v3_withdraw_while_retrieving")
+    assert "discard_production" in withdrawn and "package_production" not in withdrawn
+    events = json.loads((Path(__file__).parent / "histories" / "subpoena_v3_withdraw_while_retrieving.json")
+                        .read_text())["events"]
+    assert any(e["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_CANCELED" for e in events)
