@@ -121,6 +121,46 @@ async def test_a_withdrawal_during_retrieval_stops_it_and_nothing_is_delivered_o
     assert len(withdrawals) == 1 and withdrawals[0]["actor"] == "jdoe" and withdrawals[0]["accepted"]
 
 
+async def test_a_withdrawal_during_packaging_stops_it_and_nothing_is_delivered(
+    keyring, settings, prepared_store, monkeypatch
+):
+    """TEST-ONLY THROTTLE: checking each retrieved file takes 5 s (heartbeating every 0.1 s), standing
+    for hashing gigabytes; uncancelled, packaging the example's three files would take 15 s."""
+    real = heartbeat_module.Heartbeat.beat
+
+    def slowly(self, **done):
+        real(self, **done)
+        if self.step == "check the retrieved files":
+            for _ in range(50):
+                time.sleep(0.1)
+                real(self, **done)
+
+    monkeypatch.setattr(heartbeat_module.Heartbeat, "beat", slowly)
+    async with running_dev_server(keyring) as env:
+        client = env.client
+        document = dated(example("subpoena", "WITHDRAW-PACKAGING"), await env.get_current_time())
+        rid = document["request_id"]
+        async with running_worker(client, settings):
+            handle = await submit(client, settings, document)
+            await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+            assert (await handle.execute_update(SubpoenaWorkflow.approve_sync, decision())).accepted
+            await wait_for_state(handle, CaseState.PACKAGING)
+            started = time.monotonic()
+            receipt = await handle.execute_update(SubpoenaWorkflow.withdraw_sync, decision(note="withdrawn"))
+            assert receipt.accepted, receipt.message
+            outcome = await handle.result()
+            took = time.monotonic() - started
+            final = await status(handle)
+    assert outcome.resolution is Resolution.WITHDRAWN and outcome.production is None and outcome.invoice is None
+    assert took < 10
+    assert [e.name for e in final.history][-4:] == ["withdraw", "packaging_cancelled", "staging_discarded", "closed"]
+    assert not (settings.delivery_root / rid).exists()
+    staging = request_staging_dir(settings.delivery_root, rid)
+    assert not staging.exists() or not any(staging.iterdir())
+    with Session(prepared_store) as session:
+        assert session.scalar(select(Invoice).where(Invoice.request_id == rid)) is None
+
+
 def withdraw() -> Decision:
     return Decision(name=DecisionName.WITHDRAW, actor="jdoe", role=Role.ANALYST, note="withdrawn")
 
