@@ -638,4 +638,7 @@ class Case(BaseModel):
             return ["none: records are held; record_extension (one renewal) or withdraw to release"]
         if self.state is S.AWAITING_FOLLOW_UP:
             return ["none: waiting for legal process whose follow_up_of names this request"]
+        if self.withdraw_while_producing and self.state in WITHDRAWN_WHILE_PRODUCING:
+            doing = "retrieved" if self.state is S.RETRIEVING else "packaged"
+            return [f"none: the records are being {doing}; withdraw stops it and nothing is delivered"]
         return []

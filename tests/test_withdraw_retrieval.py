@@ -81,6 +81,8 @@ async def test_a_withdrawal_during_retrieval_stops_it_and_nothing_is_delivered_o
                 assert time.monotonic() < deadline, shown["progress"]
                 time.sleep(0.3)
             assert shown["state"] == "retrieving" and outgoing[0]["attempt"] == 1
+            assert shown["open_tasks"] == [
+                "none: the records are being retrieved; withdraw stops it and nothing is delivered"]
             assert outgoing[0]["activity"] == "retrieve_records"
             assert await run_status(cli, rid, as_json=False) == 0
             text = capsys.readouterr().out
