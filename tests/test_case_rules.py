@@ -479,6 +479,31 @@ def test_withdraw_resolves_each_state_as_spec_section_3_says(state):
         assert refusal(at(state), d("withdraw", note="x")) == f"too late to withdraw: the case is {state}"
 
 
+@pytest.mark.parametrize(("state", "doing"), [("retrieving", "retrieved"), ("packaging", "packaged")])
+def test_withdraw_while_producing_is_accepted_once_the_workflow_can_stop_it(state, doing):
+    """The `withdraw-during-retrieval` patch sets `withdraw_while_producing`: the production under way is
+    stopped and discarded. Runs recorded before it refuse as too late (above)."""
+    case = at(state, withdraw_while_producing=True)
+    assert case.open_tasks() == [f"none: the records are being {doing}; withdraw stops it and nothing is delivered"]
+    assert case.waiting_for() == ["none"]
+    assert accept(case, d("withdraw", actor="mlee", role="supervisor", note="agency withdrew")) == (
+        "withdrawn: the production under way is stopped and discarded; nothing is delivered")
+    assert (case.state, case.resolution, case.closing_note) == (S.CLOSED, Resolution.WITHDRAWN, "mlee: agency withdrew")
+
+
+@pytest.mark.parametrize("state", ["delivering", "billing", "awaiting_follow_up"])
+def test_withdraw_once_delivering_stays_too_late_even_when_production_can_be_stopped(state):
+    case = at(state, "emergency" if state == "awaiting_follow_up" else "subpoena", withdraw_while_producing=True)
+    assert refusal(case, d("withdraw", note="x")) == f"too late to withdraw: the case is {state}"
+    assert case.open_tasks() == ([] if state != "awaiting_follow_up" else
+                                 ["none: waiting for legal process whose follow_up_of names this request"])
+
+
+def test_withdraw_after_the_close_is_refused_when_production_can_be_stopped():
+    case = at("closed", resolution=Resolution.DELIVERED, withdraw_while_producing=True)
+    assert refusal(case, d("withdraw", note="x")) == "the case is closed (delivered); nothing can change it now"
+
+
 # ---- request_info, provide_info -----------------------------------------------------------------------------
 
 

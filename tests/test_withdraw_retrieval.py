@@ -1,7 +1,9 @@
 """A withdrawal while the records are retrieved stops the retrieval: the running activities are
 cancelled through their heartbeats, their partial files and the production's staging are
 removed, the case closes withdrawn with nothing delivered and nothing billed; `status` shows the
-retrieval's progress (rows so far) while it runs. Once delivering, a withdrawal is too late."""
+retrieval's progress (rows so far) while it runs. The case machine's rule (accepted while
+retrieving or packaging, too late once delivering, refused as before in unpatched runs) is in
+tests/test_case_rules.py, among the offline tests that must kill mutants."""
 
 from __future__ import annotations
 
@@ -20,14 +22,12 @@ import activities.heartbeat as heartbeat_module
 import recordstore.export as export_module
 from activities.records import RecordsActivities
 from domain.case import CaseState, Resolution, RetrieveInput
-from domain.case_machine import Case, Decision
-from domain.vocabulary import DecisionName, RecordCategory, RequestType, Role
+from domain.vocabulary import RecordCategory
 from les.cli import run_status
 from les.paths import delivered_dir, request_staging_dir, staging_dir
 from recordstore.models import CaseEvent as CaseEventRow
 from recordstore.models import Invoice, LedgerEntry
 from tests.conftest import running_dev_server
-from tests.test_case_machine import roster
 from tests.workflow_support import dated, decision, example, running_worker, status, submit, wait_for_state
 from workflows import SubpoenaWorkflow
 
@@ -161,30 +161,6 @@ async def test_a_withdrawal_during_packaging_stops_it_and_nothing_is_delivered(
     assert not staging.exists() or not any(staging.iterdir())
     with Session(prepared_store) as session:
         assert session.scalar(select(Invoice).where(Invoice.request_id == rid)) is None
-
-
-def withdraw() -> Decision:
-    return Decision(name=DecisionName.WITHDRAW, actor="jdoe", role=Role.ANALYST, note="withdrawn")
-
-
-@pytest.mark.parametrize("state", [CaseState.RETRIEVING, CaseState.PACKAGING])
-def test_withdraw_while_producing_is_accepted_only_where_the_workflow_can_stop_it(state):
-    patched = Case(request_id="T-1", request_type=RequestType.SUBPOENA, state=state, withdraw_while_producing=True)
-    outcome = patched.decide(withdraw(), roster("analyst"))
-    assert outcome.accepted and patched.resolution is Resolution.WITHDRAWN
-    # a run recorded before the patch refuses it as it always did
-    old = Case(request_id="T-1", request_type=RequestType.SUBPOENA, state=state)
-    assert old.decide(withdraw(), roster("analyst")).message == f"too late to withdraw: the case is {state}"
-
-
-@pytest.mark.parametrize("state", [CaseState.DELIVERING, CaseState.BILLING, CaseState.CLOSED])
-def test_withdraw_once_delivering_or_closed_is_refused(state):
-    case = Case(request_id="T-1", request_type=RequestType.SUBPOENA, state=state, withdraw_while_producing=True,
-                resolution=Resolution.DELIVERED if state is CaseState.CLOSED else None)
-    outcome = case.decide(withdraw(), roster("analyst"))
-    assert not outcome.accepted and case.state is state
-    assert outcome.message == ("the case is closed (delivered); nothing can change it now" if state is CaseState.CLOSED
-                               else f"too late to withdraw: the case is {state}")
 
 
 def test_a_cancelled_retrieval_removes_its_partial_file_and_ends_cancelled(settings, prepared_store, slow_retrieval):
