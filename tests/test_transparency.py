@@ -373,12 +373,13 @@ def test_the_half_year_of_a_chart_name_is_validated_before_it_names_a_file():
         Half.parse("../2026H2")
 
 
-def test_received_at_is_stored_in_utc(filled_store):
-    """A store backed by SQLite hands back naive timestamps; they are UTC (as the activities write)."""
+def test_the_store_is_read_for_the_half_year_and_a_renewal_reaching_into_it(filled_store):
     from les.report import case_facts
 
     store, _ = filled_store
-    facts = {f.request_id: f for f in case_facts(store)}
+    facts = {f.request_id: f for f in case_facts(store, H2)}
+    assert "SUB-H1" not in facts and "PRES-1" in facts  # received in H1, renewed in H2
+    facts = {f.request_id: f for f in case_facts(store, Half.parse("2026H1"))}
     assert facts["SUB-H1"].received_at == datetime(2026, 6, 30, 23, 59, 59, tzinfo=UTC)
-    assert facts["SUB-1"].received_at == datetime(2026, 7, 1, tzinfo=UTC)
+    assert "SUB-1" not in facts and "NSL-0" not in facts
     assert facts["PRES-1"].renewals == (datetime(2026, 7, 20, 9, tzinfo=UTC),)
