@@ -58,7 +58,7 @@ class Half:
     def parse(cls, text: object) -> Half:
         """`2026H1` or `2026H2`; ValueError saying what is expected otherwise."""
         match = _HALF.fullmatch(text) if isinstance(text, str) else None
-        if match is None or int(match.group(1)) < 1970:
+        if match is None or not 1970 <= int(match.group(1)) <= 9998:
             raise ValueError(f"--half must be a year and a half like 2026H1 or 2026H2 (H1 = January-June, "
                              f"H2 = July-December, UTC), not {text!r}")
         return cls(int(match.group(1)), int(match.group(2)))
@@ -216,6 +216,11 @@ def _ranked(counter: Counter[str]) -> list[ReasonCount]:
     return [ReasonCount(reason=r, count=n) for r, n in sorted(counter.items(), key=lambda i: (-i[1], i[0]))]
 
 
+def _listed(counts: Counter[str], always: tuple[RequestType, ...]) -> dict[str, int]:
+    """The types always listed (zero included), then any other type counted, by name."""
+    return {str(t): counts[str(t)] for t in always} | {k: n for k, n in sorted(counts.items()) if k not in always}
+
+
 def _note(text: str | None) -> str:
     words = " ".join((text or "").split())
     return words or NO_REASON
@@ -264,14 +269,13 @@ def build_report(half: Half, cases: list[CaseFacts], banding: Banding = Banding.
         elif case.resolution == "rejected_by_analyst":
             by_decision += 1
             decision_reasons[_note(case.rejection_note)] += 1
-        if case.verdict == "partial":
+        elif case.verdict == "partial":  # a partial request a person then rejected produced nothing: rejected
             partial += 1
             refused.update(set(case.refused))
     return TransparencyReport(
         half=half.label, period_start=half.start, period_end=half.end, rule=HALF_RULE,
-        demands={str(t): demands[str(t)] for t in REPORTED_TYPES},
-        extensions={str(t): extensions[str(t)] for t in EXTENSION_TYPES}
-        | {k: n for k, n in sorted(extensions.items()) if k not in EXTENSION_TYPES},
+        demands=_listed(demands, REPORTED_TYPES),
+        extensions=_listed(extensions, EXTENSION_TYPES),
         selectors={k: selectors[k] for k in SELECTOR_KINDS},
         total_demands=sum(demands.values()), total_extensions=sum(extensions.values()),
         total_selectors=sum(selectors.values()),
@@ -283,7 +287,7 @@ def build_report(half: Half, cases: list[CaseFacts], banding: Banding = Banding.
         partial=Partials(total=partial, refused=[
             RefusedCount(category=c, reason=r, count=n)
             for (c, r), n in sorted(refused.items(), key=lambda i: (-i[1], i[0]))]),
-        by_month={month: {str(t): counts[str(t)] for t in REPORTED_TYPES if counts[str(t)]}
+        by_month={month: {k: n for k, n in _listed(counts, REPORTED_TYPES).items() if n}
                   for month, counts in months.items()},
         national_security=national_security_bands(ns_demands, ns_selectors, banding),
     )

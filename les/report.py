@@ -196,7 +196,10 @@ def run_transparency(settings: Settings, half_text: str, *, as_json: bool, chart
         reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
         raise ReportRefused(f"the case store cannot be read ({reason}); is LES_DATABASE_URL right?", 3) from None
     report = build_report(half, facts, Banding(banding))
-    write_chart(report, path)
+    try:
+        write_chart(report, path)
+    except OSError as err:
+        raise ReportRefused(f"the chart cannot be written to {path}: {err.strerror or err}", 1) from None
     if as_json:
         print(report.model_dump_json(indent=2))
         print(f"chart: {path}", file=sys.stderr)

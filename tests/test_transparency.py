@@ -58,8 +58,9 @@ def test_a_request_counts_in_the_half_year_it_was_received_in_utc(moment, in_h1,
     assert report.demands["subpoena"] == (1 if in_h2 else 0)
 
 
+# Arabic-Indic digits are not a year; a year must make both ends of its half a date.
 @pytest.mark.parametrize("text", ["2026H3", "26H2", "2026h2", "2026H0", "2026 H2", "2026H2\n", "", "H2",
-                                  "\u0662\u0660\u0662\u0666H2", None])  # Arabic-Indic digits: not a year
+                                  "\u0662\u0660\u0662\u0666H2", None, "9999H2", "1969H2"])
 def test_a_bad_half_is_refused_saying_what_is_expected(text):
     with pytest.raises(ValueError, match="like 2026H1 or 2026H2"):
         Half.parse(text)
@@ -178,7 +179,7 @@ def test_rejections_grouped_by_reason_on_verification_and_by_decision():
         case("R3", "subpoena", verdict="accept", resolution="rejected_by_analyst",
              rejection_note="  Overbroad\n period "),
         case("R4", "subpoena", verdict="accept", resolution="rejected_by_analyst", rejection_note="Overbroad period"),
-        case("R5", "subpoena", verdict="accept", resolution="rejected_by_analyst"),
+        case("R5", "subpoena", verdict="partial", resolution="rejected_by_analyst", refused=(("pen_trap", "no"),)),
         case("W", "subpoena", verdict="accept", resolution="withdrawn"),
     ])
     rejected = report.rejected
@@ -187,6 +188,7 @@ def test_rejections_grouped_by_reason_on_verification_and_by_decision():
         ("unsigned", 2), ("issued_after_receipt", 1)]
     assert [(r.reason, r.count) for r in rejected.by_decision_reasons] == [
         ("Overbroad period", 2), ("(no reason given)", 1)]
+    assert report.partial.total == 0  # R5 was verified partial, then rejected: it produced nothing
 
 
 def test_partial_responses_with_each_refused_category_and_its_rule():
