@@ -11,15 +11,15 @@ import re
 import struct
 import subprocess
 import sys
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import make_url, text
 from temporalio.testing import ActivityEnvironment
 
 from domain.transparency import Banding, CaseFacts, Half, band, build_report, render_text
-from tests.store_support import own_store
 
 REPO = Path(__file__).resolve().parent.parent
 H2 = Half.parse("2026H2")
@@ -230,13 +230,37 @@ def file_case(activities, env, request_id: str, kind: str, received: str, *, tar
         env.run(activities.close_case, CloseInput(request_id=request_id, resolution=resolution))
 
 
+@contextmanager
+def empty_case_store(database_url: str, folder: Path):
+    """The store's tables and nothing else (no example records are needed): a SQLite file in
+    `folder`, or on PostgreSQL a schema of its own (as tests/store_support.own_store makes)."""
+    from recordstore.db import create_schema, make_engine
+
+    admin = make_engine(database_url) if database_url.startswith("postgresql") else None
+    if admin is not None:
+        with admin.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS transparency CASCADE; CREATE SCHEMA transparency"))
+        engine = make_engine(database_url, connect_args={"options": "-csearch_path=transparency"})
+    else:
+        engine = make_engine(f"sqlite:///{folder / 'cases.db'}")
+    try:
+        create_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        if admin is not None:
+            with admin.begin() as conn:
+                conn.execute(text("DROP SCHEMA IF EXISTS transparency CASCADE"))
+            admin.dispose()
+
+
 @pytest.fixture(scope="module")
 def filled_store(database_url, tmp_path_factory):
     from activities.case import CaseActivities
     from recordstore.db import make_session_factory
 
     folder = tmp_path_factory.mktemp("transparency")
-    with own_store(database_url, folder, "transparency") as engine:
+    with empty_case_store(database_url, folder) as engine:
         activities, env = CaseActivities(make_session_factory(engine)), ActivityEnvironment()
         file_case(activities, env, "SUB-H1", "subpoena", "2026-06-30T23:59:59Z", targets=[("email", "h1@x.org")])
         file_case(activities, env, "SUB-1", "subpoena", "2026-07-01T00:00:00Z",
