@@ -221,9 +221,33 @@ def _listed(counts: Counter[str], always: tuple[RequestType, ...]) -> dict[str, 
     return {str(t): counts[str(t)] for t in always} | {k: n for k, n in sorted(counts.items()) if k not in always}
 
 
+_IDENTIFYING = [
+    (re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+"), "[e-mail]"),
+    (re.compile(r"\b(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}\b"), "[address]"),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "[address]"),
+    (re.compile(r"\b[A-Z]{2,6}-\d{4}-\d{3,}\b"), "[reference]"),
+]
+_NUMBER = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+"""What a published report must not carry from a person's free-text reason: e-mail addresses,
+IP addresses, request references and telephone or account numbers (any run of 7+ digits)."""
+
+
 def _note(text: str | None) -> str:
+    """A person's reason, one line, with anything identifying masked (the report is published)."""
     words = " ".join((text or "").split())
+    for pattern, mask in _IDENTIFYING:
+        words = pattern.sub(mask, words)
+    words = _NUMBER.sub(_mask_number, words)
     return words or NO_REASON
+
+
+def _mask_number(match: re.Match[str]) -> str:
+    """A run of 7 or more digits is a number (telephone, account, IMSI); a date stays."""
+    text = match.group()
+    if _DATE.fullmatch(text.strip()) or sum(c.isdigit() for c in text) < 7:
+        return text
+    return "[number]"
 
 
 def national_security_bands(demands: Counter[str], selectors: Counter[str], banding: Banding) -> NationalSecurityBands:

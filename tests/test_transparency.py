@@ -191,6 +191,21 @@ def test_rejections_grouped_by_reason_on_verification_and_by_decision():
     assert report.partial.total == 0  # R5 was verified partial, then rejected: it produced nothing
 
 
+@pytest.mark.parametrize(("note", "published"), [
+    ("target +1 303 555 0199 is not our subscriber", "target [number] is not our subscriber"),
+    ("ask agent jane.doe@fbi.gov for the signed copy", "ask agent [e-mail] for the signed copy"),
+    ("10.0.0.1 and 2001:db8::1 are CGNAT pools", "[address] and [address] are CGNAT pools"),
+    ("duplicate of LES-2026-000101", "duplicate of [reference]"),
+    ("account 12345678 is closed", "account [number] is closed"),
+    ("served 2026-07-01, 14 days late", "served 2026-07-01, 14 days late"),
+])
+def test_a_persons_reason_is_published_without_identifiers(note, published):
+    report = build_report(H2, [case("R", "subpoena", verdict="accept", resolution="rejected_by_analyst",
+                                    rejection_note=note)])
+    assert [r.reason for r in report.rejected.by_decision_reasons] == [published]
+    assert note == published or note not in render_text(report)
+
+
 def test_partial_responses_with_each_refused_category_and_its_rule():
     voicemail = ("voicemail_content", "content needs a warrant (18 U.S.C. 2703(a))")
     location = ("cell_site_location", "location needs a warrant (Carpenter)")
