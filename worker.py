@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import build_activities
-from les.config import Settings
+from les.config import ConfigurationError, Settings, redacted_url
 from les.failures import with_readable_failures
 from les.logging import configure_logging
 from les.temporal import TemporalUnavailable, connect
@@ -58,7 +58,11 @@ async def ensure_reconciliation(client: Client, task_queue: str) -> None:
 
 async def main() -> int:
     configure_logging()
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as err:
+        print(f"worker: {err}", file=sys.stderr)
+        return 2
     try:
         client = await connect(settings)
     except TemporalUnavailable as err:
@@ -72,7 +76,7 @@ async def main() -> int:
         try:
             worker = build_worker(client, settings, executor)
         except SQLAlchemyError as err:
-            print(f"worker: the records store at {settings.database_url} failed: {str(err).splitlines()[0]}",
+            print(f"worker: the records store at {redacted_url(settings.database_url)} failed: {str(err).splitlines()[0]}",
                   file=sys.stderr)
             return 3
         log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address,

@@ -28,7 +28,7 @@ from domain.verification import UnreadableRequest, read_request_file, verify_req
 from domain.vocabulary import DecisionName, Role
 from les.audit import AuditRefused, run_export, run_replay, run_verify
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
-from les.config import Settings
+from les.config import ConfigurationError, Settings
 from les.keyring import KeyringError
 from les.report import ReportRefused, run_transparency
 from les.roster import is_cleared, roster_lookup
@@ -134,6 +134,9 @@ async def main(argv: list[str]) -> int:
     except TemporalUnavailable as err:
         print(f"starter: {err}", file=sys.stderr)
         return UNAVAILABLE
+    except ConfigurationError as err:
+        print(f"starter: {err}", file=sys.stderr)
+        return BAD_INPUT
     except (AuditRefused, ReportRefused) as err:
         print(f"starter: {err}", file=sys.stderr)
         return err.status

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from les.config import PROJECT_ROOT, Settings
+from les.config import PROJECT_ROOT, ConfigurationError, Settings, redacted_url
 from les.keyring import KeyringError, ensure_local_keyring
 from les.paths import make_delivery_dir, state_file
 from les.supervisor import Service, Supervisor
@@ -282,11 +282,11 @@ def main() -> int:
         return asyncio.run(up(args))
     except KeyboardInterrupt:
         return 0
-    except KeyringError as err:
+    except (KeyringError, ConfigurationError) as err:
         print(f"stack.py up: {err}", file=sys.stderr)
         return 1
     except SQLAlchemyError as err:
-        print(f"stack.py up: the records store at {Settings.from_env().database_url} failed: "
+        print(f"stack.py up: the records store at {redacted_url(Settings.from_env().database_url)} failed: "
               f"{str(err).splitlines()[0]}", file=sys.stderr)
         return 1
 
