@@ -76,8 +76,8 @@ async def main() -> int:
         try:
             worker = build_worker(client, settings, executor)
         except SQLAlchemyError as err:
-            print(f"worker: the records store at {redacted_url(settings.database_url)} failed: {str(err).splitlines()[0]}",
-                  file=sys.stderr)
+            print(f"worker: the records store at {redacted_url(settings.database_url)} failed: "
+                  f"{str(err).splitlines()[0]}", file=sys.stderr)
             return 3
         log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address,
                  database=settings.database_url.split("@")[-1], delivery_root=str(settings.delivery_root))

@@ -88,6 +88,13 @@ namespace = "{NAMESPACE}"
             assert shown.returncode == 0, shown.stderr
             assert shown.stdout.startswith("subpoena PROFILE-0001: awaiting_approval\n")
 
+            # The compose health check of a worker container, through the same profile.
+            from les.health import worker_polls
+
+            polled = settings_from(monkeypatch, {**base, "TEMPORAL_PROFILE": "les",
+                                                 "LES_TASK_QUEUE": settings.task_queue})
+            assert await worker_polls(polled) and not await worker_polls(polled, "another-container")
+
             # An explicit LES_TEMPORAL_NAMESPACE wins over the profile's: the case is not in `default`.
             code, out, err = await starter_here(monkeypatch, capsys, {**base, "TEMPORAL_PROFILE": "les",
                                                                       "LES_TEMPORAL_NAMESPACE": "default"})
