@@ -57,4 +57,11 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    import os
+
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # As starter.py: skip interpreter teardown, where the Temporal client's native runtime can
+    # crash after the answer is known (a health check must exit with its own status).
+    os._exit(code)
