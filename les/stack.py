@@ -76,8 +76,12 @@ def issue_codec_tokens(settings: Settings) -> dict[str, str]:
 
 
 def temporal_service(settings: Settings, ui_port: int, codec_endpoint: str) -> Service | None:
-    """The dev server, unless something already listens on the Temporal address."""
+    """The dev server, unless something already listens on the Temporal address or that address
+    (LES_TEMPORAL_ADDRESS or the connection profile) is another machine's: that cluster is used."""
     host, _, port = settings.temporal_address.rpartition(":")
+    if host not in ("", "localhost", "127.0.0.1"):
+        print(f"Temporal is at {settings.temporal_address}, not on this machine; using it (no dev server)")
+        return None
     if port_open(host or "localhost", int(port)):
         print(f"Temporal already answers at {settings.temporal_address}; using it")
         return None

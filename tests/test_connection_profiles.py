@@ -221,3 +221,19 @@ def test_the_database_password_is_read_from_a_secret_file(tmp_path, monkeypatch)
         with pytest.raises(ConfigurationError) as refused:
             settings_from(monkeypatch, env)
         assert str(refused.value) == message
+
+
+def test_stack_up_starts_no_dev_server_when_the_profile_names_another_machine(tmp_path, monkeypatch, capsys):
+    from les.stack import temporal_service
+
+    profile = write_profile(tmp_path, '[profile.default]\naddress = "temporal.carrier.internal:7233"\n')
+    remote = settings_from(monkeypatch, {"TEMPORAL_CONFIG_FILE": str(profile), "LES_STATE_DIR": str(tmp_path)})
+    assert temporal_service(remote, 8233, "http://127.0.0.1:8234") is None
+    assert capsys.readouterr().out == ("Temporal is at temporal.carrier.internal:7233, not on this machine; "
+                                       "using it (no dev server)\n")
+    # The local default still gets its dev server (the command is built, not started).
+    local = settings_from(monkeypatch, {"LES_TEMPORAL_ADDRESS": "127.0.0.1:1", "LES_STATE_DIR": str(tmp_path)})
+    service = temporal_service(local, 8233, "http://127.0.0.1:8234")
+    assert service is not None and list(service.command[1:5]) == ["server", "start-dev", "--db-filename",
+                                                                  str(tmp_path / "temporal.db")]
+    assert service.command[service.command.index("--port") + 1] == "1"
