@@ -104,8 +104,9 @@ async def connect(settings: Settings, keyring: Keyring | None = None) -> Client:
         return await Client.connect(**options, data_converter=data_converter(keyring))
     except RuntimeError as err:
         profile = settings.temporal_profile
-        hint = (f"check the Temporal {profile.describe()}" if profile is not None and profile.profile is not None
-                and (profile.address or profile.profile.tls or profile.profile.api_key)
+        from_profile = profile is not None and profile.profile is not None and (
+            profile.address == settings.temporal_address or profile.profile.tls or profile.profile.api_key)
+        hint = (f"check the Temporal {profile.describe()}" if from_profile
                 else "start the stack with `python3 stack.py up`")
         reason = " ".join(str(err).split())
         raise TemporalUnavailable(
