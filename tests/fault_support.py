@@ -25,8 +25,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from les.temporal import search_attribute_flags
-from recordstore.models import CaseEvent, Invoice, LedgerEntry, Production
 from recordstore.models import Case as CaseRow
+from recordstore.models import CaseEvent, Invoice, LedgerEntry, Production
 from tests.conftest import BIN, REPO, environ_without_les, free_port
 
 

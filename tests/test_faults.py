@@ -193,7 +193,7 @@ async def test_the_dev_server_killed_and_restarted_on_its_state_file_loses_nothi
 
     server.kill()
     Stepper(worker.process).release()  # the retrieval goes on while the server is away
-    time.sleep(1)
+    await asyncio.sleep(1)
     server.start()
     assert worker.process.poll() is None, worker.output()
     for handle in waiting:
