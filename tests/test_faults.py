@@ -211,9 +211,10 @@ async def test_postgresql_down_mid_case_refuses_decisions_in_seconds_and_finishe
     keyring, keyring_dir, tmp_path, reaper
 ):
     """Fault 3: the worker's store on a private PostgreSQL cluster, stopped (`pg_ctl stop -m fast`)
-    while one case was just approved (its retrieval must wait) and another waits for approval; an
-    approve sent meanwhile answers "not recorded, try again" within seconds; the cluster is started
-    again, the approve re-sent; both cases close delivered, once."""
+    right after one case was approved (its next steps may have to wait) while another waits for
+    approval; an approve sent meanwhile answers "not recorded, try again" within seconds, and a
+    case submitted meanwhile retries its first steps; the cluster is started again, the approve
+    re-sent; all three cases close delivered, once."""
     bindir = postgres_bin()
     if bindir is None:
         pytest.skip("initdb not found (the PostgreSQL server package, e.g. postgresql, is not installed)")
@@ -240,6 +241,7 @@ async def test_postgresql_down_mid_case_refuses_decisions_in_seconds_and_finishe
     assert (await approved.execute_update(SubpoenaWorkflow.approve_sync, decision())).accepted
     cluster.stop()
     store.dispose()  # the test's own connections went with the server
+    arrived = await submit(client, queue, small_document("FLT-PG-3"))  # its case file cannot be opened yet
     began = time.monotonic()
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await waiting.execute_update(SubpoenaWorkflow.approve_sync, decision())
@@ -248,16 +250,16 @@ async def test_postgresql_down_mid_case_refuses_decisions_in_seconds_and_finishe
     assert refused.value.cause.message.endswith("nothing changed, try again")
     assert took < 15, took
     assert (await status(waiting)).approvals == {}
-    shown = await status(approved)
-    assert shown.state is not CaseState.CLOSED  # its next steps wait for the store
 
     cluster.start()
     assert (await waiting.execute_update(SubpoenaWorkflow.approve_sync, decision())).accepted
-    for handle in (approved, waiting):
+    await wait_for_state(arrived, CaseState.AWAITING_APPROVAL, seconds=60)
+    assert (await arrived.execute_update(SubpoenaWorkflow.approve_sync, decision())).accepted
+    for handle in (approved, waiting, arrived):
         await delivered(handle, seconds=90)
     assert worker.process.poll() is None, worker.output()
-    assert await retried(approved)  # its steps failed while the store was down, and were retried
-    for request_id in ("FLT-PG-1", "FLT-PG-2"):
+    assert await retried(arrived)  # its first steps failed while the store was down, and were retried
+    for request_id in ("FLT-PG-1", "FLT-PG-2", "FLT-PG-3"):
         assert_delivered_once(store, request_id, tmp_path / "deliveries")
 
 
