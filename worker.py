@@ -64,7 +64,9 @@ def prepare_store(settings: Settings) -> str | None:
 
     engine = make_engine(settings.database_url)
     try:
-        upgrade(engine)
+        found = upgrade(engine)
+        if found.state != "current":
+            log.info("records store schema", was=found.state, revision=found.current or found.detected, now=found.head)
     except SchemaUnknown as err:
         return str(err)
     except SQLAlchemyError as err:
