@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "upgrade":
             before = upgrade(engine)
             after = schema_status(engine)
-            print(f"{after.line()} (was: {before.state}{', ' + before.current if before.current else ''})")
+            was = before.current or before.detected
+            print(f"{after.line()} (was: {before.state}{', ' + was if was else ''})")
             return 0
         status = schema_status(engine)
         if args.command == "current":

@@ -10,6 +10,7 @@ import os
 import secrets
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -130,6 +131,19 @@ def test_every_revision_runs_up_and_down(empty_store):
         assert inspect(conn).get_table_names() in ([], ["alembic_version"])
 
 
+def test_workers_started_together_upgrade_a_postgresql_store_once(empty_store):
+    """Replicas upgrade at start: on PostgreSQL an advisory lock makes the second wait, then find
+    the store at head (on SQLite only the local stack upgrades before its workers start)."""
+    if empty_store.dialect.name != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's")
+    previous_release_store(empty_store)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        found = list(pool.map(lambda _: upgrade(empty_store).state, range(3)))
+    assert sorted(found) == ["current", "current", "unversioned"]
+    with empty_store.connect() as conn:
+        assert differences(conn) == []
+
+
 def test_a_fresh_store_is_created_at_head_and_one_made_before_migrations_is_recognised(tmp_path):
     fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
     assert upgrade(fresh).state == "empty"
@@ -168,8 +182,7 @@ def test_a_schema_newer_than_this_release_stops_the_worker_stack_and_migrate_in_
                          (["-m", "recordstore.migrate", "upgrade"], "migrate")):
         done = run(args, env)
         assert done.returncode != 0, args
-        assert done.stderr.strip().splitlines()[-1] == f"{prefix}: {line}", args
-        assert "Traceback" not in done.stderr + done.stdout, args
+        assert done.stderr.strip() == f"{prefix}: {line}", args  # one line, no traceback
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert migrate.main(["current"]) == 2

@@ -17,7 +17,6 @@ versions/ (see the README, "Schema migrations").
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,6 @@ from sqlalchemy import CheckConstraint, Connection, Engine, inspect, text
 from recordstore.models import Base
 
 HERE = Path(__file__).resolve().parent
-logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO chatter; callers say what changed
 UPGRADE_LOCK = 0x1E5_5C4E
 """PostgreSQL advisory lock key held while a process upgrades the store."""
 
