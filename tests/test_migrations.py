@@ -1,7 +1,8 @@
-"""Schema migrations (recordstore.migrations): a store made by the previous release (commit ba33221,
-tests/fixtures/store_ba33221.*.sql) keeps its cases, events and roster through the upgrade and ends
-exactly at the models' schema; every revision runs up and down; a schema this release does not know
-stops the worker, stack.py up and the migrate command with one line. SQLite always; PostgreSQL on
+"""Schema migrations (recordstore.migrations): a store made by the previous release (commit 31a97d5,
+tests/fixtures/store_31a97d5.*.sql) or by the later landed state ba33221 keeps its cases, events,
+roster and accounts through the upgrade and ends exactly at the models' schema; every revision
+runs up and down; a schema this release does not know stops the worker, stack.py up and the
+migrate command with one line. SQLite always; PostgreSQL on
 the server LES_TEST_DATABASE_URL names, in databases of the test's own, dropped after."""
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from recordstore.migrations import (
     fingerprint_at,
     head_revision,
 )
-from recordstore.models import Actor, ActorRole, Base, Case, CaseEvent, LedgerEntry
+from recordstore.models import Actor, ActorRole, Base, Case, CaseEvent, LedgerEntry, Subscriber
 
 from .conftest import REPO
 
@@ -63,9 +64,13 @@ def empty_store(request, tmp_path):
         server.dispose()
 
 
-def previous_release_store(engine) -> None:
-    """The previous release's DDL, then a roster, a case and its events written as that release did."""
-    sql = (FIXTURES / f"store_ba33221.{engine.dialect.name}.sql").read_text()
+RELEASES = {"31a97d5": "0001_release_2026_11_28", "ba33221": "0002_landed_ba33221"}
+"""Each older store's fixture commit and the revision it is recognised as."""
+
+
+def previous_release_store(engine, commit: str = "31a97d5") -> None:
+    """The older store's DDL, then a roster, an account, a case and its events written as it did."""
+    sql = (FIXTURES / f"store_{commit}.{engine.dialect.name}.sql").read_text()
     ddl = "\n".join(line for line in sql.splitlines() if not line.startswith("--"))
     statements = [s.strip() for s in ddl.split(";\n") if s.strip()]
     document = '{"request_id": "LES-2026-000042", "request_type": "subpoena"}'
@@ -78,6 +83,12 @@ def previous_release_store(engine) -> None:
         conn.execute(text("INSERT INTO cases (request_id, request_type, received_at, document, workflow_id, state, "
                           "opened_at) VALUES ('LES-2026-000042', 'subpoena', :at, :doc, 'les-LES-2026-000042', "
                           "'awaiting_approval', :at)"), {"at": RECEIVED.replace(tzinfo=None), "doc": document})
+        pin = "pin_sha256" if commit == "31a97d5" else "pin_hash"
+        conn.execute(text(f"INSERT INTO subscribers (account_number, name, service_street, service_city, "
+                          f"service_state, service_zip, billing_street, billing_city, billing_state, billing_zip, "
+                          f"pin_salt, {pin}, created_at) VALUES ('ACCT-7', 'Ana Lima', '1 Main St', 'Denver', 'CO', "
+                          f"'80202', '1 Main St', 'Denver', 'CO', '80202', 'ab12', :hash, :at)"),
+                     {"hash": "c" * 64, "at": RECEIVED.replace(tzinfo=None)})
         for seq, (event, actor, role) in enumerate([("received", None, None), ("approve", "jdoe", "analyst")], 1):
             conn.execute(text("INSERT INTO case_events (request_id, seq, at, actor, role, event, accepted, via, "
                               "details) VALUES ('LES-2026-000042', :seq, :at, :actor, :role, :event, true, "
@@ -86,10 +97,11 @@ def previous_release_store(engine) -> None:
                           "event": event})
 
 
-def test_a_store_of_the_previous_release_keeps_its_cases_and_ends_at_the_models_schema(empty_store):
-    previous_release_store(empty_store)
+@pytest.mark.parametrize("commit", RELEASES)
+def test_a_store_of_the_previous_release_keeps_its_cases_and_ends_at_the_models_schema(empty_store, commit):
+    previous_release_store(empty_store, commit)
     found = schema_status(empty_store)
-    assert (found.state, found.current, found.detected) == ("unversioned", None, "0001_baseline")
+    assert (found.state, found.current, found.detected) == ("unversioned", None, RELEASES[commit])
     with empty_store.connect() as conn:  # the old CHECK refuses the auditor role until the upgrade
         assert any(d[0] == "check_constraint" and d[2] == "ck_role" for d in differences(conn))
 
@@ -108,6 +120,12 @@ def test_a_store_of_the_previous_release_keeps_its_cases_and_ends_at_the_models_
         roles = set(session.execute(select(ActorRole.actor_id, ActorRole.role)))
         assert roles == {("jdoe", "analyst"), ("kpatel", "legal"), ("kpatel", "cleared")}
         assert session.get(Actor, "kpatel").display_name == "Kiran Patel"
+        account = session.scalar(select(Subscriber))
+        assert (account.account_number, account.name, account.service_state) == ("ACCT-7", "Ana Lima", "CO")
+        # A sha256 PIN hash cannot become a scrypt one: the old release's PINs are gone, not kept as
+        # something the new check would misread (the lookup then says there is no PIN on file).
+        expected_pin = (None, None) if commit == "31a97d5" else ("ab12", "c" * 64)
+        assert (account.pin_salt, account.pin_hash) == expected_pin
         seed_roster(session)  # the demo roster's auditor, which the old CHECK refused
         session.add(LedgerEntry(request_id="LES-2026-000042", position=1, seq=3, body="{}", prev_hash="0" * 64,
                                 entry_hash="1" * 64, appended_at=RECEIVED))
@@ -121,12 +139,15 @@ def test_a_store_of_the_previous_release_keeps_its_cases_and_ends_at_the_models_
 def test_every_revision_runs_up_and_down(empty_store):
     with empty_store.begin() as conn:
         config = alembic_config(conn)
-        command.upgrade(config, "0001_baseline")
-        tables = {n: frozenset(c["name"] for c in inspect(conn).get_columns(n))
-                  for n in inspect(conn).get_table_names() if n != "alembic_version"}
-        assert tables == fingerprint_at("0001_baseline") and len(tables) == 27
+        for revision, count in (("0001_release_2026_11_28", 18), ("0002_landed_ba33221", 27)):
+            command.upgrade(config, revision)
+            tables = {n: frozenset(c["name"] for c in inspect(conn).get_columns(n))
+                      for n in inspect(conn).get_table_names() if n != "alembic_version"}
+            assert tables == fingerprint_at(revision) and len(tables) == count
         command.upgrade(config, "head")
         assert differences(conn) == []
+        command.downgrade(config, "0001_release_2026_11_28")
+        assert "pin_sha256" in {c["name"] for c in inspect(conn).get_columns("subscribers")}
         command.downgrade(config, "base")
         assert inspect(conn).get_table_names() in ([], ["alembic_version"])
 
@@ -150,7 +171,7 @@ def test_a_fresh_store_is_created_at_head_and_one_made_before_migrations_is_reco
     assert schema_status(fresh).state == "current"
     unstamped = make_engine(f"sqlite:///{tmp_path / 'unstamped.db'}")
     Base.metadata.create_all(unstamped)  # what create_schema did before migrations existed
-    assert schema_status(unstamped).detected == "0003_case_ledger"  # 0004 rewrites the CHECK, idempotent
+    assert schema_status(unstamped).detected == "0004_case_ledger"  # 0005 rewrites the CHECK, idempotent
     upgrade(unstamped)
     with unstamped.connect() as conn:
         assert differences(conn) == []

@@ -84,13 +84,12 @@ def head_revision() -> str:
 
 
 def fingerprint_at(revision: str) -> dict[str, frozenset[str]]:
-    """The tables and their columns of a store at `revision`, from each revision's BASELINE_TABLES/ADDS."""
+    """The tables and their columns of a store at `revision`: each revision's TABLES, base to it."""
     script = script_directory()
     chain = list(reversed(list(script.walk_revisions("base", revision))))
     tables: dict[str, frozenset[str]] = {}
     for rev in chain:
-        module = rev.module
-        for name, columns in {**getattr(module, "BASELINE_TABLES", {}), **module.ADDS}.items():
+        for name, columns in rev.module.TABLES.items():
             tables[name] = frozenset(columns)
     return tables
 

@@ -1,7 +1,7 @@
 """Agency e-mail domains (requester verification, issue 9): the table `agency_domains`.
 
-Revision ID: 0002_agency_domains
-Revises: 0001_baseline
+Revision ID: 0003_agency_domains
+Revises: 0002_landed_ba33221
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_agency_domains"
-down_revision = "0001_baseline"
+revision = "0003_agency_domains"
+down_revision = "0002_landed_ba33221"
 branch_labels = None
 depends_on = None
 
-ADDS: dict[str, tuple[str, ...]] = {"agency_domains": ("agency", "domain", "id", "source")}
-"""Tables this revision adds, with their columns (recordstore.migrations.fingerprint_at)."""
+TABLES: dict[str, tuple[str, ...]] = {"agency_domains": ("agency", "domain", "id", "source")}
+"""Tables this revision creates or changes, with their columns after it (recordstore.migrations.fingerprint_at)."""
 
 
 def upgrade() -> None:

@@ -5,8 +5,8 @@ Idempotent: a store made by a build that already had the role gets the same CHEC
 unversioned-store detection in recordstore.migrations relies on that). On SQLite the table is
 rebuilt (batch mode); its rows are kept. Downgrading refuses while an actor holds the role.
 
-Revision ID: 0004_auditor_role
-Revises: 0003_case_ledger
+Revision ID: 0005_auditor_role
+Revises: 0004_case_ledger
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_auditor_role"
-down_revision = "0003_case_ledger"
+revision = "0005_auditor_role"
+down_revision = "0004_case_ledger"
 branch_labels = None
 depends_on = None
 
-ADDS: dict[str, tuple[str, ...]] = {}
-"""Tables this revision adds, with their columns (recordstore.migrations.fingerprint_at)."""
+TABLES: dict[str, tuple[str, ...]] = {}
+"""Tables this revision creates or changes, with their columns after it (recordstore.migrations.fingerprint_at)."""
 
 BEFORE = ("analyst", "supervisor", "legal", "cleared")
 AFTER = (*BEFORE, "auditor")

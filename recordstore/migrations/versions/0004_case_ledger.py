@@ -3,8 +3,8 @@
 A store upgraded from the baseline has no ledger entries for the events filed before: `audit
 verify` reports those requests' chains as missing (README, "For auditors"); nothing is back-filled.
 
-Revision ID: 0003_case_ledger
-Revises: 0002_agency_domains
+Revision ID: 0004_case_ledger
+Revises: 0003_agency_domains
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_case_ledger"
-down_revision = "0002_agency_domains"
+revision = "0004_case_ledger"
+down_revision = "0003_agency_domains"
 branch_labels = None
 depends_on = None
 
-ADDS: dict[str, tuple[str, ...]] = {
+TABLES: dict[str, tuple[str, ...]] = {
     "case_ledger": ("appended_at", "body", "entry_hash", "id", "position", "prev_hash", "request_id", "seq"),
 }
-"""Tables this revision adds, with their columns (recordstore.migrations.fingerprint_at)."""
+"""Tables this revision creates or changes, with their columns after it (recordstore.migrations.fingerprint_at)."""
 
 
 def upgrade() -> None:

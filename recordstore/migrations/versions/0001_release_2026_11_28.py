@@ -1,16 +1,16 @@
 # ruff: noqa: E501 (rendered by Alembic from the previous release's models; kept as rendered)
-"""Baseline: the records and case store as the previous release left it.
+"""Baseline: the records and case store of the previous release.
 
-The previous release is commit ba33221 ("Merge target resolution", 2026-11-29 17:19 UTC), the
-landed state before the case ledger, the agency e-mail domains and the auditor role; its models
-were rendered here by Alembic's autogenerate against an empty database. A store that release
-created has these tables and no `alembic_version`: recordstore.migrations recognises it by
-BASELINE_TABLES (the tables and their columns) and stamps it at this revision before upgrading.
+The previous release is commit 31a97d5 (2026-11-28 19:15 UTC), the last commit of the session
+that built the foundation (issues resolved that day): the store it creates has these 18 tables,
+PINs as sha256(salt + PIN) in `subscribers.pin_sha256`, and no `alembic_version`. Its models were
+rendered here by Alembic's autogenerate against an empty database; recordstore.migrations
+recognises such a store by TABLES (its tables and columns) and stamps it here before upgrading.
 
-Timestamps are plain `DateTime(timezone=True)` here (the models' UtcDateTime stores exactly that),
-so this file does not change when the Python side of the models does.
+Timestamps are plain `DateTime(timezone=True)` (what the models' UtcDateTime stores), so this file
+does not change when the Python side of the models does.
 
-Revision ID: 0001_baseline
+Revision ID: 0001_release_2026_11_28
 Revises:
 """
 
@@ -20,44 +20,32 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0001_baseline"
+revision = "0001_release_2026_11_28"
 down_revision = None
 branch_labels = None
 depends_on = None
 
-ADDS: dict[str, tuple[str, ...]] = {}
-"""Tables this revision adds, with their columns (recordstore.migrations.fingerprint_at)."""
-
-BASELINE_TABLES: dict[str, tuple[str, ...]] = {
+TABLES: dict[str, tuple[str, ...]] = {
     "account_notes": ("author", "created_at", "id", "subscriber_id", "text"),
     "actor_roles": ("actor_id", "role"),
     "actors": ("active", "actor_id", "display_name"),
     "agency_directory": ("agency", "id", "main_number", "source"),
     "billing_statements": ("amount_cents", "id", "issued_at", "period_end", "period_start", "subscriber_id"),
-    "call_cell_records": ("call_id", "id", "number", "sector_id"),
     "call_records": ("call_type", "callee_number", "caller_number", "duration_seconds", "id", "started_at", "switch_time_zone", "utc_offset_minutes"),
     "case_events": ("accepted", "actor", "at", "details", "event", "id", "note", "reason", "request_id", "role", "seq", "via"),
     "cases": ("closed_at", "document", "opened_at", "received_at", "request_id", "request_type", "resolution", "state", "workflow_id"),
-    "cell_sectors": ("azimuth_degrees", "beamwidth_degrees", "cell_site_id", "id", "sector"),
-    "cell_sites": ("city", "id", "latitude", "longitude", "site_code", "state", "street"),
     "e911_calls": ("calling_number", "dispatchable_address", "id", "latitude", "location_source", "longitude", "psap", "started_at", "uncertainty_m"),
-    "fee_quotes": ("accepted_at", "account_number", "amount_cents", "basis", "currency", "quote_id", "quoted_at", "request_id"),
-    "held_records": ("category", "id", "request_id", "row_values", "seq"),
-    "interception_certifications": ("authorised_until", "authorising_official", "certification_id", "ended_at", "identities", "interception_type", "legal_reference", "presenting_officer", "request_id", "responsible_employee", "signature", "started_at", "xid"),
     "internet_sessions": ("access_type", "assigned_ip", "bytes_down", "bytes_up", "ended_at", "id", "nat_port_end", "nat_port_start", "started_at", "subscriber_id"),
     "invoices": ("basis", "created_at", "currency", "id", "lines", "request_id", "total_cents"),
     "notifications": ("created_at", "id", "kind", "message", "recipient_role", "request_id"),
     "payment_methods": ("added_at", "id", "kind", "masked_detail", "payer_name", "subscriber_id"),
-    "preservation_holds": ("columns_per_category", "end_reason", "ended_at", "expires_at", "period_end", "period_start", "placed_at", "request_id", "rows_per_category", "state", "targets"),
     "productions": ("created_at", "file_count", "id", "manifest_sha256", "path", "production_no", "request_id", "row_count"),
     "services": ("ended_on", "id", "service_type", "started_on", "subscriber_id"),
-    "session_cell_records": ("id", "sector_id", "session_id"),
-    "subscribers": ("account_number", "billing_city", "billing_state", "billing_street", "billing_zip", "created_at", "date_of_birth", "email", "id", "name", "pin_hash", "pin_salt", "service_city", "service_state", "service_street", "service_zip"),
+    "subscribers": ("account_number", "billing_city", "billing_state", "billing_street", "billing_zip", "created_at", "date_of_birth", "email", "id", "name", "pin_salt", "pin_sha256", "service_city", "service_state", "service_street", "service_zip"),
     "telephone_numbers": ("id", "number", "subscriber_id", "valid_from", "valid_to"),
-    "unauthorised_interception_reports": ("details", "found_at", "id", "reason", "switched_off_at", "xid"),
     "voicemails": ("audio", "caller_number", "content_sha256", "duration_seconds", "id", "left_at", "mailbox_number"),
 }
-"""The previous release's tables and their columns, sorted."""
+"""Every table of the release and its columns, sorted (recordstore.migrations.fingerprint_at)."""
 
 
 def upgrade() -> None:
@@ -104,17 +92,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('workflow_id')
     )
     op.create_index(op.f('ix_cases_request_type'), 'cases', ['request_type'], unique=False)
-    op.create_table('cell_sites',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('site_code', sa.String(length=32), nullable=False),
-    sa.Column('latitude', sa.Float(), nullable=False),
-    sa.Column('longitude', sa.Float(), nullable=False),
-    sa.Column('street', sa.String(length=200), nullable=False),
-    sa.Column('city', sa.String(length=100), nullable=False),
-    sa.Column('state', sa.String(length=2), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('site_code')
-    )
     op.create_table('e911_calls',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('calling_number', sa.String(length=16), nullable=False),
@@ -128,20 +105,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_e911_calls_number_started', 'e911_calls', ['calling_number', 'started_at'], unique=False)
-    op.create_table('preservation_holds',
-    sa.Column('request_id', sa.String(length=64), nullable=False),
-    sa.Column('targets', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('period_start', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('period_end', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('rows_per_category', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('columns_per_category', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('placed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('state', sa.Enum('active', 'released', 'expired', name='ck_holdstate', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('end_reason', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('request_id')
-    )
     op.create_table('subscribers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_number', sa.String(length=32), nullable=False),
@@ -156,24 +119,14 @@ def upgrade() -> None:
     sa.Column('billing_zip', sa.String(length=10), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('date_of_birth', sa.Date(), nullable=True),
-    sa.Column('pin_salt', sa.String(length=32), nullable=True),
-    sa.Column('pin_hash', sa.String(length=64), nullable=True),
+    sa.Column('pin_salt', sa.String(length=32), nullable=False),
+    sa.Column('pin_sha256', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('account_number')
     )
     op.create_index(op.f('ix_subscribers_email'), 'subscribers', ['email'], unique=False)
     op.create_index(op.f('ix_subscribers_service_state'), 'subscribers', ['service_state'], unique=False)
-    op.create_table('unauthorised_interception_reports',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('xid', sa.String(length=36), nullable=False),
-    sa.Column('found_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('switched_off_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('xid')
-    )
     op.create_table('voicemails',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('mailbox_number', sa.String(length=16), nullable=False),
@@ -230,58 +183,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('request_id', 'seq')
     )
     op.create_index(op.f('ix_case_events_request_id'), 'case_events', ['request_id'], unique=False)
-    op.create_table('cell_sectors',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('cell_site_id', sa.Integer(), nullable=False),
-    sa.Column('sector', sa.Integer(), nullable=False),
-    sa.Column('azimuth_degrees', sa.Integer(), nullable=False),
-    sa.Column('beamwidth_degrees', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['cell_site_id'], ['cell_sites.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('cell_site_id', 'sector')
-    )
-    op.create_table('fee_quotes',
-    sa.Column('quote_id', sa.String(length=64), nullable=False),
-    sa.Column('request_id', sa.String(length=64), nullable=False),
-    sa.Column('account_number', sa.String(length=32), nullable=False),
-    sa.Column('amount_cents', sa.Integer(), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('basis', sa.String(length=200), nullable=False),
-    sa.Column('quoted_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['request_id'], ['cases.request_id'], ),
-    sa.PrimaryKeyConstraint('quote_id'),
-    sa.UniqueConstraint('request_id')
-    )
-    op.create_table('held_records',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('request_id', sa.String(length=64), nullable=False),
-    sa.Column('category', sa.String(length=40), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('row_values', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.ForeignKeyConstraint(['request_id'], ['preservation_holds.request_id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('request_id', 'category', 'seq')
-    )
-    op.create_table('interception_certifications',
-    sa.Column('certification_id', sa.String(length=80), nullable=False),
-    sa.Column('request_id', sa.String(length=64), nullable=False),
-    sa.Column('xid', sa.String(length=36), nullable=False),
-    sa.Column('identities', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('interception_type', sa.String(length=40), nullable=False),
-    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('authorised_until', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('presenting_officer', sa.String(length=200), nullable=False),
-    sa.Column('authorising_official', sa.String(length=200), nullable=False),
-    sa.Column('legal_reference', sa.String(length=200), nullable=False),
-    sa.Column('responsible_employee', sa.String(length=64), nullable=False),
-    sa.Column('signature', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['request_id'], ['cases.request_id'], ),
-    sa.PrimaryKeyConstraint('certification_id'),
-    sa.UniqueConstraint('request_id'),
-    sa.UniqueConstraint('xid')
-    )
     op.create_table('internet_sessions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('subscriber_id', sa.Integer(), nullable=False),
@@ -366,33 +267,9 @@ def upgrade() -> None:
     )
     op.create_index('ix_telephone_numbers_number_valid_from', 'telephone_numbers', ['number', 'valid_from'], unique=False)
     op.create_index(op.f('ix_telephone_numbers_subscriber_id'), 'telephone_numbers', ['subscriber_id'], unique=False)
-    op.create_table('call_cell_records',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('call_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('number', sa.String(length=16), nullable=False),
-    sa.Column('sector_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['call_id'], ['call_records.id'], ),
-    sa.ForeignKeyConstraint(['sector_id'], ['cell_sectors.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_index(op.f('ix_call_cell_records_call_id'), 'call_cell_records', ['call_id'], unique=False)
-    op.create_index('ix_call_cell_records_number_call', 'call_cell_records', ['number', 'call_id'], unique=False)
-    op.create_table('session_cell_records',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('session_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('sector_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['sector_id'], ['cell_sectors.id'], ),
-    sa.ForeignKeyConstraint(['session_id'], ['internet_sessions.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('session_id')
-    )
 
 
 def downgrade() -> None:
-    op.drop_table('session_cell_records')
-    op.drop_index('ix_call_cell_records_number_call', table_name='call_cell_records')
-    op.drop_index(op.f('ix_call_cell_records_call_id'), table_name='call_cell_records')
-    op.drop_table('call_cell_records')
     op.drop_index(op.f('ix_telephone_numbers_subscriber_id'), table_name='telephone_numbers')
     op.drop_index('ix_telephone_numbers_number_valid_from', table_name='telephone_numbers')
     op.drop_table('telephone_numbers')
@@ -406,10 +283,6 @@ def downgrade() -> None:
     op.drop_index('ix_internet_sessions_subscriber_started', table_name='internet_sessions')
     op.drop_index('ix_internet_sessions_ip_started', table_name='internet_sessions')
     op.drop_table('internet_sessions')
-    op.drop_table('interception_certifications')
-    op.drop_table('held_records')
-    op.drop_table('fee_quotes')
-    op.drop_table('cell_sectors')
     op.drop_index(op.f('ix_case_events_request_id'), table_name='case_events')
     op.drop_table('case_events')
     op.drop_index('ix_billing_statements_subscriber_issued', table_name='billing_statements')
@@ -419,14 +292,11 @@ def downgrade() -> None:
     op.drop_table('account_notes')
     op.drop_index('ix_voicemails_mailbox_left', table_name='voicemails')
     op.drop_table('voicemails')
-    op.drop_table('unauthorised_interception_reports')
     op.drop_index(op.f('ix_subscribers_service_state'), table_name='subscribers')
     op.drop_index(op.f('ix_subscribers_email'), table_name='subscribers')
     op.drop_table('subscribers')
-    op.drop_table('preservation_holds')
     op.drop_index('ix_e911_calls_number_started', table_name='e911_calls')
     op.drop_table('e911_calls')
-    op.drop_table('cell_sites')
     op.drop_index(op.f('ix_cases_request_type'), table_name='cases')
     op.drop_table('cases')
     op.drop_index('ix_call_records_caller_started', table_name='call_records')
