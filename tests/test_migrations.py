@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -182,6 +183,16 @@ def test_a_fresh_store_is_created_at_head_and_one_made_before_migrations_is_reco
         upgrade(stranger)
 
 
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
 
@@ -195,11 +206,13 @@ def test_a_schema_newer_than_this_release_stops_the_worker_stack_and_migrate_in_
         conn.execute(text("UPDATE alembic_version SET version_num = '0099_from_a_newer_release'"))
     engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LES_")}
+    ports = free_ports(3)  # never listened on: the store is checked first (free, should that regress)
     env.update(LES_DATABASE_URL=url, LES_STATE_DIR=str(tmp_path / "state"), LES_KEYRING_DIR=str(tmp_path / "keys"),
-               LES_TEMPORAL_ADDRESS="127.0.0.1:9")  # never reached: the store is checked first
+               LES_TEMPORAL_ADDRESS=f"127.0.0.1:{ports[0]}")
     line = ("the records store is at schema 0099_from_a_newer_release, which this release does not know; "
             "upgrade the software")
-    for args, prefix in ((["worker.py"], "worker"), (["-m", "les.stack", "--no-wait"], "stack.py up"),
+    stack = ["-m", "les.stack", "--no-wait", "--ui-port", str(ports[1]), "--codec-port", str(ports[2])]
+    for args, prefix in ((["worker.py"], "worker"), (stack, "stack.py up"),
                          (["-m", "recordstore.migrate", "upgrade"], "migrate")):
         done = run(args, env)
         assert done.returncode != 0, args
