@@ -149,7 +149,12 @@ def test_every_revision_runs_up_and_down(empty_store):
         assert differences(conn) == []
         command.downgrade(config, "0001_release_2026_11_28")
         assert "pin_sha256" in {c["name"] for c in inspect(conn).get_columns("subscribers")}
-        command.downgrade(config, "base")
+    found = upgrade(empty_store)  # a store at a known older revision: what the worker does at start
+    assert (found.state, found.current) == ("behind", "0001_release_2026_11_28")
+    assert schema_status(empty_store).state == "current"
+    with empty_store.begin() as conn:
+        assert differences(conn) == []
+        command.downgrade(alembic_config(conn), "base")
         assert inspect(conn).get_table_names() in ([], ["alembic_version"])
 
 
