@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import build_activities
-from les.config import Settings
+from les.config import ConfigurationError, Settings, redacted_url
 from les.failures import with_readable_failures
 from les.logging import configure_logging
 from les.temporal import TemporalUnavailable, connect
@@ -70,7 +70,7 @@ def prepare_store(settings: Settings) -> str | None:
     except SchemaUnknown as err:
         return str(err)
     except SQLAlchemyError as err:
-        return f"the records store at {settings.database_url.split('@')[-1]} failed: {str(err).splitlines()[0]}"
+        return f"the records store at {redacted_url(settings.database_url)} failed: {str(err).splitlines()[0]}"
     finally:
         engine.dispose()
     return None
@@ -78,7 +78,11 @@ def prepare_store(settings: Settings) -> str | None:
 
 async def main() -> int:
     configure_logging()
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as err:
+        print(f"worker: {err}", file=sys.stderr)
+        return 2
     refused = prepare_store(settings)
     if refused:
         print(f"worker: {refused}", file=sys.stderr)
@@ -96,8 +100,8 @@ async def main() -> int:
         try:
             worker = build_worker(client, settings, executor)
         except SQLAlchemyError as err:
-            print(f"worker: the records store at {settings.database_url} failed: {str(err).splitlines()[0]}",
-                  file=sys.stderr)
+            print(f"worker: the records store at {redacted_url(settings.database_url)} failed: "
+                  f"{str(err).splitlines()[0]}", file=sys.stderr)
             return 3
         log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address,
                  database=settings.database_url.split("@")[-1], delivery_root=str(settings.delivery_root))

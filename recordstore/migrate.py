@@ -12,7 +12,7 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from les.config import Settings
+from les.config import ConfigurationError, Settings, redacted_url
 from recordstore.db import make_engine
 from recordstore.migrations import SchemaUnknown, differences, schema_status, upgrade
 
@@ -21,7 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recordstore.migrate", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["upgrade", "current", "check"])
     args = parser.parse_args(argv)
-    url = Settings.from_env().database_url
+    try:
+        url = Settings.from_env().database_url
+    except ConfigurationError as err:
+        print(f"migrate: {err}", file=sys.stderr)
+        return 2
     engine = make_engine(url)
     try:
         if args.command == "upgrade":
@@ -47,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"migrate: {err}", file=sys.stderr)
         return 2
     except SQLAlchemyError as err:
-        print(f"migrate: the records store at {url.split('@')[-1]} failed: {str(err).splitlines()[0]}",
+        print(f"migrate: the records store at {redacted_url(url)} failed: {str(err).splitlines()[0]}",
               file=sys.stderr)
         return 3
     finally:
