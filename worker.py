@@ -62,6 +62,26 @@ async def ensure_reconciliation(client: Client, task_queue: str) -> None:
     )
 
 
+def prepare_store(settings: Settings) -> str | None:
+    """Bring the records store to this release's schema before anything else (recordstore.migrations);
+    the reason the worker must not start, as one line, or None."""
+    from recordstore.db import make_engine, upgrade
+    from recordstore.migrations import SchemaUnknown
+
+    engine = make_engine(settings.database_url)
+    try:
+        found = upgrade(engine)
+        if found.state != "current":
+            log.info("records store schema", was=found.state, revision=found.current or found.detected, now=found.head)
+    except SchemaUnknown as err:
+        return str(err)
+    except SQLAlchemyError as err:
+        return f"the records store at {redacted_url(settings.database_url)} failed: {str(err).splitlines()[0]}"
+    finally:
+        engine.dispose()
+    return None
+
+
 async def main() -> int:
     configure_logging()
     try:
@@ -69,6 +89,10 @@ async def main() -> int:
     except ConfigurationError as err:
         print(f"worker: {err}", file=sys.stderr)
         return 2
+    refused = prepare_store(settings)
+    if refused:
+        print(f"worker: {refused}", file=sys.stderr)
+        return 3
     try:
         client = await connect(settings)
     except TemporalUnavailable as err:

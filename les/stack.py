@@ -146,15 +146,18 @@ async def wait_for_temporal(settings: Settings, server: Service | None, seconds:
 
 
 def prepare_records_store(settings: Settings, subscribers: int) -> str:
-    """Create the schema, fill it on first use, place the examples and the demo roster."""
+    """Bring the schema to this release's (recordstore.migrations: create, upgrade, or refuse one it
+    does not know), fill it on first use, place the examples and the demo roster."""
     from sqlalchemy import func, select
 
-    from recordstore.db import create_schema, make_engine, make_session_factory
+    from recordstore.db import make_engine, make_session_factory, upgrade
     from recordstore.generator import generate, place_examples, seed_roster
     from recordstore.models import CallRecord, Subscriber
 
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    found = upgrade(engine)
+    if found.state in ("behind", "unversioned"):
+        print(f"upgraded the records store from schema {found.current or found.detected} to {found.head}", flush=True)
     with make_session_factory(engine)() as session:
         empty = session.scalar(select(func.count()).select_from(Subscriber)) == 0
     if empty:
@@ -280,13 +283,14 @@ def main() -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from les.logging import configure_logging
+    from recordstore.migrations import SchemaUnknown
 
     configure_logging("WARNING")
     try:
         return asyncio.run(up(args))
     except KeyboardInterrupt:
         return 0
-    except (KeyringError, ConfigurationError) as err:
+    except (KeyringError, ConfigurationError, SchemaUnknown) as err:
         print(f"stack.py up: {err}", file=sys.stderr)
         return 1
     except SQLAlchemyError as err:
