@@ -168,12 +168,18 @@ async def extended_continued_then_ends(env, handle, settings):
 
 
 async def withdraw_at_the_gate(env, handle, settings):
-    """Withdrawn by the requester while the case waits for its first decision."""
+    """Withdrawn by the requester while the case waits for its first decision (recorded by a
+    cleared analyst where the case is a national security one: jdoe's withdraw is refused first)."""
     for _ in range(300):
-        if (await status(handle)).state in (S.AWAITING_APPROVAL, S.AWAITING_FEE_ACCEPTANCE, S.AWAITING_CALLBACK):
+        current = await status(handle)
+        if current.state in (S.AWAITING_APPROVAL, S.AWAITING_FEE_ACCEPTANCE, S.AWAITING_CALLBACK):
             break
         await asyncio.sleep(0.1)
-    await handle.signal("withdraw", decision(note="agency withdrew"))
+    if current.request_type in ("national_security_letter", "fisa_order"):
+        await handle.signal("withdraw", decision(note="agency withdrew"))  # refused: jdoe is not cleared
+        await decide(handle, "withdraw", actor="tnguyen", note="agency withdrew")
+    else:
+        await handle.signal("withdraw", decision(note="agency withdrew"))
 
 
 async def reject(env, handle, settings):
