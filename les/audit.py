@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
@@ -202,8 +203,6 @@ def _case_event_line(event) -> str:
 
 
 async def run_replay(settings: Settings, query: str | None, files: list[str]) -> int:
-    from workflows import ALL_WORKFLOWS
-
     if query is not None and files:
         raise AuditRefused("give either --query or history files, not both", 2)
     client = await connect(settings) if query is not None or not files else None
@@ -221,21 +220,35 @@ async def run_replay(settings: Settings, query: str | None, files: list[str]) ->
                 raise AuditRefused(f"{name}: not a readable history ({err})", 2) from None
     from les.temporal import data_converter, load_keyring
 
-    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=data_converter(load_keyring(settings)))
+    failures = await replay_histories(histories, data_converter(load_keyring(settings)),
+                                      progress=Progress(len(histories)))
+    print(f"replayed {len(histories)} history(ies): {len(histories) - len(failures)} cleanly, {len(failures)} failed")
+    for name, why in failures:
+        print(f"  - {name}: {why}")
+    return FAILED if failures else OK
+
+
+async def replay_histories(histories: list[tuple[str, WorkflowHistory]], converter: DataConverter,
+                           progress: Progress | None = None) -> list[tuple[str, str]]:
+    """Replay named histories against today's workflow code with one Replayer, streamed through
+    the SDK's replay iterator; (name, why) for each that did not replay cleanly (for a
+    non-determinism error, the SDK's reason names the diverging event). `audit replay`'s core,
+    and what bench/replay_bench.py times."""
+    from workflows import ALL_WORKFLOWS
+
+    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=converter)
     failures: list[tuple[str, str]] = []
-    progress = Progress(len(histories))
     async with replayer.workflow_replay_iterator(_one_by_one([h for _, h in histories])) as results:
         names = iter(name for name, _ in histories)
         async for result in results:
             name = next(names)
             if result.replay_failure is not None:
                 failures.append((name, str(result.replay_failure)))
-            progress.step(len(failures))
-    progress.done()
-    print(f"replayed {len(histories)} history(ies): {len(histories) - len(failures)} cleanly, {len(failures)} failed")
-    for name, why in failures:
-        print(f"  - {name}: {why}")
-    return FAILED if failures else OK
+            if progress is not None:
+                progress.step(len(failures))
+    if progress is not None:
+        progress.done()
+    return failures
 
 
 async def _one_by_one(histories: list[WorkflowHistory]):

@@ -1,0 +1,147 @@
+"""Replay benchmark: `starter.py audit replay`'s code path against the SDK's bare
+`Replayer.replay_workflows`, over the same ≥ 1,000 histories of mixed types, in one run.
+
+    python -m bench.replay_bench [--count N] [--repeat N] [--encrypted] [--profile FILE]
+
+The histories are the recorded ones of tests/histories/ (every workflow type, every recorded
+path, each run of a continued-as-new order), cloned round-robin under distinct workflow ids
+until there are `--count` of them. See bench/README.md for what it measures and how to read it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import statistics
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from les.audit import replay_histories
+from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, encrypt
+from les.histories import decoded
+from les.keyring import Compartment, Keyring, add_key
+from les.temporal import data_converter
+from workflows import ALL_WORKFLOWS
+
+HISTORIES = Path(__file__).resolve().parent.parent / "tests" / "histories"
+
+
+class _Encrypting:
+    """Stands in for a codec in les.histories.decoded, encrypting instead: a recorded (plain)
+    history as the server holds it, every payload under the case's compartment key."""
+
+    def __init__(self, keyring: Keyring, compartment: Compartment) -> None:
+        self.keyring, self.compartment = keyring, compartment
+
+    async def decode(self, payloads):
+        return [encrypt(p, self.keyring, self.compartment) for p in payloads]
+
+
+async def build(count: int, keyring: Keyring, encrypted: bool) -> list[tuple[str, WorkflowHistory]]:
+    """`count` histories: the recorded files round-robin, each clone under its own workflow id."""
+    recorded = []
+    for path in sorted(HISTORIES.glob("*.json")):
+        history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+        if encrypted:
+            kind = history.events[0].workflow_execution_started_event_attributes.workflow_type.name
+            secret = kind in NATIONAL_SECURITY_WORKFLOW_TYPES
+            history = await decoded(history, _Encrypting(  # type: ignore[arg-type]
+                keyring, Compartment.NATIONAL_SECURITY if secret else Compartment.GENERAL))
+        recorded.append((path.stem, history))
+    clones = []
+    for number in range(count):
+        stem, history = recorded[number % len(recorded)]
+        workflow_id = f"case-BENCH-{number:05d}-{stem}"
+        clones.append((workflow_id, WorkflowHistory(workflow_id, history.events)))
+    return clones
+
+
+async def through_audit_replay(histories, converter) -> float:
+    """les.audit.replay_histories: what `audit replay FILE...` / `--query` runs once the histories
+    are read (one Replayer, the replay iterator, per-failure names), progress bar off."""
+    started = time.perf_counter()
+    failures = await replay_histories(histories, converter, progress=None)
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise SystemExit(f"replay_bench: {len(failures)} history(ies) failed to replay, first: {failures[0]}")
+    return elapsed
+
+
+async def through_bare_replayer(histories, converter) -> float:
+    """The SDK alone: Replayer(workflows=..., data_converter=...).replay_workflows(...)."""
+
+    async def stream():
+        for _, history in histories:
+            yield history
+
+    started = time.perf_counter()
+    results = await Replayer(workflows=ALL_WORKFLOWS, data_converter=converter).replay_workflows(
+        stream(), raise_on_replay_failure=False)
+    elapsed = time.perf_counter() - started
+    if results.replay_failures:
+        raise SystemExit(f"replay_bench: the bare replayer failed {len(results.replay_failures)} history(ies)")
+    return elapsed
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "keyring"
+        add_key(folder, Compartment.GENERAL)
+        add_key(folder, Compartment.NATIONAL_SECURITY)
+        keyring = Keyring.load(folder, environ={})
+    converter = data_converter(keyring)  # the production converter: pydantic JSON + AES-GCM codec
+    histories = await build(args.count, keyring, args.encrypted)
+    kinds = Counter(h.events[0].workflow_execution_started_event_attributes.workflow_type.name for _, h in histories)
+    events = sum(len(h.events) for _, h in histories)
+    print(f"{len(histories)} histories ({events:,} events) cloned from {len(list(HISTORIES.glob('*.json')))} "
+          f"recorded files, payloads {'encrypted' if args.encrypted else 'plain'}; by type: "
+          + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+
+    warm = histories[: min(50, len(histories))]
+    await through_audit_replay(warm, converter)
+    await through_bare_replayer(warm, converter)
+    audit_s, bare_s = [], []
+    for turn in range(args.repeat):  # interleaved, each first in turn: drift on a shared machine hits both alike
+        if turn % 2:
+            bare_s.append(await through_bare_replayer(histories, converter))
+        audit_s.append(await through_audit_replay(histories, converter))
+        if not turn % 2:
+            bare_s.append(await through_bare_replayer(histories, converter))
+    audit_rate = len(histories) / statistics.median(audit_s)
+    bare_rate = len(histories) / statistics.median(bare_s)
+    print(f"  audit replay (les.audit.replay_histories): {audit_rate:8.1f} histories/s  "
+          f"(median of {args.repeat}: {statistics.median(audit_s):.2f} s; runs {', '.join(f'{s:.2f}' for s in audit_s)})")
+    print(f"  bare Replayer.replay_workflows           : {bare_rate:8.1f} histories/s  "
+          f"(median of {args.repeat}: {statistics.median(bare_s):.2f} s; runs {', '.join(f'{s:.2f}' for s in bare_s)})")
+    print(f"  ratio audit / bare                       : {audit_rate / bare_rate:.3f}  (goal >= 0.9)")
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        await through_audit_replay(histories, converter)
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+        pstats.Stats(args.profile).sort_stats("cumulative").print_stats(25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--count", type=int, default=1000, help="histories to replay (default 1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each, after a warm-up (default 3)")
+    parser.add_argument("--encrypted", action="store_true",
+                        help="encrypt every payload first, as the server holds them (`audit replay --query`)")
+    parser.add_argument("--profile", metavar="FILE", help="also profile one audit-replay pass (cProfile) into FILE")
+    args = parser.parse_args()
+    if args.count < 1 or args.repeat < 1:
+        parser.error("--count and --repeat must be at least 1")
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()
