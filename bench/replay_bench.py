@@ -116,10 +116,10 @@ async def main_async(args: argparse.Namespace) -> None:
             bare_s.append(await through_bare_replayer(histories, converter))
     audit_rate = len(histories) / statistics.median(audit_s)
     bare_rate = len(histories) / statistics.median(bare_s)
-    print(f"  audit replay (les.audit.replay_histories): {audit_rate:8.1f} histories/s  "
-          f"(median of {args.repeat}: {statistics.median(audit_s):.2f} s; runs {', '.join(f'{s:.2f}' for s in audit_s)})")
-    print(f"  bare Replayer.replay_workflows           : {bare_rate:8.1f} histories/s  "
-          f"(median of {args.repeat}: {statistics.median(bare_s):.2f} s; runs {', '.join(f'{s:.2f}' for s in bare_s)})")
+    for label, rate, runs in (("audit replay (les.audit.replay_histories)", audit_rate, audit_s),
+                              ("bare Replayer.replay_workflows           ", bare_rate, bare_s)):
+        print(f"  {label}: {rate:8.1f} histories/s  (median of {args.repeat}: {statistics.median(runs):.2f} s; "
+              f"runs {', '.join(f'{s:.2f}' for s in runs)})")
     print(f"  ratio audit / bare                       : {audit_rate / bare_rate:.3f}  (goal >= 0.9)")
     if args.profile:
         profiler = cProfile.Profile()
