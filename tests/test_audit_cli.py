@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.devserver, pytest.mark.postgres]
 @pytest.fixture(scope="module")
 async def closed_case(is_postgres, keyring, database_url, prepared_store, tmp_path_factory, keyring_dir):
     """AUD-SUB-0001 approved by jdoe and closed (delivered) by the real worker; an auditor's
-    approve is refused on the way."""
+    approve is refused on the way. Then an NSL and a FISA order submitted, waiting for approval."""
     require_postgres(is_postgres)
     async with running_dev_server(keyring) as server:
         address = server.client.service_client.config.target_host
@@ -32,6 +32,9 @@ async def closed_case(is_postgres, keyring, database_url, prepared_store, tmp_pa
             by_auditor = shell.decide("approve", "AUD-SUB-0001", "dokafor", "auditor")
             assert shell.decide("approve", "AUD-SUB-0001", "jdoe", "analyst", "in order").returncode == 0
             closed = shell.wait_for("AUD-SUB-0001", "closed")
+            for kind, request_id in (("national_security_letter", "AUD-NSL-0001"), ("fisa_order", "AUD-FISA-0001")):
+                assert shell.submit(dated(example(kind, request_id), await server.get_current_time())).returncode == 0
+                shell.wait_for(request_id, "awaiting_approval", actor="tnguyen")
             yield shell, closed, by_auditor, prepared_store
 
 
@@ -96,3 +99,28 @@ def test_verify_passes_then_names_a_ledger_row_edited_in_the_database(closed_cas
         "'jdoe' in the history",
         "verified 1 request(s): 0 ok, 1 failed",
     ]
+
+
+@pytest.mark.parametrize(("request_id", "workflow_type"), [("AUD-NSL-0001", "NationalSecurityLetter"),
+                                                           ("AUD-FISA-0001", "FisaOrder")])
+def test_a_national_security_case_is_exported_only_for_a_cleared_actor(closed_case, tmp_path, request_id,
+                                                                       workflow_type):
+    shell, _, _, _ = closed_case
+    for who, why in (([], "no --actor given"), (["--actor", "jdoe"], "jdoe is not a cleared person on the roster")):
+        refused = shell.starter("audit", "export", request_id, str(tmp_path / "out"), *who)
+        assert (refused.returncode, refused.stdout) == (1, ""), refused.stderr
+        assert refused.stderr.strip().splitlines() == [
+            f"starter: {request_id}: a national security case is exported only for a cleared person ({why}); "
+            "nothing was written"], refused.stderr
+        assert not (tmp_path / "out").exists()  # not even the folder
+
+    exported = shell.starter("audit", "export", request_id, str(tmp_path / "out"), "--actor", "dokafor")
+    assert exported.returncode == 0, exported.stderr
+    folder = tmp_path / "out" / request_id
+    assert exported.stdout.split() == [str(folder / "history-run-01.json"), str(folder / "timeline.txt")]
+    history = json.loads((folder / "history-run-01.json").read_text())
+    started = history["events"][0]["workflowExecutionStartedEventAttributes"]
+    assert started["workflowType"]["name"] == workflow_type
+    assert started["input"]["payloads"][0]["metadata"]["encoding"] == "anNvbi9wbGFpbg=="  # decrypted
+    timeline = (folder / "timeline.txt").read_text()
+    assert f"{workflow_type} {request_id}: audit timeline (1 run(s)); times UTC" in timeline
