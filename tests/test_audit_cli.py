@@ -124,3 +124,40 @@ def test_a_national_security_case_is_exported_only_for_a_cleared_actor(closed_ca
     assert started["input"]["payloads"][0]["metadata"]["encoding"] == "anNvbi9wbGFpbg=="  # decrypted
     timeline = (folder / "timeline.txt").read_text()
     assert f"{workflow_type} {request_id}: audit timeline (1 run(s)); times UTC" in timeline
+
+
+def test_events_filed_before_the_ledger_existed_are_back_filled_by_an_auditor_and_marked(closed_case):
+    """A case whose events predate the ledger (its rows removed here, as a store from before the
+    ledger holds none): verify names them missing and says how to back-fill; only an auditor may;
+    the back-filled entries then verify, each marked with who back-filled it."""
+    shell, _, _, store = closed_case
+    with store.begin() as connection:
+        filed = connection.execute(text("SELECT seq, body FROM case_ledger WHERE request_id = 'AUD-FISA-0001' "
+                                        "ORDER BY seq")).all()
+        connection.execute(text("DELETE FROM case_ledger WHERE request_id = 'AUD-FISA-0001'"))
+    assert filed and filed[0].seq == 1
+    before = shell.starter("audit", "verify", "AUD-FISA-0001")
+    assert before.returncode == 1, before.stderr
+    assert before.stdout.splitlines()[1] == (
+        "  - missing: event seq 1 (verified) was filed by the workflow but is not in the ledger; it was filed "
+        "before the ledger existed: `starter.py audit backfill AUD-FISA-0001 --actor AUDITOR` appends it, "
+        "marked back-filled")
+
+    by_analyst = shell.starter("audit", "backfill", "AUD-FISA-0001", "--actor", "jdoe")
+    assert (by_analyst.returncode, by_analyst.stdout, by_analyst.stderr.strip()) == (
+        1, "", "starter: AUD-FISA-0001: a back-fill is made by an active auditor on the roster (jdoe is not one); "
+               "nothing was written")
+    backfilled = shell.starter("audit", "backfill", "AUD-FISA-0001", "--actor", "dokafor")
+    assert backfilled.returncode == 0, backfilled.stderr
+    assert backfilled.stdout.splitlines()[0] == "AUD-FISA-0001: back-filled event seq 1 (verified) at position 1"
+    entries = "1 entry" if len(filed) == 1 else f"{len(filed)} entries"
+    assert backfilled.stdout.splitlines()[-1] == f"AUD-FISA-0001: {entries} back-filled by dokafor"
+    after = shell.starter("audit", "verify", "AUD-FISA-0001")
+    assert (after.returncode, after.stdout.splitlines()[0]) == (
+        0, f"AUD-FISA-0001: ok ({len(filed)} ledger entries, {len(filed)} back-filled by dokafor, chain intact, "
+           "matches the workflow history)"), after.stdout + after.stderr
+    with store.begin() as connection:
+        body = connection.execute(text("SELECT body FROM case_ledger WHERE request_id = 'AUD-FISA-0001' "
+                                       "AND seq = 1")).scalar_one()
+    assert json.loads(body)["backfilled"] is True and json.loads(body)["backfilled_by"] == "dokafor"
+    assert {k: v for k, v in json.loads(body).items() if not k.startswith("backfilled")} == json.loads(filed[0].body)
