@@ -20,12 +20,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from google.protobuf.message import Message
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from les.audit import replay_histories
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, encrypt
-from les.histories import decoded
+from les.histories import PAYLOAD_TYPE
 from les.keyring import Compartment, Keyring, add_key
 from les.temporal import data_converter
 from workflows import ALL_WORKFLOWS
@@ -33,27 +34,52 @@ from workflows import ALL_WORKFLOWS
 HISTORIES = Path(__file__).resolve().parent.parent / "tests" / "histories"
 
 
-class _Encrypting:
-    """Stands in for a codec in les.histories.decoded, encrypting instead: a recorded (plain)
-    history as the server holds it, every payload under the case's compartment key."""
-
-    def __init__(self, keyring: Keyring, compartment: Compartment) -> None:
-        self.keyring, self.compartment = keyring, compartment
-
-    async def decode(self, payloads):
-        return [encrypt(p, self.keyring, self.compartment) for p in payloads]
+# What the SDK never passes through the payload codec: search attributes, patch markers (the
+# core reads their ids) and headers. Everything else a worker writes is encrypted by the codec.
+_NOT_ENCODED = frozenset({"search_attributes", "marker_recorded_event_attributes",
+                          "upsert_workflow_search_attributes_event_attributes", "header"})
 
 
-async def build(count: int, keyring: Keyring, encrypted: bool) -> list[tuple[str, WorkflowHistory]]:
+def _encrypt_payloads(message: Message, keyring: Keyring, compartment: Compartment) -> None:
+    for descriptor, value in message.ListFields():
+        if descriptor.type != descriptor.TYPE_MESSAGE or descriptor.name in _NOT_ENCODED:
+            continue
+        kind = descriptor.message_type
+        if kind.GetOptions().map_entry:
+            value_kind = kind.fields_by_name["value"].message_type
+            items = [value[key] for key in value] if value_kind is not None else []
+            is_payload = value_kind is not None and value_kind.full_name == PAYLOAD_TYPE
+        else:
+            items = list(value) if descriptor.is_repeated else [value]
+            is_payload = kind.full_name == PAYLOAD_TYPE
+        for item in items:
+            if is_payload:
+                item.CopyFrom(encrypt(item, keyring, compartment))
+            else:
+                _encrypt_payloads(item, keyring, compartment)
+
+
+def encrypted(history: WorkflowHistory, keyring: Keyring) -> WorkflowHistory:
+    """A recorded (plain) history as the server holds it: every payload the codec would have
+    encoded encrypted under the case's compartment key."""
+    kind = history.events[0].workflow_execution_started_event_attributes.workflow_type.name
+    compartment = Compartment.NATIONAL_SECURITY if kind in NATIONAL_SECURITY_WORKFLOW_TYPES else Compartment.GENERAL
+    events = []
+    for event in history.events:
+        copy = type(event)()
+        copy.CopyFrom(event)
+        _encrypt_payloads(copy, keyring, compartment)
+        events.append(copy)
+    return WorkflowHistory(history.workflow_id, events)
+
+
+async def build(count: int, keyring: Keyring, encrypt_them: bool) -> list[tuple[str, WorkflowHistory]]:
     """`count` histories: the recorded files round-robin, each clone under its own workflow id."""
     recorded = []
     for path in sorted(HISTORIES.glob("*.json")):
         history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
-        if encrypted:
-            kind = history.events[0].workflow_execution_started_event_attributes.workflow_type.name
-            secret = kind in NATIONAL_SECURITY_WORKFLOW_TYPES
-            history = await decoded(history, _Encrypting(  # type: ignore[arg-type]
-                keyring, Compartment.NATIONAL_SECURITY if secret else Compartment.GENERAL))
+        if encrypt_them:
+            history = encrypted(history, keyring)
         recorded.append((path.stem, history))
     clones = []
     for number in range(count):
