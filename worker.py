@@ -6,6 +6,7 @@ import asyncio
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,7 +14,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import build_activities
-from les.config import Settings
+from les.config import ConfigurationError, Settings, redacted_url
 from les.failures import with_readable_failures
 from les.logging import configure_logging
 from les.temporal import TemporalUnavailable, connect
@@ -24,6 +25,10 @@ log = structlog.get_logger("les.worker")
 
 ACTIVITY_THREADS = 16
 """Activities are synchronous (database, files, HTTP): each runs on a thread of this pool."""
+
+HEARTBEAT_THROTTLE = timedelta(seconds=1)
+"""At most this long between a heartbeat and the server seeing its details (the rows done): the
+SDK's own default holds them back for 80% of the 30-s heartbeat timeout, so progress would lag."""
 
 
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
@@ -40,6 +45,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         activities=build_activities(settings),
         activity_executor=executor,
         max_concurrent_activities=executor._max_workers,  # the pool's size, as its creator set it
+        max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
     )
 
 
@@ -56,9 +62,37 @@ async def ensure_reconciliation(client: Client, task_queue: str) -> None:
     )
 
 
+def prepare_store(settings: Settings) -> str | None:
+    """Bring the records store to this release's schema before anything else (recordstore.migrations);
+    the reason the worker must not start, as one line, or None."""
+    from recordstore.db import make_engine, upgrade
+    from recordstore.migrations import SchemaUnknown
+
+    engine = make_engine(settings.database_url)
+    try:
+        found = upgrade(engine)
+        if found.state != "current":
+            log.info("records store schema", was=found.state, revision=found.current or found.detected, now=found.head)
+    except SchemaUnknown as err:
+        return str(err)
+    except SQLAlchemyError as err:
+        return f"the records store at {redacted_url(settings.database_url)} failed: {str(err).splitlines()[0]}"
+    finally:
+        engine.dispose()
+    return None
+
+
 async def main() -> int:
     configure_logging()
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as err:
+        print(f"worker: {err}", file=sys.stderr)
+        return 2
+    refused = prepare_store(settings)
+    if refused:
+        print(f"worker: {refused}", file=sys.stderr)
+        return 3
     try:
         client = await connect(settings)
     except TemporalUnavailable as err:
@@ -72,8 +106,8 @@ async def main() -> int:
         try:
             worker = build_worker(client, settings, executor)
         except SQLAlchemyError as err:
-            print(f"worker: the records store at {settings.database_url} failed: {str(err).splitlines()[0]}",
-                  file=sys.stderr)
+            print(f"worker: the records store at {redacted_url(settings.database_url)} failed: "
+                  f"{str(err).splitlines()[0]}", file=sys.stderr)
             return 3
         log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address,
                  database=settings.database_url.split("@")[-1], delivery_root=str(settings.delivery_root))

@@ -23,12 +23,14 @@ from domain.case_page import static_summary
 from domain.identifiers import request_id_fault
 from domain.production import utc_text
 from domain.targets import TargetMatch
+from domain.transparency import Banding
 from domain.verification import UnreadableRequest, read_request_file, verify_request
 from domain.vocabulary import DecisionName, Role
 from les.audit import AuditRefused, run_backfill, run_export, run_replay, run_verify
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
-from les.config import Settings
+from les.config import ConfigurationError, Settings
 from les.keyring import KeyringError
+from les.report import ReportRefused, run_transparency
 from les.roster import is_cleared, roster_lookup
 from les.temporal import (
     CASE_STATE,
@@ -84,6 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--query", help="a visibility query (e.g. \"LesRequestType = 'subpoena'\"); "
                                         "default, with no FILE either: every workflow")
     replay.add_argument("files", nargs="*", metavar="FILE", help="history JSON files (as `audit export` writes)")
+    report = sub.add_parser("report", help="reports: the half-year transparency report").add_subparsers(
+        dest="report_command", required=True)
+    transparency = report.add_parser("transparency", help="the half-year's counts (LEGAL.md, 50 U.S.C. 1874) "
+                                                          "and a one-page PNG chart")
+    transparency.add_argument("--half", required=True, help="e.g. 2026H2 (H1 = Jan-Jun, H2 = Jul-Dec, UTC, by the "
+                                                            "date each request was received)")
+    transparency.add_argument("--json", action="store_true", help="machine-readable (keys in README)")
+    transparency.add_argument("--chart", metavar="FILE", help="where the PNG goes (default: "
+                                                             "transparency-<half>.png in the current folder)")
+    transparency.add_argument("--bands", choices=[b.value for b in Banding], default=Banding.PER_KIND.value,
+                              help="national security bands: per-kind (1874(a)(1), bands of 1000) or combined "
+                                   "(1874(a)(2), bands of 250)")
     queues = sub.add_parser("queues", help="the Web UI's queues: each one's query and the link that opens it")
     queues.add_argument("--web-ui", default="http://localhost:8233", help="where the Temporal Web UI answers")
     for name in DecisionName:
@@ -109,6 +123,9 @@ async def main(argv: list[str]) -> int:
             return await run_audit(args)
         if args.command == "queues":
             return run_queues(args.web_ui)
+        if args.command == "report":
+            return run_transparency(Settings.from_env(), args.half, as_json=args.json, chart=args.chart,
+                                    banding=args.bands)
         if args.command != "submit" and (fault := request_id_fault(args.request_id)) is not None:
             raise CommandError(f"request_id {fault}", BAD_INPUT)
         settings = Settings.from_env()
@@ -123,7 +140,10 @@ async def main(argv: list[str]) -> int:
     except TemporalUnavailable as err:
         print(f"starter: {err}", file=sys.stderr)
         return UNAVAILABLE
-    except AuditRefused as err:
+    except ConfigurationError as err:
+        print(f"starter: {err}", file=sys.stderr)
+        return BAD_INPUT
+    except (AuditRefused, ReportRefused) as err:
         print(f"starter: {err}", file=sys.stderr)
         return err.status
     except (PayloadUndecryptable, KeyringError) as err:

@@ -205,9 +205,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--ui-origin", action="append", default=[], help="the Web UI's origin (repeatable)")
     parser.add_argument("--tokens", help="the tokens file (default <state>/codec-tokens.json)")
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
     origins = args.ui_origin or ["http://localhost:8233", "http://127.0.0.1:8233"]
     try:
+        settings = Settings.from_env()
         keyring = Keyring.load(settings.keyring_dir)
         if not args.cleared:
             keyring = keyring.restricted_to(Compartment.GENERAL)

@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from les.paths import DEFAULT_STATE_DIR, PROJECT_ROOT, state_file
+from les.temporal_profile import TemporalProfile, load_temporal_profile
 
-__all__ = ["DEFAULT_MEDIATION_URL", "PROJECT_ROOT", "Settings"]
+__all__ = ["DEFAULT_MEDIATION_URL", "PROJECT_ROOT", "ConfigurationError", "Settings", "redacted_url"]
 
 DEFAULT_MEDIATION_URL = "http://127.0.0.1:8733"
 """Where the local stack's mediation simulator listens (python -m mediation.simulator)."""
+
+
+class ConfigurationError(ValueError):
+    """A setting that cannot be used (one line, for the user), e.g. an unreadable secret file."""
 
 
 @dataclass(frozen=True)
@@ -19,7 +24,10 @@ class Settings:
     database_url: str
     """SQLAlchemy URL of the records and case store (SQLite by default, PostgreSQL in production)."""
     temporal_address: str
+    """Resolved: LES_TEMPORAL_ADDRESS, else the Temporal connection profile (les/temporal_profile.py),
+    else localhost:7233."""
     temporal_namespace: str
+    """Resolved the same way: LES_TEMPORAL_NAMESPACE, else the profile, else `default`."""
     task_queue: str
     state_dir: Path
     """The local run's own folder: SQLite databases and logs (les/paths.py state_file)."""
@@ -34,15 +42,19 @@ class Settings:
     """Folder of payload-encryption keys, one file per key id (les/keyring.py)."""
     mediation_url: str = DEFAULT_MEDIATION_URL
     """The intercept mediation function's X1 endpoint (base URL): the simulator locally."""
+    temporal_profile: TemporalProfile | None = None
+    """The Temporal connection profile read from the environment (TLS, API key; les/temporal.connect)."""
 
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ.get
         state = Path(env("LES_STATE_DIR", str(DEFAULT_STATE_DIR)))
+        profile = load_temporal_profile(os.environ)
         return cls(
-            database_url=env("LES_DATABASE_URL", f"sqlite:///{state_file(state, 'records.db')}"),
-            temporal_address=env("LES_TEMPORAL_ADDRESS", "localhost:7233"),
-            temporal_namespace=env("LES_TEMPORAL_NAMESPACE", "default"),
+            database_url=_database_url(env("LES_DATABASE_URL", f"sqlite:///{state_file(state, 'records.db')}"),
+                                       env("LES_DATABASE_PASSWORD_FILE")),
+            temporal_address=env("LES_TEMPORAL_ADDRESS") or profile.address or "localhost:7233",
+            temporal_namespace=env("LES_TEMPORAL_NAMESPACE") or profile.namespace or "default",
             task_queue=env("LES_TASK_QUEUE", "les-requests"),
             state_dir=state,
             delivery_root=Path(env("LES_DELIVERY_ROOT", str(state / "deliveries"))),
@@ -52,4 +64,41 @@ class Settings:
             carrier_name=env("LES_CARRIER_NAME", "Example Carrier Communications, Inc."),
             keyring_dir=Path(env("LES_KEYRING_DIR", str(state / "keyring"))),
             mediation_url=env("LES_MEDIATION_URL", DEFAULT_MEDIATION_URL),
+            temporal_profile=profile,
         )
+
+
+def _database_url(url: str, password_file: str | None) -> str:
+    """LES_DATABASE_URL, with the password read from LES_DATABASE_PASSWORD_FILE when that is set
+    (a Docker/Kubernetes secret mounted as a file: the password is then in no environment)."""
+    if not password_file:
+        return url
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError("LES_DATABASE_URL is not a database URL") from None
+    if parsed.get_backend_name() == "sqlite":
+        raise ConfigurationError("LES_DATABASE_PASSWORD_FILE is set but LES_DATABASE_URL is SQLite, which has none")
+    try:
+        password = Path(password_file).read_text().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigurationError(
+            f"LES_DATABASE_PASSWORD_FILE {password_file}: cannot read it ({getattr(err, 'strerror', None) or err})"
+        ) from None
+    if not password:
+        raise ConfigurationError(f"LES_DATABASE_PASSWORD_FILE {password_file} is empty")
+    return parsed.set(password=password).render_as_string(hide_password=False)
+
+
+def redacted_url(url: str) -> str:
+    """A database URL fit for a log line or a message: the password replaced by ***."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an unparsable database URL)"

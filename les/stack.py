@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from les.config import PROJECT_ROOT, Settings
+from les.config import PROJECT_ROOT, ConfigurationError, Settings, redacted_url
 from les.keyring import KeyringError, ensure_local_keyring
 from les.paths import make_delivery_dir, state_file
 from les.supervisor import Service, Supervisor
@@ -76,8 +76,12 @@ def issue_codec_tokens(settings: Settings) -> dict[str, str]:
 
 
 def temporal_service(settings: Settings, ui_port: int, codec_endpoint: str) -> Service | None:
-    """The dev server, unless something already listens on the Temporal address."""
+    """The dev server, unless something already listens on the Temporal address or that address
+    (LES_TEMPORAL_ADDRESS or the connection profile) is another machine's: that cluster is used."""
     host, _, port = settings.temporal_address.rpartition(":")
+    if host not in ("", "localhost", "127.0.0.1"):
+        print(f"Temporal is at {settings.temporal_address}, not on this machine; using it (no dev server)")
+        return None
     if port_open(host or "localhost", int(port)):
         print(f"Temporal already answers at {settings.temporal_address}; using it")
         return None
@@ -142,15 +146,18 @@ async def wait_for_temporal(settings: Settings, server: Service | None, seconds:
 
 
 def prepare_records_store(settings: Settings, subscribers: int) -> str:
-    """Create the schema, fill it on first use, place the examples and the demo roster."""
+    """Bring the schema to this release's (recordstore.migrations: create, upgrade, or refuse one it
+    does not know), fill it on first use, place the examples and the demo roster."""
     from sqlalchemy import func, select
 
-    from recordstore.db import create_schema, make_engine, make_session_factory
+    from recordstore.db import make_engine, make_session_factory, upgrade
     from recordstore.generator import generate, place_examples, seed_roster
     from recordstore.models import CallRecord, Subscriber
 
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    found = upgrade(engine)
+    if found.state in ("behind", "unversioned"):
+        print(f"upgraded the records store from schema {found.current or found.detected} to {found.head}", flush=True)
     with make_session_factory(engine)() as session:
         empty = session.scalar(select(func.count()).select_from(Subscriber)) == 0
     if empty:
@@ -276,17 +283,18 @@ def main() -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from les.logging import configure_logging
+    from recordstore.migrations import SchemaUnknown
 
     configure_logging("WARNING")
     try:
         return asyncio.run(up(args))
     except KeyboardInterrupt:
         return 0
-    except KeyringError as err:
+    except (KeyringError, ConfigurationError, SchemaUnknown) as err:
         print(f"stack.py up: {err}", file=sys.stderr)
         return 1
     except SQLAlchemyError as err:
-        print(f"stack.py up: the records store at {Settings.from_env().database_url} failed: "
+        print(f"stack.py up: the records store at {redacted_url(Settings.from_env().database_url)} failed: "
               f"{str(err).splitlines()[0]}", file=sys.stderr)
         return 1
 

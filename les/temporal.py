@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
@@ -12,6 +13,7 @@ from temporalio.converter import DataConverter, DefaultFailureConverterWithEncod
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, EncryptionCodec
 from les.config import Settings
 from les.keyring import Keyring, KeyringError
+from les.temporal_profile import ProfileError
 
 REQUEST_TYPE = SearchAttributeKey.for_keyword("LesRequestType")
 CASE_STATE = SearchAttributeKey.for_keyword("LesCaseState")
@@ -78,19 +80,37 @@ def note_national_security(client: Client, workflow_id: str, workflow_type: str 
         codec.cases.add(workflow_id)
 
 
+def connect_config(settings: Settings) -> dict[str, Any]:
+    """`Client.connect` keyword arguments (all but the data converter): TLS, API key and gRPC
+    metadata from the Temporal connection profile (les/temporal_profile.py), the address and
+    namespace as Settings resolved them (LES_* over TEMPORAL_* over the profile file)."""
+    options: dict[str, Any] = {}
+    if settings.temporal_profile is not None:
+        try:
+            options.update(settings.temporal_profile.connect_options())
+        except ProfileError as err:
+            raise TemporalUnavailable(str(err)) from None
+    options["target_host"] = settings.temporal_address
+    options["namespace"] = settings.temporal_namespace
+    return options
+
+
 async def connect(settings: Settings, keyring: Keyring | None = None) -> Client:
-    """Connect with the project's data converter, turning a dead server into a clear error."""
+    """Connect with the project's data converter, turning a dead server into a clear error.
+    Every process that speaks to Temporal (worker, starter, stack, audit) connects here."""
     keyring = keyring if keyring is not None else load_keyring(settings)
+    options = connect_config(settings)
     try:
-        return await Client.connect(
-            settings.temporal_address,
-            namespace=settings.temporal_namespace,
-            data_converter=data_converter(keyring),
-        )
+        return await Client.connect(**options, data_converter=data_converter(keyring))
     except RuntimeError as err:
+        profile = settings.temporal_profile
+        from_profile = profile is not None and profile.profile is not None and (
+            profile.address == settings.temporal_address or profile.profile.tls or profile.profile.api_key)
+        hint = (f"check the Temporal {profile.describe()}" if from_profile
+                else "start the stack with `python3 stack.py up`")
+        reason = " ".join(str(err).split())
         raise TemporalUnavailable(
-            f"cannot reach the Temporal server at {settings.temporal_address} ({err}); "
-            "start the stack with `python3 stack.py up`"
+            f"cannot reach the Temporal server at {settings.temporal_address} ({reason}); {hint}"
         ) from err
 
 

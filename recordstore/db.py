@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from les import paths
-from recordstore.models import Base
+
+if TYPE_CHECKING:
+    from recordstore.migrations import SchemaStatus
 
 
 def make_engine(url: str, **engine_options: Any) -> Engine:
@@ -38,5 +40,20 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table and index that does not exist yet (safe to run at each start)."""
-    Base.metadata.create_all(engine)
+    """Bring the store to this release's schema (safe to run at each start): see `upgrade`."""
+    upgrade(engine)
+
+
+def upgrade(engine: Engine) -> SchemaStatus:
+    """Bring the store to the head revision: create an empty one, upgrade an older one, recognise one
+    made before migrations; raises SchemaUnknown (one line) for a schema this release does not know."""
+    from recordstore import migrations
+
+    return migrations.upgrade(engine)
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    """Where the store's schema stands (recordstore.migrations.SchemaStatus), without changing it."""
+    from recordstore import migrations
+
+    return migrations.schema_status(engine)

@@ -36,7 +36,7 @@ PRODUCED_AT = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 def test_long_activities_heartbeat_and_decisions_are_bounded():
-    assert BULK["heartbeat_timeout"].total_seconds() == 120
+    assert BULK["heartbeat_timeout"].total_seconds() == 30
     assert DECISION["retry_policy"].maximum_attempts == 4
     assert DECISION["schedule_to_close_timeout"].total_seconds() == 12
 

@@ -37,8 +37,9 @@ decision): bounded, so an update answers within seconds even with the case store
 "not recorded, try again" (workflows/case_desk.py `_receive`), instead of holding the lock, and
 every decision queued behind it, for as long as the outage lasts."""
 
-BULK = {"start_to_close_timeout": timedelta(hours=2), "heartbeat_timeout": timedelta(minutes=2),
+BULK = {"start_to_close_timeout": timedelta(hours=2), "heartbeat_timeout": timedelta(seconds=30),
         "retry_policy": RETRY}
 """Streaming records into files and packaging them: long, idempotent, restartable. They
-heartbeat (activities/heartbeat.py: rows done so far), so a worker that dies mid-export is noticed within two minutes,
-not two hours, and the retry starts over on another worker."""
+heartbeat (activities/heartbeat.py: rows done so far, at least every 10 s), so a worker that dies mid-export is
+noticed within 30 s (three missed beats), not two hours, and the retry starts over on another worker. The timeout is
+an attribute of the scheduled activity, not a command of its own: changing it keeps old histories replaying."""
