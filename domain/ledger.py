@@ -74,24 +74,69 @@ def check_chain(request_id: str, entries: list[StoredEntry]) -> list[Finding]:
     return findings
 
 
+BACKFILL_FIELDS = ("backfilled", "backfilled_by", "backfilled_at")
+"""What a back-filled entry's body carries besides the event, all covered by its hash."""
+
+
+def backfill_body(filed_body: str, actor: str, at: str) -> str:
+    """The body of an entry appended after the fact (`audit backfill`) for an event the workflow
+    filed before the ledger existed: the event as the history holds it, marked as back-filled,
+    by whom and when."""
+    body = json.loads(filed_body)
+    body.update(backfilled=True, backfilled_by=actor, backfilled_at=at)
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def as_filed(body: str) -> tuple[str, dict[str, Any] | None]:
+    """An entry's body as the workflow filed it, and its back-fill mark (None for an entry
+    written when the event was filed)."""
+    parsed = json.loads(body)
+    if parsed.get("backfilled") is not True:
+        return body, None
+    mark = {k: parsed.pop(k, None) for k in BACKFILL_FIELDS}
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False), mark
+
+
+def chain_start(entries: list[StoredEntry]) -> int | None:
+    """The seq of the first event the ledger recorded as it was filed (None: no such entry)."""
+    written = [e.seq for e in entries if as_filed(e.body)[1] is None]
+    return min(written) if written else None
+
+
+def pre_ledger(entries: list[StoredEntry], filed: dict[int, str], pending: set[int]) -> list[int]:
+    """Events the workflow filed before the ledger existed and the ledger lacks: no entry at all
+    for the request yet, or a seq before the first entry written at filing time. A gap after
+    that is not pre-ledger (an entry deleted): it stays `missing`, never back-filled."""
+    start = chain_start(entries)
+    have = {e.seq for e in entries}
+    return sorted(seq for seq in filed if seq not in have and seq not in pending and (start is None or seq < start))
+
+
 def cross_check(entries: list[StoredEntry], filed: dict[int, str], pending: set[int]) -> list[Finding]:
     """The ledger against the workflow history: `filed` maps each seq whose record_case_event
-    completed to its body as the history holds it; `pending` are seqs scheduled but not done."""
+    completed to its body as the history holds it; `pending` are seqs scheduled but not done.
+    A back-filled entry is compared without its mark, and must be one from before the chain's
+    first entry written at filing time."""
     findings: list[Finding] = []
     seen: set[int] = set()
+    start = chain_start(entries)
     for entry in entries:
         if entry.seq in seen:
             findings.append(Finding("inserted", entry.seq, f"entry seq {entry.seq} appears twice in the ledger"))
             continue
         seen.add(entry.seq)
+        body, backfilled = as_filed(entry.body)
+        if backfilled is not None and start is not None and entry.seq > start:
+            findings.append(Finding("inserted", entry.seq, f"entry seq {entry.seq} is marked back-filled but the "
+                                    f"chain had begun (seq {start}) before that event was filed"))
         recorded = filed.get(entry.seq)
         if recorded is None:
             if entry.seq not in pending:
                 findings.append(Finding("inserted", entry.seq,
                                         f"entry seq {entry.seq} is in the ledger but the workflow never filed it"))
-        elif recorded != entry.body:
+        elif recorded != body:
             findings.append(Finding("edited", entry.seq, f"entry seq {entry.seq} differs from what the workflow "
-                                    f"filed: {_difference(entry.body, recorded)}"))
+                                    f"filed: {_difference(body, recorded)}"))
     for seq in sorted(set(filed) - seen):
         findings.append(Finding("missing", seq, f"event seq {seq} ({_name(filed[seq])}) was filed by the workflow "
                                 "but is not in the ledger"))

@@ -11,11 +11,12 @@ from pathlib import Path
 from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
 from domain import ledger
-from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
+from les.codec import NATIONAL_SECURITY_REQUEST_TYPES, NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
 from les.config import Settings
 from les.histories import decoded, every_run, filed_events
 from les.paths import PathRefused, audit_export_file
@@ -71,14 +72,16 @@ async def run_verify(settings: Settings, request_id: str | None) -> int:
     failed = 0
     for rid, workflow_id, _request_type in cases:
         findings = await verify_one(client, settings, rid, workflow_id)
-        entries = len(stored_chain(settings, rid))
+        chain = stored_chain(settings, rid)
+        entries = len(chain)
         if findings:
             failed += 1
             print(f"{rid}: FAILED ({entries} ledger entries)")
             for finding in findings:
                 print(f"  - {finding.kind}: {finding.message}")
         else:
-            print(f"{rid}: ok ({entries} ledger entries, chain intact, matches the workflow history)")
+            print(f"{rid}: ok ({entries} ledger entries{_backfilled(chain)}, chain intact, "
+                  "matches the workflow history)")
     print(f"verified {len(cases)} request(s): {len(cases) - failed} ok, {failed} failed")
     return FAILED if failed else OK
 
@@ -97,7 +100,90 @@ async def verify_one(client: Client, settings: Settings, request_id: str, workfl
         return [*findings, ledger.Finding("unchecked", None, f"the history cannot be read ({err}): verify with "
                                           "the keys of a cleared person's machine")]
     filed = filed_events(runs)
-    return findings + ledger.cross_check(entries, filed.bodies, filed.pending)
+    before = set(ledger.pre_ledger(entries, filed.bodies, filed.pending))
+    return findings + [
+        ledger.Finding(f.kind, f.seq, f"{f.message}; it was filed before the ledger existed: `starter.py audit "
+                       f"backfill {request_id} --actor AUDITOR` appends it, marked back-filled")
+        if f.kind == "missing" and f.seq in before else f
+        for f in ledger.cross_check(entries, filed.bodies, filed.pending)]
+
+
+def _backfilled(chain: list[ledger.StoredEntry]) -> str:
+    """`, 2 back-filled by dokafor` when the chain holds entries appended by `audit backfill`."""
+    by = [mark["backfilled_by"] for _, mark in (ledger.as_filed(e.body) for e in chain) if mark is not None]
+    return f", {len(by)} back-filled by {', '.join(sorted(set(map(str, by))))}" if by else ""
+
+
+# ---- backfill ------------------------------------------------------------------------------------
+
+
+async def run_backfill(settings: Settings, request_id: str, actor: str) -> int:
+    """Append to the request's chain the events its workflow filed before the ledger existed
+    (domain/ledger.pre_ledger), each marked `backfilled: true` with the auditor and the time. An
+    event missing after the chain began is never back-filled: `audit verify` keeps reporting it."""
+    cases = [c for c in requests_on_file(settings) if c[0] == request_id]
+    if not cases:
+        raise AuditRefused(f"{request_id}: no such request in the case store")
+    _, workflow_id, request_type = cases[0]
+    lookup = roster_lookup(settings.database_url)
+    entry = lookup(actor)
+    if entry is None or not entry[0] or "auditor" not in entry[1]:
+        raise AuditRefused(f"{request_id}: a back-fill is made by an active auditor on the roster ({actor} is not "
+                           "one); nothing was written")
+    client = await connect(settings)
+    if str(request_type) in NATIONAL_SECURITY_REQUEST_TYPES and not is_cleared(lookup, actor):
+        raise AuditRefused(f"{request_id}: a national security case is back-filled only by a cleared auditor "
+                           f"({actor} is not cleared); nothing was written")
+    try:
+        runs = [await decoded(run, client.data_converter.payload_codec) for run in await every_run(client, workflow_id)]
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise AuditRefused(f"{request_id}: the workflow {workflow_id} has no history on the server; "
+                               "nothing to back-fill from") from None
+        raise
+    except PayloadUndecryptable as err:
+        raise AuditRefused(f"{request_id}: the history cannot be read ({err}); nothing was written") from None
+    filed = filed_events(runs)
+    names = {e.seq: e.name for e in filed.events}
+    appended = _append_backfill(settings, request_id, filed.bodies, filed.pending, actor)
+    for position, seq in appended:
+        print(f"{request_id}: back-filled event seq {seq} ({names.get(seq)}) at position {position}")
+    print(f"{request_id}: {len(appended)} entr{'y' if len(appended) == 1 else 'ies'} back-filled by {actor}")
+    return OK
+
+
+def _append_backfill(settings: Settings, request_id: str, bodies: dict[int, str], pending: set[int],
+                     actor: str) -> list[tuple[int, int]]:
+    """In one transaction, the case row locked as record_case_event locks it (so no workflow
+    append interleaves): the pre-ledger events appended after the chain's tail, oldest first."""
+    from sqlalchemy.exc import IntegrityError
+
+    from recordstore.models import Case, LedgerEntry
+
+    now = datetime.now(UTC)
+    with _sessions(settings)() as session:
+        session.get(Case, request_id, with_for_update=True)
+        rows = list(session.scalars(select(LedgerEntry).where(LedgerEntry.request_id == request_id)
+                                    .order_by(LedgerEntry.position)))
+        entries = [ledger.StoredEntry(position=r.position, seq=r.seq, body=r.body, prev_hash=r.prev_hash,
+                                      entry_hash=r.entry_hash) for r in rows]
+        prev = rows[-1].entry_hash if rows else ledger.genesis_hash(request_id)
+        position = rows[-1].position if rows else 0
+        appended: list[tuple[int, int]] = []
+        for seq in ledger.pre_ledger(entries, bodies, pending):
+            body = ledger.backfill_body(bodies[seq], actor, now.isoformat())
+            position += 1
+            digest = ledger.entry_hash(prev, body)
+            session.add(LedgerEntry(request_id=request_id, position=position, seq=seq, body=body, prev_hash=prev,
+                                    entry_hash=digest, appended_at=now))
+            prev = digest
+            appended.append((position, seq))
+        try:
+            session.commit()
+        except IntegrityError:
+            raise AuditRefused(f"{request_id}: the workflow appended to the ledger meanwhile; nothing was "
+                               "written, run the back-fill again") from None
+    return appended
 
 
 # ---- export --------------------------------------------------------------------------------------
@@ -202,8 +288,6 @@ def _case_event_line(event) -> str:
 
 
 async def run_replay(settings: Settings, query: str | None, files: list[str]) -> int:
-    from workflows import ALL_WORKFLOWS
-
     if query is not None and files:
         raise AuditRefused("give either --query or history files, not both", 2)
     client = await connect(settings) if query is not None or not files else None
@@ -221,21 +305,35 @@ async def run_replay(settings: Settings, query: str | None, files: list[str]) ->
                 raise AuditRefused(f"{name}: not a readable history ({err})", 2) from None
     from les.temporal import data_converter, load_keyring
 
-    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=data_converter(load_keyring(settings)))
+    failures = await replay_histories(histories, data_converter(load_keyring(settings)),
+                                      progress=Progress(len(histories)))
+    print(f"replayed {len(histories)} history(ies): {len(histories) - len(failures)} cleanly, {len(failures)} failed")
+    for name, why in failures:
+        print(f"  - {name}: {why}")
+    return FAILED if failures else OK
+
+
+async def replay_histories(histories: list[tuple[str, WorkflowHistory]], converter: DataConverter,
+                           progress: Progress | None = None) -> list[tuple[str, str]]:
+    """Replay named histories against today's workflow code with one Replayer, streamed through
+    the SDK's replay iterator; (name, why) for each that did not replay cleanly (for a
+    non-determinism error, the SDK's reason names the diverging event). `audit replay`'s core,
+    and what bench/replay_bench.py times."""
+    from workflows import ALL_WORKFLOWS
+
+    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=converter)
     failures: list[tuple[str, str]] = []
-    progress = Progress(len(histories))
     async with replayer.workflow_replay_iterator(_one_by_one([h for _, h in histories])) as results:
         names = iter(name for name, _ in histories)
         async for result in results:
             name = next(names)
             if result.replay_failure is not None:
                 failures.append((name, str(result.replay_failure)))
-            progress.step(len(failures))
-    progress.done()
-    print(f"replayed {len(histories)} history(ies): {len(histories) - len(failures)} cleanly, {len(failures)} failed")
-    for name, why in failures:
-        print(f"  - {name}: {why}")
-    return FAILED if failures else OK
+            if progress is not None:
+                progress.step(len(failures))
+    if progress is not None:
+        progress.done()
+    return failures
 
 
 async def _one_by_one(histories: list[WorkflowHistory]):

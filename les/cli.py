@@ -26,7 +26,7 @@ from domain.targets import TargetMatch
 from domain.transparency import Banding
 from domain.verification import UnreadableRequest, read_request_file, verify_request
 from domain.vocabulary import DecisionName, Role
-from les.audit import AuditRefused, run_export, run_replay, run_verify
+from les.audit import AuditRefused, run_backfill, run_export, run_replay, run_verify
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
 from les.config import ConfigurationError, Settings
 from les.keyring import KeyringError
@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.add_argument("--actor", help="who asks, as on the roster: an NSL or FISA case shows its contents "
                                         "only to a cleared person")
-    audit = sub.add_parser("audit", help="the auditor's commands: verify, export, replay").add_subparsers(
+    audit = sub.add_parser("audit", help="the auditor's commands: verify, export, replay, "
+                                                                     "backfill").add_subparsers(
         dest="audit_command", required=True)
     verify = audit.add_parser("verify", help="check the case ledger's hash chain against the workflow histories")
     verify.add_argument("request_id", nargs="?", help="one request (default: every request in the case store)")
@@ -76,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("request_id")
     export.add_argument("folder", help="written to FOLDER/<request_id>/")
     export.add_argument("--actor", help="who exports, as on the roster: an NSL or FISA case only for a cleared person")
+    backfill = audit.add_parser("backfill", help="append to a request's ledger the events filed before the ledger "
+                                                 "existed, marked back-filled")
+    backfill.add_argument("request_id")
+    backfill.add_argument("--actor", required=True, help="the auditor who back-fills, as on the roster (cleared "
+                                                         "for an NSL or FISA case)")
     replay = audit.add_parser("replay", help="replay histories against today's workflow code; exit 1 on any failure")
     replay.add_argument("--query", help="a visibility query (e.g. \"LesRequestType = 'subpoena'\"); "
                                         "default, with no FILE either: every workflow")
@@ -156,6 +162,8 @@ async def run_audit(args: argparse.Namespace) -> int:
         return await run_verify(settings, request_id)
     if args.audit_command == "export":
         return await run_export(settings, request_id, args.folder, args.actor)
+    if args.audit_command == "backfill":
+        return await run_backfill(settings, request_id, args.actor)
     return await run_replay(settings, args.query, args.files)
 
 

@@ -1,7 +1,8 @@
 """Record workflow histories for the replay test: `.venv/bin/python -m tests.record_histories [NAME ...]`.
 
 Runs each scenario on the time-skipping server against a throw-away SQLite store and saves
-its event history under tests/histories/ as `<type>_<version>_<scenario>.json`. A file already
+its event history under tests/histories/ as `<type>_<version>_<scenario>.json` (a workflow that
+continued as new: one file per run, `<...>.run-01.json`, `.run-02.json`, first to last). A file already
 there is never recorded again (unless named on the command line): it is what running workflows
 of that version look like and must keep replaying. Record a new version's files beside the old."""
 
@@ -138,6 +139,11 @@ async def withdraw_while_retrieving(env, handle, settings):
         await finish(env, handle)  # the cancellation completes while the throttle holds
 
 
+def three_days(document: dict) -> dict:
+    document["legal_process"]["duration_days"] = 3
+    return document
+
+
 def civil(document: dict) -> dict:
     document["requester"]["kind"] = "attorney"
     document["legal_process"]["issuer_kind"] = "attorney"
@@ -161,6 +167,68 @@ async def switched_on_then_vacated(env, handle, settings):
     await handle.signal("withdraw", decision(note="order vacated"))
 
 
+async def quote_lapses(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_FEE_ACCEPTANCE)
+    await env.sleep(timedelta(days=31))  # no acceptance: the fee quote lapses after 30 days
+
+
+async def hold_lapses(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
+    await decide(handle, "approve")
+    await wait_for_state(handle, S.PRESERVED)
+    await env.sleep(timedelta(days=91))  # no renewal: the hold lapses 90 days after receipt
+
+
+async def sleep_until(env, moment) -> None:
+    """A few days at a time, so the workflow delivers each period it passes (as test_surveillance)."""
+    while (left := moment - await env.get_current_time()) > timedelta(0):
+        await env.sleep(min(left, timedelta(days=5)))
+
+
+async def extended_continued_then_ends(env, handle, settings):
+    """A 3-day pen register, continued as new after every 2 productions, extended by a 4-day order
+    (submitted as its own request, filed as an extension), collected to the extended end."""
+    from datetime import datetime
+
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
+    await decide(handle, "approve")
+    on = await wait_for_state(handle, S.COLLECTING)
+    end = datetime.fromisoformat(str(on.deadlines["expires_at"]).replace("Z", "+00:00"))
+    base = (await status(handle)).request_id
+    order = example("pen_register", f"{base}-EXT")
+    order["legal_process"].update(duration_days=4, extension_of=base)
+    extension = await submit(env.client, settings, dated(order, await env.get_current_time()))
+    await finish(env, extension)
+    await decide(handle, "record_extension", extension_request_id=f"{base}-EXT")
+    await sleep_until(env, end + timedelta(days=4, minutes=5))
+    return {"pen_register_v2_filed_as_extension": extension}
+
+
+async def withdraw_at_the_gate(env, handle, settings):
+    """Withdrawn by the requester while the case waits for its first decision (recorded by a
+    cleared analyst where the case is a national security one: jdoe's withdraw is refused first)."""
+    for _ in range(300):
+        current = await status(handle)
+        if current.state in (S.AWAITING_APPROVAL, S.AWAITING_FEE_ACCEPTANCE, S.AWAITING_CALLBACK):
+            break
+        await asyncio.sleep(0.1)
+    if current.request_type in ("national_security_letter", "fisa_order"):
+        await handle.signal("withdraw", decision(note="agency withdrew"))  # refused: jdoe is not cleared
+        await decide(handle, "withdraw", actor="tnguyen", note="agency withdrew")
+    else:
+        await handle.signal("withdraw", decision(note="agency withdrew"))
+
+
+async def reject(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
+    await decide(handle, "reject", note="not the carrier's subscriber")
+
+
+async def cleared_reject(env, handle, settings):
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
+    await decide(handle, "reject", actor="tnguyen", note="outside the statute")
+
+
 # name -> (example, change to the document, scenario)
 SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
     "subpoena_v1_approve": ("subpoena", lambda d: d, approve),
@@ -181,7 +249,25 @@ SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
     # v3: bulk activities on the bulk task queue; a withdrawal while retrieving cancels it
     "subpoena_v3_bulk_queue_approve": ("subpoena", lambda d: d, approve),
     "subpoena_v3_withdraw_while_retrieving": ("subpoena", lambda d: d, withdraw_while_retrieving),
+    # v2 paths (issue 11): expired, extended, continued-as-new, withdrawn and rejected where they exist
+    "customer_call_lookup_v2_quote_lapses": ("customer_call_lookup", lambda d: d, quote_lapses),
+    "preservation_v2_hold_lapses": ("preservation", lambda d: d, hold_lapses),
+    "pen_register_v2_extended_continued_expires": ("pen_register", three_days, extended_continued_then_ends),
+    "court_order_v2_withdrawn": ("court_order", lambda d: d, withdraw_at_the_gate),
+    "search_warrant_v2_withdrawn": ("search_warrant", lambda d: d, withdraw_at_the_gate),
+    "national_security_letter_v2_withdrawn": ("national_security_letter", lambda d: d, withdraw_at_the_gate),
+    "fisa_order_v2_withdrawn": ("fisa_order", lambda d: d, withdraw_at_the_gate),
+    "customer_call_lookup_v2_withdrawn": ("customer_call_lookup", lambda d: d, withdraw_at_the_gate),
+    "emergency_v2_withdrawn": ("emergency", lambda d: d, withdraw_at_the_gate),
+    "court_order_v2_rejected": ("court_order", lambda d: d, reject),
+    "search_warrant_v2_rejected": ("search_warrant", lambda d: d, reject),
+    "national_security_letter_v2_rejected": ("national_security_letter", lambda d: d, cleared_reject),
+    "fisa_order_v2_rejected": ("fisa_order", lambda d: d, cleared_reject),
 }
+
+# Scenarios whose submission continues as new after this many productions (the recorder saves every run).
+CONTINUE_AFTER = {"pen_register_v2_extended_continued_expires": 2}
+
 
 
 @contextmanager
@@ -220,8 +306,42 @@ def recording_converter():
     return dataclasses.replace(pydantic_data_converter, failure_converter_class=FAILURE_CONVERTER)
 
 
+def recorded(name: str) -> bool:
+    """A history is on file: `<name>.json`, or `<name>.run-01.json`... for one that continued as new."""
+    return (HISTORIES / f"{name}.json").exists() or any(HISTORIES.glob(f"{name}.run-*.json"))
+
+
+async def save(client, name: str, workflow_id: str) -> None:
+    """Every run of the workflow, first to last (as `audit export` reads them): one file per run."""
+    from les.histories import every_run
+
+    runs = await every_run(client, workflow_id)
+    paths = [HISTORIES / f"{name}.json"] if len(runs) == 1 else \
+        [HISTORIES / f"{name}.run-{number:02d}.json" for number in range(1, len(runs) + 1)]
+    for path, history in zip(paths, runs, strict=True):
+        if path.exists():  # never overwrite a recorded history
+            print(f"kept {path.relative_to(Path.cwd())} (already recorded)")
+            continue
+        path.write_text(history.to_json())
+        print(f"recorded {path.relative_to(Path.cwd())} ({len(history.events)} events)")
+
+
+async def start(client, settings: Settings, document: dict, continue_after: int | None):
+    if continue_after is None:
+        return await submit(client, settings, document)
+    from domain.case import RequestSubmission
+    from les.temporal import workflow_id_for
+    from workflows import WORKFLOW_FOR_TYPE
+
+    return await client.start_workflow(
+        WORKFLOW_FOR_TYPE[document["type"]].run,
+        RequestSubmission(request_id=document["request_id"], request_type=document["type"], document=document,
+                          continue_as_new_after_productions=continue_after),
+        id=workflow_id_for(document["request_id"]), task_queue=settings.task_queue)
+
+
 async def main(names: list[str]) -> None:
-    wanted = names or [n for n in SCENARIOS if not (HISTORIES / f"{n}.json").exists()]
+    wanted = names or [n for n in SCENARIOS if not recorded(n)]
     unknown = sorted(set(wanted) - set(SCENARIOS))
     if unknown:
         sys.exit(f"record_histories: no scenario named {', '.join(unknown)} (known: {', '.join(SCENARIOS)})")
@@ -252,13 +372,15 @@ async def main(names: list[str]) -> None:
                     kind, change, scenario = SCENARIOS[name]
                     request_id = f"REPLAY-{name.split('_v')[-1].split('_', 1)[-1]}-{kind}"[:64]
                     document = dated(change(example(kind, request_id)), await env.get_current_time())
-                    handle = await submit(env.client, settings, document)
-                    await scenario(env, handle, settings)
+                    handle = await start(env.client, settings, document, CONTINUE_AFTER.get(name))
+                    extra = await scenario(env, handle, settings) or {}
                     await finish(env, handle)
-                    history = await handle.fetch_history()
-                    path = HISTORIES / f"{name}.json"
-                    path.write_text(history.to_json())
-                    print(f"recorded {path.relative_to(Path.cwd())} ({len(history.events)} events)")
+                    if names and name in names:  # named on the command line: recorded again
+                        for old in [HISTORIES / f"{name}.json", *HISTORIES.glob(f"{name}.run-*.json")]:
+                            old.unlink(missing_ok=True)
+                    await save(env.client, name, handle.id)
+                    for extra_name, extra_handle in extra.items():
+                        await save(env.client, extra_name, extra_handle.id)
 
 
 if __name__ == "__main__":

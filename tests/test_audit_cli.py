@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.devserver, pytest.mark.postgres]
 @pytest.fixture(scope="module")
 async def closed_case(is_postgres, keyring, database_url, prepared_store, tmp_path_factory, keyring_dir):
     """AUD-SUB-0001 approved by jdoe and closed (delivered) by the real worker; an auditor's
-    approve is refused on the way."""
+    approve is refused on the way. Then an NSL and a FISA order submitted, waiting for approval."""
     require_postgres(is_postgres)
     async with running_dev_server(keyring) as server:
         address = server.client.service_client.config.target_host
@@ -32,6 +32,9 @@ async def closed_case(is_postgres, keyring, database_url, prepared_store, tmp_pa
             by_auditor = shell.decide("approve", "AUD-SUB-0001", "dokafor", "auditor")
             assert shell.decide("approve", "AUD-SUB-0001", "jdoe", "analyst", "in order").returncode == 0
             closed = shell.wait_for("AUD-SUB-0001", "closed")
+            for kind, request_id in (("national_security_letter", "AUD-NSL-0001"), ("fisa_order", "AUD-FISA-0001")):
+                assert shell.submit(dated(example(kind, request_id), await server.get_current_time())).returncode == 0
+                shell.wait_for(request_id, "awaiting_approval", actor="tnguyen")
             yield shell, closed, by_auditor, prepared_store
 
 
@@ -96,3 +99,65 @@ def test_verify_passes_then_names_a_ledger_row_edited_in_the_database(closed_cas
         "'jdoe' in the history",
         "verified 1 request(s): 0 ok, 1 failed",
     ]
+
+
+@pytest.mark.parametrize(("request_id", "workflow_type"), [("AUD-NSL-0001", "NationalSecurityLetter"),
+                                                           ("AUD-FISA-0001", "FisaOrder")])
+def test_a_national_security_case_is_exported_only_for_a_cleared_actor(closed_case, tmp_path, request_id,
+                                                                       workflow_type):
+    shell, _, _, _ = closed_case
+    for who, why in (([], "no --actor given"), (["--actor", "jdoe"], "jdoe is not a cleared person on the roster")):
+        refused = shell.starter("audit", "export", request_id, str(tmp_path / "out"), *who)
+        assert (refused.returncode, refused.stdout) == (1, ""), refused.stderr
+        assert refused.stderr.strip().splitlines() == [
+            f"starter: {request_id}: a national security case is exported only for a cleared person ({why}); "
+            "nothing was written"], refused.stderr
+        assert not (tmp_path / "out").exists()  # not even the folder
+
+    exported = shell.starter("audit", "export", request_id, str(tmp_path / "out"), "--actor", "dokafor")
+    assert exported.returncode == 0, exported.stderr
+    folder = tmp_path / "out" / request_id
+    assert exported.stdout.split() == [str(folder / "history-run-01.json"), str(folder / "timeline.txt")]
+    history = json.loads((folder / "history-run-01.json").read_text())
+    started = history["events"][0]["workflowExecutionStartedEventAttributes"]
+    assert started["workflowType"]["name"] == workflow_type
+    assert started["input"]["payloads"][0]["metadata"]["encoding"] == "anNvbi9wbGFpbg=="  # decrypted
+    timeline = (folder / "timeline.txt").read_text()
+    assert f"{workflow_type} {request_id}: audit timeline (1 run(s)); times UTC" in timeline
+
+
+def test_events_filed_before_the_ledger_existed_are_back_filled_by_an_auditor_and_marked(closed_case):
+    """A case whose events predate the ledger (its rows removed here, as a store from before the
+    ledger holds none): verify names them missing and says how to back-fill; only an auditor may;
+    the back-filled entries then verify, each marked with who back-filled it."""
+    shell, _, _, store = closed_case
+    with store.begin() as connection:
+        filed = connection.execute(text("SELECT seq, body FROM case_ledger WHERE request_id = 'AUD-FISA-0001' "
+                                        "ORDER BY seq")).all()
+        connection.execute(text("DELETE FROM case_ledger WHERE request_id = 'AUD-FISA-0001'"))
+    assert filed and filed[0].seq == 1
+    before = shell.starter("audit", "verify", "AUD-FISA-0001")
+    assert before.returncode == 1, before.stderr
+    assert before.stdout.splitlines()[1] == (
+        "  - missing: event seq 1 (verified) was filed by the workflow but is not in the ledger; it was filed "
+        "before the ledger existed: `starter.py audit backfill AUD-FISA-0001 --actor AUDITOR` appends it, "
+        "marked back-filled")
+
+    by_analyst = shell.starter("audit", "backfill", "AUD-FISA-0001", "--actor", "jdoe")
+    assert (by_analyst.returncode, by_analyst.stdout, by_analyst.stderr.strip()) == (
+        1, "", "starter: AUD-FISA-0001: a back-fill is made by an active auditor on the roster (jdoe is not one); "
+               "nothing was written")
+    backfilled = shell.starter("audit", "backfill", "AUD-FISA-0001", "--actor", "dokafor")
+    assert backfilled.returncode == 0, backfilled.stderr
+    assert backfilled.stdout.splitlines()[0] == "AUD-FISA-0001: back-filled event seq 1 (verified) at position 1"
+    entries = "1 entry" if len(filed) == 1 else f"{len(filed)} entries"
+    assert backfilled.stdout.splitlines()[-1] == f"AUD-FISA-0001: {entries} back-filled by dokafor"
+    after = shell.starter("audit", "verify", "AUD-FISA-0001")
+    assert (after.returncode, after.stdout.splitlines()[0]) == (
+        0, f"AUD-FISA-0001: ok ({len(filed)} ledger entries, {len(filed)} back-filled by dokafor, chain intact, "
+           "matches the workflow history)"), after.stdout + after.stderr
+    with store.begin() as connection:
+        body = connection.execute(text("SELECT body FROM case_ledger WHERE request_id = 'AUD-FISA-0001' "
+                                       "AND seq = 1")).scalar_one()
+    assert json.loads(body)["backfilled"] is True and json.loads(body)["backfilled_by"] == "dokafor"
+    assert {k: v for k, v in json.loads(body).items() if not k.startswith("backfilled")} == json.loads(filed[0].body)

@@ -10,7 +10,16 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.case import CaseActivities
 from domain.case import CaseEvent, OpenCaseInput
-from domain.ledger import StoredEntry, check_chain, cross_check, entry_body, entry_hash, genesis_hash
+from domain.ledger import (
+    StoredEntry,
+    backfill_body,
+    check_chain,
+    cross_check,
+    entry_body,
+    entry_hash,
+    genesis_hash,
+    pre_ledger,
+)
 from recordstore.db import make_session_factory
 from recordstore.models import LedgerEntry
 from tests.workflow_support import example
@@ -79,6 +88,51 @@ def test_an_entry_appended_with_a_valid_hash_is_still_an_insertion_against_the_h
     [inserted] = cross_check(entries, {1: entries[0].body}, pending=set())
     assert (inserted.kind, inserted.seq) == ("inserted", 2)
     assert cross_check(entries, {1: entries[0].body}, pending={2}) == []  # still in flight: not a finding
+
+
+def linked(*bodies: tuple[int, str]) -> list[StoredEntry]:
+    """A chain of (seq, body) in append order, every hash right."""
+    entries, prev = [], genesis_hash("LEDGER-0001")
+    for position, (seq, body) in enumerate(bodies, start=1):
+        entries.append(StoredEntry(position, seq, body, prev, entry_hash(prev, body)))
+        prev = entries[-1].entry_hash
+    return entries
+
+
+def test_events_filed_before_the_ledger_are_back_filled_marked_and_then_match_the_history():
+    history = {e.seq: entry_body(e) for e in (event(1, "verified"), event(2, "approve", actor="jdoe", role="analyst"),
+                                              event(3, "closed"))}
+    # The ledger began at seq 3: 1 and 2 were filed before it existed.
+    began = linked((3, history[3]))
+    assert pre_ledger(began, history, pending=set()) == [1, 2]
+    assert [(f.kind, f.seq) for f in cross_check(began, history, pending=set())] == [("missing", 1), ("missing", 2)]
+    backfilled = linked((3, history[3]), *((seq, backfill_body(history[seq], "dokafor", "2026-11-29T20:00:00+00:00"))
+                                           for seq in (1, 2)))
+    assert '"backfilled":true,"backfilled_at":"2026-11-29T20:00:00+00:00","backfilled_by":"dokafor"' in \
+        backfilled[1].body
+    assert check_chain("LEDGER-0001", backfilled) == [] and cross_check(backfilled, history, pending=set()) == []
+    assert pre_ledger(backfilled, history, pending=set()) == []
+
+    # Tampering stays visible: the mark is under the hash, and the event must still be the history's.
+    forged = backfilled[1].body.replace('"backfilled_by":"dokafor"', '"backfilled_by":"jdoe"')
+    rewritten = [backfilled[0], StoredEntry(2, 1, forged, backfilled[1].prev_hash, backfilled[1].entry_hash),
+                 backfilled[2]]
+    assert [(f.kind, f.seq) for f in check_chain("LEDGER-0001", rewritten)] == [("edited", 1)]
+    lied = linked((3, history[3]), (1, backfill_body(history[1].replace('"verified"', '"rejected"'), "dokafor", "x")))
+    assert [(f.kind, f.seq) for f in cross_check(lied, history, pending=set())] == [("edited", 1), ("missing", 2)]
+
+
+def test_an_entry_deleted_after_the_chain_began_is_never_back_filled():
+    history = {e.seq: entry_body(e) for e in (event(1, "verified"), event(2, "approve", actor="jdoe", role="analyst"),
+                                              event(3, "closed"))}
+    assert pre_ledger(linked((1, history[1]), (2, history[2])), history, pending=set()) == []  # tail 3 deleted
+    assert pre_ledger(linked((1, history[1]), (3, history[3])), history, pending=set()) == []  # 2 deleted
+    assert pre_ledger([], history, pending={3}) == [1, 2]  # no chain at all: every completed filing; 3 in flight
+    # A back-filled entry for an event after the chain began is an insertion, however well hashed.
+    sneaked = linked((1, history[1]), (3, history[3]), (2, backfill_body(history[2], "dokafor", "x")))
+    [inserted] = cross_check(sneaked, history, pending=set())
+    assert (inserted.kind, inserted.seq) == ("inserted", 2)
+    assert "marked back-filled but the chain had begun (seq 1)" in inserted.message
 
 
 def test_every_case_event_is_chained_once_under_retries(settings, prepared_store):

@@ -30,6 +30,56 @@ def test_histories_are_recorded_for_every_scenario():
                               "CustomerCallLookup", "Emergency", "Preservation", "PenRegister", "Title3Wiretap"}
 
 
+def outcome(path: Path) -> tuple[str, str | None]:
+    """(workflow type, resolution it closed with; None for a run that continued as new)."""
+    import base64
+
+    events = json.loads(path.read_text())["events"]
+    kind = events[0]["workflowExecutionStartedEventAttributes"]["workflowType"]["name"]
+    completed = events[-1].get("workflowExecutionCompletedEventAttributes")
+    if completed is None:
+        return kind, None
+    return kind, json.loads(base64.b64decode(completed["result"]["payloads"][0]["data"]))["resolution"]
+
+
+def test_the_important_paths_are_recorded():
+    """Issue 11: approved, rejected, expired, extended, withdrawn, continued-as-new where the type has them."""
+    recorded = {outcome(path) for path in HISTORIES}
+    for kind in ("Subpoena", "CourtOrder", "SearchWarrant", "NationalSecurityLetter", "FisaOrder"):
+        assert {(kind, "delivered"), (kind, "rejected_by_analyst"), (kind, "withdrawn")} <= recorded, kind
+    assert {("CustomerCallLookup", "delivered"), ("CustomerCallLookup", "quote_expired"),
+            ("CustomerCallLookup", "withdrawn"), ("Emergency", "delivered"), ("Emergency", "withdrawn"),
+            ("Preservation", "hold_released"), ("Preservation", "hold_expired"),
+            ("PenRegister", "vacated"), ("PenRegister", "expired"), ("PenRegister", "filed_as_extension"),
+            ("PenRegister", None), ("Title3Wiretap", "vacated")} <= recorded
+
+
+async def test_a_continued_as_new_order_is_recorded_run_by_run_and_replays_as_one_chain(keyring):
+    """Every run of the pen register that continued as new is on file, each run continuing the one
+    before; the runs replay in one pass (as `audit replay` gives them), each cleanly."""
+    runs = sorted((Path(__file__).parent / "histories").glob("pen_register_v2_extended_continued_expires.run-*.json"))
+    assert len(runs) >= 2
+    events = [json.loads(path.read_text())["events"] for path in runs]
+    continued_from = [run[0]["workflowExecutionStartedEventAttributes"].get("continuedExecutionRunId")
+                      for run in events]
+    new_run = [run[-1].get("workflowExecutionContinuedAsNewEventAttributes", {}).get("newExecutionRunId")
+               for run in events]
+    assert continued_from[0] is None and new_run[-1] is None and all(new_run[:-1])
+    # Each run k (k >= 2) says it continued run k-1, whose id run k-2 named as its new run.
+    assert continued_from[2:] == new_run[:-2]
+    assert outcome(runs[-1]) == ("PenRegister", "expired")  # extended, then ran out at the extended end
+    assert any(e.get("activityTaskScheduledEventAttributes", {}).get("activityType", {}).get("name")
+               == "modify_task_end" for e in events[0])  # the extension moved the mediation task's end
+    replayer = Replayer(workflows=ALL_WORKFLOWS, data_converter=data_converter(keyring))
+
+    async def in_order():
+        for path in runs:
+            yield WorkflowHistory.from_json(f"case-chain-{path.stem}", path.read_text())
+
+    results = await replayer.replay_workflows(in_order(), raise_on_replay_failure=False)
+    assert results.replay_failures == {}
+
+
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_a_recorded_history_replays(path: Path, keyring):
     history = WorkflowHistory.from_json(f"case-{path.stem}", path.read_text())
