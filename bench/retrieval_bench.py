@@ -1,7 +1,7 @@
 """Retrieval benchmark: the heavy target's outgoing calls for a year, export_category against
 plain `psql ... COPY ... TO STDOUT`, with the export's peak memory.
 
-    python -m bench.retrieval_bench [--url URL] [--fresh] [--sizes] [--repeat N]
+    python -m bench.retrieval_bench [--url URL] [--fresh] [--sizes] [--huge] [--huge-calls N] [--repeat N] [--drop]
 
 See bench/README.md for what it measures and how to read it.
 """
@@ -29,6 +29,10 @@ from recordstore.export import TargetSpec, copy_sql, export_statement
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/les_bench"
 LARGE = ("+13035559001", 400_000)
 SMALL = ("+13035559002", 100_000)
+HUGE_NUMBER = "+13035559005"
+HUGE_CALLS = 5_000_000
+GOAL = 1.05
+"""Issue 12: the activity at most 5% slower than `psql COPY` (the first goal was 2.0)."""
 PERIOD_END = YEAR_END - timedelta(seconds=1)
 
 
@@ -88,7 +92,7 @@ def measure(url: str, number: str, repeat: int, folder: Path) -> None:
     print(f"\n{number}: {exports[0]['rows']:,} rows, {(folder / 'export.csv').stat().st_size:,} bytes")
     print(f"  retrieval activity (own process): {export_s:.3f} s  (median of {repeat})")
     print(f"  psql COPY ... TO STDOUT > file   : {psql_s:.3f} s  (median of {repeat})")
-    print(f"  ratio export / psql              : {export_s / psql_s:.2f}  (goal <= 2.0)")
+    print(f"  ratio export / psql              : {export_s / psql_s:.2f}  (goal <= {GOAL})")
     print(
         f"  peak RSS of the export child     : {peak / 1024:.1f} MiB, idle baseline "
         f"{baseline / 1024:.1f} MiB, export adds {(peak - baseline) / 1024:.1f} MiB"
@@ -103,16 +107,38 @@ def main() -> None:
     parser.add_argument("--sizes", action="store_true", help="also a 100k-row target")
     parser.add_argument("--subscribers", type=int, default=9000)
     parser.add_argument("--calls-per-subscriber", type=int, default=200)
+    parser.add_argument("--huge", action="store_true",
+                        help=f"also a target of --huge-calls calls (default {HUGE_CALLS:,}), measured last")
+    parser.add_argument("--huge-calls", type=int, default=HUGE_CALLS)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--drop", action="store_true", help="drop the benchmark database at the end")
     args = parser.parse_args()
 
+    huge = (HUGE_NUMBER if args.huge_calls == HUGE_CALLS else f"+1303556{args.huge_calls % 10_000:04d}",
+            args.huge_calls)
     ensure_database(args.url, args.fresh)
     engine = make_engine(args.url)
-    fill(engine, args.subscribers, args.calls_per_subscriber, [LARGE, SMALL])
+    fill(engine, args.subscribers, args.calls_per_subscriber, [LARGE, SMALL, *([huge] if args.huge else [])])
     engine.dispose()
-    with tempfile.TemporaryDirectory(prefix="les-bench-") as temp:
-        for number, _ in [SMALL, LARGE] if args.sizes else [LARGE]:
-            measure(args.url, number, args.repeat, Path(temp))
+    targets = [SMALL, LARGE] if args.sizes else [LARGE]
+    try:
+        with tempfile.TemporaryDirectory(prefix="les-bench-") as temp:
+            for number, _ in [*targets, *([huge] if args.huge else [])]:
+                measure(args.url, number, args.repeat, Path(temp))
+    finally:
+        if args.drop:
+            drop_database(args.url)
+
+
+def drop_database(url: str) -> None:
+    from sqlalchemy import text
+
+    target = make_url(url)
+    admin = make_engine(target.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+    print(f"dropped {target.database}")
 
 
 if __name__ == "__main__":
