@@ -133,7 +133,8 @@ async def one_size(size: int, concurrency: int, timeout: float) -> dict[str, Any
                 rss_end = worker.status_kib("VmRSS")
     return {
         "size": size, "submitted": submitted, "all_waiting": all_waiting, "approved": approved, "closed": closed,
-        "retried": len(retried), "p50": statistics.median(latencies), "p99": percentile(latencies, 0.99), "max": max(latencies),
+        "retried": len(retried), "p50": statistics.median(latencies), "p99": percentile(latencies, 0.99),
+        "max": max(latencies),
         "state_empty": state_empty, "state_waiting": state_waiting, "state_closed": state_closed,
         "rss_idle": rss_idle, "rss_waiting": rss_waiting, "rss_end": rss_end, "peak": peak,
     }
@@ -169,7 +170,8 @@ async def run(args: argparse.Namespace) -> None:
         for key, label in (("approved", "time to approve all"), ("closed", "time until all closed"),
                            ("p50", "p50 latency"), ("p99", "p99 latency"), ("peak", "worker peak RSS")):
             print(f"  {label:22}: x{last[key] / first[key]:.2f}")
-        print(f"  {'server state growth':22}: x{(last['state_closed'] - last['state_empty']) / max(1, first['state_closed'] - first['state_empty']):.2f}")
+        state = [r["state_closed"] - r["state_empty"] for r in (first, last)]
+        print(f"  {'server state growth':22}: x{state[1] / max(1, state[0]):.2f}")
 
 
 def main() -> None:
