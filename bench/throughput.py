@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -113,17 +115,20 @@ async def product_phase(env: Any, folder: Path, database_url: str, label: str, c
             raise RuntimeError(f"{status.request_id} closed before approval: {status.history}")
         return status.state == "awaiting_approval"
 
-    command = [sys.executable, "worker.py"]
-    if py_spy is not None:
-        command = [str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses", "--idle", "-r", "50",
-                   "-f", "speedscope", "-o", str(py_spy), "--", *command]
     environ = worker_environ(folder, server_address(env), database_url, queue)
-    with WorkerProcess(command, environ, folder / f"worker-{label}.log") as worker:
+    with WorkerProcess([sys.executable, "worker.py"], environ, folder / f"worker-{label}.log") as worker:
         await wait_for_pollers(client, queue, worker)
         await drive(lambda n: start(n, "W"), warmup, concurrency, awaiting, ProductTypes)
-        cpu = worker.cpu_seconds() if py_spy is None else 0.0
+        spy = None if py_spy is None else subprocess.Popen(
+            [str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking", "--threads", "-r", "100",
+             "-f", "raw", "-o", str(py_spy), "-p", str(worker.process.pid)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cpu = worker.cpu_seconds()
         seconds, latencies = await drive(lambda n: start(n, label), count, concurrency, awaiting, ProductTypes)
-        cpu = (worker.cpu_seconds() - cpu) if py_spy is None else float("nan")
+        cpu = worker.cpu_seconds() - cpu
+        if spy is not None:  # py-spy writes its file on Ctrl-C
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
         worker.alive()
     last = client.get_workflow_handle(workflow_id_for(f"BENCH-{stamp}-{label}{count - 1:06d}"))
     return {"seconds": seconds, "latencies": latencies, "cpu": cpu, "activities": await scheduled_activities(last)}
