@@ -50,7 +50,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
         # The bulk activities too: runs recorded before the bulk queue still schedule them here.
-        activities=build_activities(settings),
+        activities=build_activities(settings, threads=executor._max_workers),
         activity_executor=executor,
         max_concurrent_activities=executor._max_workers,  # the pool's size, as its creator set it
         max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
@@ -61,7 +61,8 @@ def build_bulk_worker(client: Client, settings: Settings, executor: ThreadPoolEx
     """The worker of the bulk task queue: only retrieval, packaging and collection, on a pool of
     their own with as many slots as threads, so a long export never holds a thread a decision needs."""
     use_bulk_task_queue(settings.bulk_task_queue)  # where this process's workflows send them
-    bulk = [fn for fn in build_activities(settings) if getattr(fn, "__name__", "") in BULK_ACTIVITIES]
+    bulk = [fn for fn in build_activities(settings, threads=executor._max_workers)
+            if getattr(fn, "__name__", "") in BULK_ACTIVITIES]
     return Worker(
         with_readable_failures(client),
         task_queue=settings.bulk_task_queue,

@@ -18,11 +18,17 @@ from activities.verification import VerificationActivities
 from les.config import Settings
 
 
-def build_activities(settings: Settings) -> list[Callable[..., Any]]:
-    """Every activity of LES Orchestrator, bound to one engine and one session factory."""
+def build_activities(settings: Settings, threads: int | None = None) -> list[Callable[..., Any]]:
+    """Every activity of LES Orchestrator, bound to one engine and one session factory.
+
+    `threads`: how many activities run at once (the worker's pool). The engine then keeps that
+    many connections open: SQLAlchemy's default keeps 5 and closes any further one as soon as
+    it is returned, so 16 busy threads kept opening new PostgreSQL connections (about 3% of the
+    worker's CPU in bench/throughput.py's profile, plus a connection's start-up on the server)."""
     from recordstore.db import create_schema, make_engine, make_session_factory
 
-    engine = make_engine(settings.database_url)
+    pooled = {"pool_size": threads} if threads and not settings.database_url.startswith("sqlite") else {}
+    engine = make_engine(settings.database_url, **pooled)
     create_schema(engine)
     sessions = make_session_factory(engine)
     case = CaseActivities(sessions)
