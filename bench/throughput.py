@@ -123,15 +123,33 @@ async def product_phase(env: Any, folder: Path, database_url: str, label: str, c
             [str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking", "--threads", "-r", "100",
              "-f", "raw", "-o", str(py_spy), "-p", str(worker.process.pid)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cpu = worker.cpu_seconds()
+        cpu, transactions = worker.cpu_seconds(), database_transactions(database_url)
         seconds, latencies = await drive(lambda n: start(n, label), count, concurrency, awaiting, ProductTypes)
         cpu = worker.cpu_seconds() - cpu
+        await asyncio.sleep(1.5)  # PostgreSQL publishes a backend's counts within a second
+        transactions = database_transactions(database_url) - transactions
         if spy is not None:  # py-spy writes its file on Ctrl-C
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=60)
         worker.alive()
     last = client.get_workflow_handle(workflow_id_for(f"BENCH-{stamp}-{label}{count - 1:06d}"))
-    return {"seconds": seconds, "latencies": latencies, "cpu": cpu, "activities": await scheduled_activities(last)}
+    return {"seconds": seconds, "latencies": latencies, "cpu": cpu, "activities": await scheduled_activities(last),
+            "transactions": transactions}
+
+
+def database_transactions(database_url: str) -> int:
+    """Transactions committed or rolled back in the case store's database so far (pg_stat_database)."""
+    from sqlalchemy import make_url, text
+
+    from recordstore.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(text("SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                                        "WHERE datname = :name"), {"name": make_url(database_url).database}))
+    finally:
+        engine.dispose()
 
 
 async def bare_phase(env: Any, folder: Path, label: str, count: int, concurrency: int, warmup: int) -> dict[str, Any]:
@@ -169,6 +187,9 @@ def report(name: str, count: int, figures: dict[str, Any]) -> float:
     print(f"  {name:8}: {rate:6.2f} cases/s  ({count} cases in {figures['seconds']:.1f} s; "
           f"{figures['activities']} activities per case; worker CPU {figures['cpu'] / count * 1000:.1f} ms/case; "
           f"approve p50 {statistics.median(lat) * 1000:.0f} ms, p99 {percentile(lat, 0.99) * 1000:.0f} ms)")
+    if "transactions" in figures:
+        print(f"            case store: {figures['transactions'] / count:.1f} PostgreSQL transactions per case "
+              "(pre-ping checks included)")
     return rate
 
 
