@@ -13,7 +13,6 @@ import structlog
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities import build_activities
 from les.config import ConfigurationError, Settings, redacted_url
@@ -38,15 +37,6 @@ SDK's own default holds them back for 80% of the 30-s heartbeat timeout, so prog
 a withdrawal's cancellation reaches a running export only with a heartbeat the server sees."""
 
 
-WORKFLOW_RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows"))
-"""The sandbox takes the `workflows` package from the worker's own imports instead of importing
-it again for every workflow instance it creates. The stories (workflows/records.py, case_desk.py,
-production.py, surveillance.py...) were already taken so: each type's module imports them passed
-through. What the sandbox re-ran per instance was the module of the named classes, e.g.
-demands.py with its five `@workflow.defn` and their decision handlers: ~45 ms of worker CPU per
-new Subpoena, about a fifth of a case's CPU (bench/throughput.py --py-spy, bench/README.md),
-and memory for every cached case. Replaying (tests/test_replay.py) keeps the default sandbox."""
 
 
 def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
@@ -61,7 +51,6 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         with_readable_failures(client),
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
-        workflow_runner=WORKFLOW_RUNNER,
         # The bulk activities too: runs recorded before the bulk queue still schedule them here.
         activities=build_activities(settings, threads=executor._max_workers),
         activity_executor=executor,

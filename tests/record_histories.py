@@ -109,22 +109,24 @@ def slow_retrieval(seconds_per_row: float = 0.25):
     import time
 
     import activities.heartbeat as heartbeat_module
+    import recordstore.csvfile as csvfile_module
     import recordstore.export as export_module
 
     real = heartbeat_module.Heartbeat.__call__
-    rows, every = export_module.FETCH_ROWS, heartbeat_module.HEARTBEAT_EVERY_ROWS
+    rows, every, buffer = export_module.FETCH_ROWS, heartbeat_module.HEARTBEAT_EVERY_ROWS, csvfile_module.BUFFER_BYTES
 
     def slowly(self, sink):
         real(self, sink)
         time.sleep(seconds_per_row)
 
     heartbeat_module.Heartbeat.__call__ = slowly
-    export_module.FETCH_ROWS, heartbeat_module.HEARTBEAT_EVERY_ROWS = 1, 1
+    export_module.FETCH_ROWS, heartbeat_module.HEARTBEAT_EVERY_ROWS, csvfile_module.BUFFER_BYTES = 1, 1, 1
     try:
         yield
     finally:
         heartbeat_module.Heartbeat.__call__ = real
         export_module.FETCH_ROWS, heartbeat_module.HEARTBEAT_EVERY_ROWS = rows, every
+        csvfile_module.BUFFER_BYTES = buffer
 
 
 async def withdraw_while_retrieving(env, handle, settings):

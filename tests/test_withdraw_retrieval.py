@@ -19,6 +19,7 @@ from temporalio.exceptions import CancelledError
 from temporalio.testing import ActivityEnvironment
 
 import activities.heartbeat as heartbeat_module
+import recordstore.csvfile as csvfile_module
 import recordstore.export as export_module
 from activities.records import RecordsActivities
 from domain.case import CaseState, Resolution, RetrieveInput
@@ -48,6 +49,7 @@ def slow_retrieval(monkeypatch):
     monkeypatch.setattr(heartbeat_module.Heartbeat, "__call__", slowly)
     monkeypatch.setattr(heartbeat_module, "HEARTBEAT_EVERY_ROWS", 1)  # every row, so progress shows at once
     monkeypatch.setattr(export_module, "FETCH_ROWS", 1)  # SQLite streams row by row (PostgreSQL's COPY does)
+    monkeypatch.setattr(csvfile_module, "BUFFER_BYTES", 1)  # each row written (and shown) as it comes
 
 
 async def status_json(settings, request_id: str, capsys) -> dict:
