@@ -265,6 +265,9 @@ SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
     "search_warrant_v2_rejected": ("search_warrant", lambda d: d, reject),
     "national_security_letter_v2_rejected": ("national_security_letter", lambda d: d, cleared_reject),
     "fisa_order_v2_rejected": ("fisa_order", lambda d: d, cleared_reject),
+    "pen_register_v3_rejected": ("pen_register", lambda d: d, reject),
+    "title3_wiretap_v3_rejected": ("title3_wiretap", lambda d: d, reject),
+    "preservation_v3_rejected": ("preservation", lambda d: d, reject),
 }
 
 # Scenarios whose submission continues as new after this many productions (the recorder saves every run).
