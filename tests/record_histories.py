@@ -206,6 +206,27 @@ async def extended_continued_then_ends(env, handle, settings):
     return {"pen_register_v2_filed_as_extension": extension}
 
 
+async def title3_extended_then_ends(env, handle, settings):
+    """A 3-day Title III order (analyst, then legal), interception started, extended by a 4-day
+    order (its own request, filed as an extension), collected to the extended end."""
+    from datetime import datetime
+
+    await wait_for_state(handle, S.AWAITING_APPROVAL)
+    await decide(handle, "approve")
+    await decide(handle, "approve", actor="kpatel", role="legal")
+    on = await wait_for_state(handle, S.COLLECTING)
+    await decide(handle, "record_interception_started", at=await now_text(env))
+    end = datetime.fromisoformat(str(on.deadlines["expires_at"]).replace("Z", "+00:00"))
+    base = (await status(handle)).request_id
+    order = example("title3_wiretap", f"{base}-EXT")
+    order["legal_process"].update(duration_days=4, extension_of=base)
+    extension = await submit(env.client, settings, dated(order, await env.get_current_time()))
+    await finish(env, extension)
+    await decide(handle, "record_extension", extension_request_id=f"{base}-EXT")
+    await sleep_until(env, end + timedelta(days=4, minutes=5))
+    return {"title3_wiretap_v3_filed_as_extension": extension}
+
+
 async def withdraw_at_the_gate(env, handle, settings):
     """Withdrawn by the requester while the case waits for its first decision (recorded by a
     cleared analyst where the case is a national security one: jdoe's withdraw is refused first)."""
@@ -266,6 +287,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
     "national_security_letter_v2_rejected": ("national_security_letter", lambda d: d, cleared_reject),
     "fisa_order_v2_rejected": ("fisa_order", lambda d: d, cleared_reject),
     "pen_register_v3_rejected": ("pen_register", lambda d: d, reject),
+    "title3_wiretap_v3_extended_expires": ("title3_wiretap", three_days, title3_extended_then_ends),
     "title3_wiretap_v3_rejected": ("title3_wiretap", lambda d: d, reject),
     "preservation_v3_rejected": ("preservation", lambda d: d, reject),
 }

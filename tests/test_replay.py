@@ -52,7 +52,8 @@ def test_the_important_paths_are_recorded():
             ("Preservation", "hold_released"), ("Preservation", "hold_expired"),
             ("PenRegister", "vacated"), ("PenRegister", "expired"), ("PenRegister", "filed_as_extension"),
             ("PenRegister", None), ("PenRegister", "rejected_by_analyst"), ("Title3Wiretap", "vacated"),
-            ("Title3Wiretap", "rejected_by_analyst"), ("Preservation", "rejected_by_analyst")} <= recorded
+            ("Title3Wiretap", "rejected_by_analyst"), ("Title3Wiretap", "expired"),
+            ("Title3Wiretap", "filed_as_extension"), ("Preservation", "rejected_by_analyst")} <= recorded
 
 
 async def test_a_continued_as_new_order_is_recorded_run_by_run_and_replays_as_one_chain(keyring):
