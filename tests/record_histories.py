@@ -353,6 +353,25 @@ async def save(client, name: str, workflow_id: str) -> None:
         print(f"recorded {path.relative_to(Path.cwd())} ({len(history.events)} events)")
 
 
+async def record_reconciliation(env, settings: Settings, name: str) -> None:
+    """The mediation reconciliation (started by every worker, not by a request): sweeps every
+    minute, continuing as new after two; recorded after it has continued twice (the last run still
+    open, as on a live server), then terminated."""
+    from workflows.reconciliation import MediationReconciliation, ReconciliationInput
+
+    handle = await env.client.start_workflow(
+        MediationReconciliation.run, ReconciliationInput(interval_seconds=60, sweeps_per_run=2),
+        id=f"REPLAY-{name}", task_queue=settings.task_queue)
+    for _ in range(7):
+        await env.sleep(timedelta(seconds=61))
+    await save(env.client, name, handle.id)
+    await handle.terminate("recorded")
+
+
+OTHER_WORKFLOWS = {"mediation_reconciliation_v1_sweeps": record_reconciliation}
+"""Workflows no request starts, recorded by their own function."""
+
+
 async def start(client, settings: Settings, document: dict, continue_after: int | None):
     if continue_after is None:
         return await submit(client, settings, document)
@@ -368,8 +387,8 @@ async def start(client, settings: Settings, document: dict, continue_after: int 
 
 
 async def main(names: list[str]) -> None:
-    wanted = names or [n for n in SCENARIOS if not recorded(n)]
-    unknown = sorted(set(wanted) - set(SCENARIOS))
+    wanted = names or [n for n in [*SCENARIOS, *OTHER_WORKFLOWS] if not recorded(n)]
+    unknown = sorted(set(wanted) - set(SCENARIOS) - set(OTHER_WORKFLOWS))
     if unknown:
         sys.exit(f"record_histories: no scenario named {', '.join(unknown)} (known: {', '.join(SCENARIOS)})")
     if not wanted:
@@ -396,6 +415,9 @@ async def main(names: list[str]) -> None:
             await register_search_attributes(env.client, "default")
             async with running_worker(env.client, settings):
                 for name in wanted:
+                    if name in OTHER_WORKFLOWS:
+                        await OTHER_WORKFLOWS[name](env, settings, name)
+                        continue
                     kind, change, scenario = SCENARIOS[name]
                     request_id = f"REPLAY-{name.split('_v')[-1].split('_', 1)[-1]}-{kind}"[:64]
                     document = dated(change(example(kind, request_id)), await env.get_current_time())

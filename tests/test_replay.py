@@ -27,7 +27,10 @@ def test_histories_are_recorded_for_every_scenario():
     recorded_types = {json.loads(path.read_text())["events"][0]["workflowExecutionStartedEventAttributes"]
                       ["workflowType"]["name"] for path in HISTORIES}
     assert recorded_types == {"Subpoena", "CourtOrder", "SearchWarrant", "NationalSecurityLetter", "FisaOrder",
-                              "CustomerCallLookup", "Emergency", "Preservation", "PenRegister", "Title3Wiretap"}
+                              "CustomerCallLookup", "Emergency", "Preservation", "PenRegister", "Title3Wiretap",
+                              "MediationReconciliation"}
+    from workflows import ALL_WORKFLOWS  # every workflow the worker runs has a recorded history
+    assert {w.__temporal_workflow_definition.name for w in ALL_WORKFLOWS} <= recorded_types
 
 
 def outcome(path: Path) -> tuple[str, str | None]:
