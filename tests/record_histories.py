@@ -187,44 +187,30 @@ async def sleep_until(env, moment) -> None:
         await env.sleep(min(left, timedelta(days=5)))
 
 
-async def extended_continued_then_ends(env, handle, settings):
-    """A 3-day pen register, continued as new after every 2 productions, extended by a 4-day order
-    (submitted as its own request, filed as an extension), collected to the extended end."""
+async def extended_then_ends(env, handle, settings):
+    """A 3-day order switched on (a Title III's legal approval and interception start too),
+    extended by a 4-day order (submitted as its own request, filed as an extension), collected to
+    the extended end. The pen register's submission also continues as new every 2 productions."""
     from datetime import datetime
 
     await wait_for_state(handle, S.AWAITING_APPROVAL)
     await decide(handle, "approve")
+    kind = (await status(handle)).request_type
+    if kind == "title3_wiretap":
+        await decide(handle, "approve", actor="kpatel", role="legal")
     on = await wait_for_state(handle, S.COLLECTING)
+    if kind == "title3_wiretap":
+        await decide(handle, "record_interception_started", at=await now_text(env))
     end = datetime.fromisoformat(str(on.deadlines["expires_at"]).replace("Z", "+00:00"))
-    base = (await status(handle)).request_id
-    order = example("pen_register", f"{base}-EXT")
+    base = on.request_id
+    order = example(kind, f"{base}-EXT")
     order["legal_process"].update(duration_days=4, extension_of=base)
     extension = await submit(env.client, settings, dated(order, await env.get_current_time()))
     await finish(env, extension)
     await decide(handle, "record_extension", extension_request_id=f"{base}-EXT")
     await sleep_until(env, end + timedelta(days=4, minutes=5))
-    return {"pen_register_v2_filed_as_extension": extension}
-
-
-async def title3_extended_then_ends(env, handle, settings):
-    """A 3-day Title III order (analyst, then legal), interception started, extended by a 4-day
-    order (its own request, filed as an extension), collected to the extended end."""
-    from datetime import datetime
-
-    await wait_for_state(handle, S.AWAITING_APPROVAL)
-    await decide(handle, "approve")
-    await decide(handle, "approve", actor="kpatel", role="legal")
-    on = await wait_for_state(handle, S.COLLECTING)
-    await decide(handle, "record_interception_started", at=await now_text(env))
-    end = datetime.fromisoformat(str(on.deadlines["expires_at"]).replace("Z", "+00:00"))
-    base = (await status(handle)).request_id
-    order = example("title3_wiretap", f"{base}-EXT")
-    order["legal_process"].update(duration_days=4, extension_of=base)
-    extension = await submit(env.client, settings, dated(order, await env.get_current_time()))
-    await finish(env, extension)
-    await decide(handle, "record_extension", extension_request_id=f"{base}-EXT")
-    await sleep_until(env, end + timedelta(days=4, minutes=5))
-    return {"title3_wiretap_v3_filed_as_extension": extension}
+    version = "v2" if kind == "pen_register" else "v3"  # the names their files were recorded under
+    return {f"{kind}_{version}_filed_as_extension": extension}
 
 
 async def withdraw_at_the_gate(env, handle, settings):
@@ -275,7 +261,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
     # v2 paths (issue 11): expired, extended, continued-as-new, withdrawn and rejected where they exist
     "customer_call_lookup_v2_quote_lapses": ("customer_call_lookup", lambda d: d, quote_lapses),
     "preservation_v2_hold_lapses": ("preservation", lambda d: d, hold_lapses),
-    "pen_register_v2_extended_continued_expires": ("pen_register", three_days, extended_continued_then_ends),
+    "pen_register_v2_extended_continued_expires": ("pen_register", three_days, extended_then_ends),
     "court_order_v2_withdrawn": ("court_order", lambda d: d, withdraw_at_the_gate),
     "search_warrant_v2_withdrawn": ("search_warrant", lambda d: d, withdraw_at_the_gate),
     "national_security_letter_v2_withdrawn": ("national_security_letter", lambda d: d, withdraw_at_the_gate),
@@ -287,7 +273,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
     "national_security_letter_v2_rejected": ("national_security_letter", lambda d: d, cleared_reject),
     "fisa_order_v2_rejected": ("fisa_order", lambda d: d, cleared_reject),
     "pen_register_v3_rejected": ("pen_register", lambda d: d, reject),
-    "title3_wiretap_v3_extended_expires": ("title3_wiretap", three_days, title3_extended_then_ends),
+    "title3_wiretap_v3_extended_expires": ("title3_wiretap", three_days, extended_then_ends),
     "title3_wiretap_v3_rejected": ("title3_wiretap", lambda d: d, reject),
     "preservation_v3_rejected": ("preservation", lambda d: d, reject),
 }
