@@ -156,6 +156,11 @@ class Stepper:
         for process in self.processes:
             process.send_signal(signal.SIGSTOP)
 
+    def pause(self) -> None:
+        """Stop them (SIGSTOP) until the next `step` or `release`."""
+        for process in self.processes:
+            process.send_signal(signal.SIGSTOP)
+
     def release(self) -> None:
         for process in self.processes:
             if process.poll() is None:

@@ -96,19 +96,45 @@ async def retrieval_progress(client: Client, handle: WorkflowHandle) -> tuple[in
 
 
 async def step_until_mid_retrieval(client: Client, handle: WorkflowHandle, *workers: WorkerProcess,
-                                   seconds: float = 60) -> tuple[int, str]:
+                                   seconds: float = 120) -> tuple[int, str]:
     """Run the workers a slice at a time until the server holds a heartbeat of the retrieval with
-    rows > 0; they are left stopped (SIGSTOP) there, mid-retrieval."""
+    rows > 0; they are left stopped (SIGSTOP) there, mid-retrieval.
+
+    Here that takes 12-14 slices of 20 ms. Each 10 s without it the slice doubles (up to 320 ms:
+    the retrieval spans several seconds of CPU, so even that stops inside it), so a slower machine
+    still gets there; if it never does, the failure says what the case and the workers were doing."""
     stepper = Stepper(*(w.process for w in workers))
-    deadline = time.monotonic() + seconds
+    began = time.monotonic()
+    deadline = began + seconds
     while time.monotonic() < deadline:
+        stepper.slice_seconds = min(0.32, 0.02 * 2 ** int((time.monotonic() - began) // 10))
         stepper.step()
         progress = await retrieval_progress(client, handle)
         if progress:
             return progress
         await asyncio.sleep(0.1)  # stopped meanwhile: the retrieval advances ~20 ms of CPU per 150 ms
     stepper.release()
-    raise AssertionError("no heartbeat of the retrieval with rows > 0")
+    raise AssertionError(f"no heartbeat of the retrieval with rows > 0 in {seconds:.0f} s\n"
+                         + await what_the_case_waits_for(client, handle, workers))
+
+
+async def what_the_case_waits_for(client: Client, handle: WorkflowHandle, workers: tuple[WorkerProcess, ...]) -> str:
+    """The case's pending activities (state, attempt, last failure, heartbeat details), its last
+    history events and the workers' last log lines: what a failed `step_until_mid_retrieval` shows."""
+    described = await handle.describe()
+    lines = [f"status {described.status}"]
+    for pending in described.raw_description.pending_activities:
+        beat = (await client.data_converter.decode(list(pending.heartbeat_details.payloads))
+                if pending.heartbeat_details.payloads else None)
+        lines.append(f"pending {pending.activity_type.name}: state {pending.state} attempt {pending.attempt} "
+                     f"worker {pending.last_worker_identity!r} heartbeat {beat} "
+                     f"failure {pending.last_failure.message!r}")
+    events = [event async for event in handle.fetch_history_events()]
+    lines += [f"event {e.event_id} {EventType.Name(e.event_type)}" for e in events[-12:]]
+    for n, worker in enumerate(workers, 1):
+        lines += [f"worker {n} (exit {worker.process.poll()}): {line[:300]}"
+                  for line in worker.output().splitlines()[-20:]]
+    return "\n".join(lines)
 
 
 async def retried(handle: WorkflowHandle) -> set[str]:
@@ -159,6 +185,8 @@ async def test_a_worker_killed_mid_retrieval_of_200000_rows_with_cases_in_flight
     small = [await submit(client, queue, small_document(f"FLT-KILL-{n}")) for n in range(1, 5)]
     for handle in (heavy, *small):
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+    Stepper(*(w.process for w in workers)).pause()  # from the approval on, the workers run a slice at a time
+    for handle in (heavy, *small):
         await handle.signal(SubpoenaWorkflow.approve, decision())
 
     rows, identity = await step_until_mid_retrieval(client, heavy, *workers)
@@ -201,6 +229,7 @@ async def test_the_dev_server_killed_and_restarted_on_its_state_file_loses_nothi
     waiting = [await submit(client, queue, small_document(f"FLT-SRV-{n}")) for n in range(1, 4)]
     for handle in (heavy, *waiting):
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+    Stepper(worker.process).pause()  # never at full speed inside the retrieval: it could end unseen
     await heavy.signal(SubpoenaWorkflow.approve, decision())
     await step_until_mid_retrieval(client, heavy, worker)
 
