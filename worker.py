@@ -18,6 +18,7 @@ from activities import build_activities
 from les.config import ConfigurationError, Settings, redacted_url
 from les.failures import with_readable_failures
 from les.logging import configure_logging
+from les.sandbox import workflow_runner
 from les.temporal import TemporalUnavailable, connect
 from workflows import ALL_WORKFLOWS
 from workflows.activity_options import BULK_ACTIVITIES, use_bulk_task_queue
@@ -51,6 +52,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         with_readable_failures(client),
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
+        workflow_runner=workflow_runner(settings.workflow_sandbox),
         # The bulk activities too: runs recorded before the bulk queue still schedule them here.
         activities=build_activities(settings, threads=executor._max_workers),
         activity_executor=executor,

@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,38 @@ from sqlalchemy import make_url, text
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DEFAULT_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+DEFAULT_SERVER = os.environ.get("LES_BENCH_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+"""The PostgreSQL server the benchmarks make their databases on (LES_BENCH_POSTGRES, any database of it)."""
+
+
+def run_benchmark(main: Coroutine[Any, Any, Any]) -> None:
+    """Run a benchmark's `main`; Ctrl-C (or SIGTERM) stops it and everything it started.
+
+    The first signal cancels `main`, so every `with`/`async with` it is in unwinds: the worker
+    process is stopped, the dev server shut down, the benchmark's database dropped, its folder
+    removed. Signals that arrive while that runs are only acknowledged: the clean-up is never cut
+    short (that left a worker and a `les_bench_*` database behind, issue 12). Exit status 130."""
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(main)
+
+    def interrupted() -> None:
+        if task.cancelling():
+            print("still cleaning up: the worker, the dev server and the benchmark's database", flush=True)
+            return
+        print("\ninterrupted: stopping the worker and the dev server, dropping the benchmark's database...",
+              flush=True)
+        task.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, interrupted)
+    try:
+        loop.run_until_complete(task)
+    except asyncio.CancelledError:
+        print("interrupted; everything the benchmark started is stopped and removed", flush=True)
+        raise SystemExit(130) from None
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 def free_port() -> int:
@@ -129,8 +161,9 @@ class WorkerProcess:
 
     def __enter__(self) -> WorkerProcess:
         with self.log.open("ab") as out:
+            # a session of its own: a Ctrl-C at the terminal reaches the benchmark, which stops it
             self.process = subprocess.Popen(self.command, cwd=REPO, env=self.environ, stdout=out,
-                                            stderr=subprocess.STDOUT)
+                                            stderr=subprocess.STDOUT, start_new_session=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -194,3 +227,65 @@ def percentile(values: list[float], fraction: float) -> float:
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
+
+
+# ---- where the CPU went -------------------------------------------------------------------------------------
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pids_where(test: Any) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            comm = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if test(comm, command):
+            found.append(int(entry.name))
+    return found
+
+
+def machine_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent running anything (user, nice, system, irq, softirq;
+    not idle, iowait, or time the hypervisor gave another guest), from /proc/stat."""
+    user, nice, system, _idle, _iowait, irq, softirq = (
+        int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds per part of the run between two `take()`s: the worker, the Temporal dev server
+    (the process started on `server_file`), PostgreSQL (every postgres process), this benchmark
+    process, and the machine as a whole; what is left is everything else running."""
+
+    def __init__(self, worker_pid: int, server_file: Path) -> None:
+        self.worker_pid = worker_pid
+        self.server_file = str(server_file)
+
+    def take(self) -> dict[str, float]:
+        server = _pids_where(lambda comm, command: "start-dev" in command and self.server_file in command)
+        postgres = _pids_where(lambda comm, command: comm.startswith("postgres"))
+        usage = os.times()
+        return {
+            "worker": process_cpu_seconds(self.worker_pid),
+            "server": sum(process_cpu_seconds(pid) for pid in server),
+            "postgres": sum(process_cpu_seconds(pid) for pid in postgres),
+            "client": usage.user + usage.system,
+            "machine": machine_cpu_seconds(),
+        }
+
+    @staticmethod
+    def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+        spent = {part: after[part] - before[part] for part in before}
+        spent["other"] = spent["machine"] - sum(v for k, v in spent.items() if k != "machine")
+        return spent

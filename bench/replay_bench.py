@@ -11,7 +11,6 @@ until there are `--count` of them. See bench/README.md for what it measures and 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import pstats
 import statistics
@@ -24,6 +23,7 @@ from google.protobuf.message import Message
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from bench.harness import run_benchmark
 from les.audit import replay_histories
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, encrypt
 from les.histories import PAYLOAD_TYPE
@@ -166,7 +166,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.count < 1 or args.repeat < 1:
         parser.error("--count and --repeat must be at least 1")
-    asyncio.run(main_async(args))
+    run_benchmark(main_async(args))
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from bench.harness import (
     dev_server,
     load_average,
     percentile,
+    run_benchmark,
     server_address,
     wait_for_pollers,
     worker_environ,
@@ -190,7 +191,7 @@ def main() -> None:
     parser.add_argument("--sizes", help="several sizes, each from scratch, e.g. 1000,10000")
     parser.add_argument("--concurrency", type=int, default=50, help="submissions/approvals in flight (default 50)")
     parser.add_argument("--timeout", type=float, default=4 * 3600, help="seconds to wait for a phase")
-    asyncio.run(run(parser.parse_args()))
+    run_benchmark(run(parser.parse_args()))
 
 
 if __name__ == "__main__":

@@ -31,12 +31,14 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 
 from bench.harness import (
+    CpuMeter,
     WorkerProcess,
     bench_database,
     bench_folder,
     dev_server,
     load_average,
     percentile,
+    run_benchmark,
     server_address,
     wait_for_pollers,
     worker_environ,
@@ -123,9 +125,10 @@ async def product_phase(env: Any, folder: Path, database_url: str, label: str, c
             [str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking", "--threads", "-r", "100",
              "-f", "raw", "-o", str(py_spy), "-p", str(worker.process.pid)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cpu, transactions = worker.cpu_seconds(), database_transactions(database_url)
+        meter = CpuMeter(worker.process.pid, env.database_file)
+        cpu, transactions, parts = worker.cpu_seconds(), database_transactions(database_url), meter.take()
         seconds, latencies = await drive(lambda n: start(n, label), count, concurrency, awaiting, ProductTypes)
-        cpu = worker.cpu_seconds() - cpu
+        cpu, parts = worker.cpu_seconds() - cpu, CpuMeter.spent(parts, meter.take())
         await asyncio.sleep(1.5)  # PostgreSQL publishes a backend's counts within a second
         transactions = database_transactions(database_url) - transactions
         if spy is not None:  # py-spy writes its file on Ctrl-C
@@ -134,7 +137,7 @@ async def product_phase(env: Any, folder: Path, database_url: str, label: str, c
         worker.alive()
     last = client.get_workflow_handle(workflow_id_for(f"BENCH-{stamp}-{label}{count - 1:06d}"))
     return {"seconds": seconds, "latencies": latencies, "cpu": cpu, "activities": await scheduled_activities(last),
-            "transactions": transactions}
+            "transactions": transactions, "parts": parts}
 
 
 def database_transactions(database_url: str) -> int:
@@ -169,11 +172,13 @@ async def bare_phase(env: Any, folder: Path, label: str, count: int, concurrency
     with WorkerProcess(command, worker_environ(folder, address, "", queue), folder / "bare.log") as worker:
         await wait_for_pollers(client, queue, worker)
         await drive(lambda n: start(n, "W"), warmup, concurrency, awaiting, BareTypes)
-        cpu = worker.cpu_seconds()
+        meter = CpuMeter(worker.process.pid, env.database_file)
+        cpu, parts = worker.cpu_seconds(), meter.take()
         seconds, latencies = await drive(lambda n: start(n, label), count, concurrency, awaiting, BareTypes)
-        cpu = worker.cpu_seconds() - cpu
+        cpu, parts = worker.cpu_seconds() - cpu, CpuMeter.spent(parts, meter.take())
     last = client.get_workflow_handle(f"bare-{label}-{label}{count - 1}")
-    return {"seconds": seconds, "latencies": latencies, "cpu": cpu, "activities": await scheduled_activities(last)}
+    return {"seconds": seconds, "latencies": latencies, "cpu": cpu, "activities": await scheduled_activities(last),
+            "parts": parts}
 
 
 async def scheduled_activities(handle: WorkflowHandle) -> int:
@@ -187,6 +192,10 @@ def report(name: str, count: int, figures: dict[str, Any]) -> float:
     print(f"  {name:8}: {rate:6.2f} cases/s  ({count} cases in {figures['seconds']:.1f} s; "
           f"{figures['activities']} activities per case; worker CPU {figures['cpu'] / count * 1000:.1f} ms/case; "
           f"approve p50 {statistics.median(lat) * 1000:.0f} ms, p99 {percentile(lat, 0.99) * 1000:.0f} ms)")
+    parts = figures["parts"]
+    print("            CPU ms per case: " + ", ".join(
+        f"{part} {parts[part] / count * 1000:.0f}" for part in ("worker", "server", "postgres", "client", "other",
+                                                                "machine")))
     if "transactions" in figures:
         print(f"            case store: {figures['transactions'] / count:.1f} PostgreSQL transactions per case "
               "(pre-ping checks included)")
@@ -225,7 +234,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10, help="uncounted cases first (default 10)")
     parser.add_argument("--rounds", type=int, default=1, help="bare then product, this many times (default 1)")
     parser.add_argument("--py-spy", type=Path, help="record the product worker with py-spy into this file")
-    asyncio.run(run(parser.parse_args()))
+    run_benchmark(run(parser.parse_args()))
 
 
 if __name__ == "__main__":

@@ -51,6 +51,9 @@ class Settings:
     bulk_task_queue: str = DEFAULT_BULK_TASK_QUEUE
     """The task queue of the bulk activities (retrieval, packaging, collection): a worker of its
     own with its own threads, so exports never starve decisions (worker.py build_bulk_worker)."""
+    workflow_sandbox: str = "shared"
+    """`shared` (the project's modules imported once per process) or `strict` (afresh per workflow
+    instance, every call the sandbox forbids refused): les/sandbox.py."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -73,7 +76,16 @@ class Settings:
             mediation_url=env("LES_MEDIATION_URL", DEFAULT_MEDIATION_URL),
             temporal_profile=profile,
             bulk_task_queue=env("LES_BULK_TASK_QUEUE", DEFAULT_BULK_TASK_QUEUE),
+            workflow_sandbox=_sandbox_mode(env("LES_WORKFLOW_SANDBOX", "shared")),
         )
+
+
+def _sandbox_mode(value: str) -> str:
+    from les.sandbox import SANDBOX_MODES
+
+    if value not in SANDBOX_MODES:
+        raise ConfigurationError(f"LES_WORKFLOW_SANDBOX={value!r} is not one of {', '.join(SANDBOX_MODES)}")
+    return value
 
 
 def _database_url(url: str, password_file: str | None) -> str:

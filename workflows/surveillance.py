@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts_surveillance import CertifyInput, EndCertificationInput, OrderLookup
     from activities.mediation import MediationActivities
     from activities.mediation_models import ActivateTaskInput, CollectEventsInput, DeactivateTaskInput
-    from domain.case import CaseOutcome, CaseState, LinkInput, RequestSubmission, Resolution, RosterEntry
+    from domain.case import CaseOutcome, CaseState, Delivery, LinkInput, RequestSubmission, Resolution, RosterEntry
     from domain.case_machine import Case, Decision, Facts
     from domain.clocks import is_emergency_authorisation
     from domain.collection import task_xid
@@ -373,8 +373,6 @@ class SurveillanceShape(ProducesRecords):
         workflow.continue_as_new(submission.model_copy(update={"carried": carry.model_dump(mode="json")}))
 
     def _restore(self, carry: CollectionCarry) -> None:
-        from domain.case import Delivery
-
         self._case, self._check = carry.case, carry.check
         self._collection, self._activated_at = carry.collection, carry.activated_at
         self._certification_id, self._delivered_until = carry.certification_id, carry.delivered_until
