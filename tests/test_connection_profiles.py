@@ -199,6 +199,27 @@ def test_the_worker_refuses_an_unreadable_password_file_in_one_line(tmp_path, ke
         2, "", f"worker: LES_DATABASE_PASSWORD_FILE {missing}: cannot read it (No such file or directory)\n")
 
 
+def test_the_worker_refuses_an_unknown_workflow_sandbox_in_one_line(tmp_path, keyring_dir):
+    shown = run("worker.py", env={"LES_WORKFLOW_SANDBOX": "loose", "LES_KEYRING_DIR": str(keyring_dir),
+                                  "LES_STATE_DIR": str(tmp_path)})
+    assert (shown.returncode, shown.stdout, shown.stderr) == (
+        2, "", "worker: LES_WORKFLOW_SANDBOX='loose' is not one of shared, strict\n")
+
+
+def test_the_worker_shares_the_project_modules_unless_told_strict(monkeypatch):
+    """`shared` (the default) passes the project's packages through Temporal's sandbox; `strict`
+    is the SDK's own sandbox (les/sandbox.py)."""
+    from les.sandbox import PROJECT_PACKAGES, workflow_runner
+
+    monkeypatch.delenv("LES_WORKFLOW_SANDBOX", raising=False)
+    assert Settings.from_env().workflow_sandbox == "shared"
+    shared = workflow_runner("shared").restrictions.passthrough_modules
+    strict = workflow_runner("strict").restrictions.passthrough_modules
+    assert set(PROJECT_PACKAGES) <= shared and not set(PROJECT_PACKAGES) & strict
+    monkeypatch.setenv("LES_WORKFLOW_SANDBOX", "strict")
+    assert Settings.from_env().workflow_sandbox == "strict"
+
+
 def test_the_database_password_is_read_from_a_secret_file(tmp_path, monkeypatch):
     secret = tmp_path / "db_password"
     secret.write_text("s3cr:t/@pw\n")  # as `echo pw > file` writes it; URL-special characters escaped
