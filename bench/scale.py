@@ -134,6 +134,13 @@ async def one_size(size: int, concurrency: int, timeout: float) -> dict[str, Any
                 began = time.perf_counter()
                 await asyncio.gather(*(approve(r) for r in ids))
                 approved = time.perf_counter() - began
+                # said at once: with 10,000 the closings take long, and an interrupted run keeps these
+                print(f"  ({size:,}: all awaiting approval after {all_waiting:.1f} s; "
+                      f"approved all in {approved:.1f} s, "
+                      f"approve_sync p50 {statistics.median(latencies) * 1000:.0f} ms, "
+                      f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms; worker peak so far "
+                      f"{worker.status_kib('VmHWM') / 1024:.0f} MiB; state {state_waiting / MIB:.1f} MiB waiting; "
+                      "waiting for all to close)", flush=True)
                 done_query = "WorkflowType = 'Subpoena' AND ExecutionStatus = 'Completed'"
                 await wait_for_count(client, done_query, size, worker, timeout)
                 closed = time.perf_counter() - began
