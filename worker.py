@@ -53,6 +53,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         task_queue=settings.task_queue,
         workflows=ALL_WORKFLOWS,
         workflow_runner=workflow_runner(settings.workflow_sandbox),
+        max_cached_workflows=settings.workflow_cache,
         # The bulk activities too: runs recorded before the bulk queue still schedule them here.
         activities=build_activities(settings, threads=executor._max_workers),
         activity_executor=executor,

@@ -54,6 +54,9 @@ class Settings:
     workflow_sandbox: str = "shared"
     """`shared` (the project's modules imported once per process) or `strict` (afresh per workflow
     instance, every call the sandbox forbids refused): les/sandbox.py."""
+    workflow_cache: int = 1000
+    """Workflow instances the worker keeps in memory (the SDK's `max_cached_workflows`); one that
+    was evicted is taken up again by replaying its history. About 0.3 MiB each (bench/scale.py)."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -77,6 +80,7 @@ class Settings:
             temporal_profile=profile,
             bulk_task_queue=env("LES_BULK_TASK_QUEUE", DEFAULT_BULK_TASK_QUEUE),
             workflow_sandbox=_sandbox_mode(env("LES_WORKFLOW_SANDBOX", "shared")),
+            workflow_cache=_workflow_cache(env("LES_WORKFLOW_CACHE", "1000")),
         )
 
 
@@ -86,6 +90,12 @@ def _sandbox_mode(value: str) -> str:
     if value not in SANDBOX_MODES:
         raise ConfigurationError(f"LES_WORKFLOW_SANDBOX={value!r} is not one of {', '.join(SANDBOX_MODES)}")
     return value
+
+
+def _workflow_cache(value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ConfigurationError(f"LES_WORKFLOW_CACHE={value!r} is not a whole number of workflows (at least 1)")
+    return int(value)
 
 
 def _database_url(url: str, password_file: str | None) -> str:

@@ -206,6 +206,31 @@ def test_the_worker_refuses_an_unknown_workflow_sandbox_in_one_line(tmp_path, ke
         2, "", "worker: LES_WORKFLOW_SANDBOX='loose' is not one of shared, strict\n")
 
 
+@pytest.mark.parametrize("value", ["0", "-5", "many", "1e4"])
+def test_the_worker_refuses_a_workflow_cache_that_is_not_a_count_in_one_line(tmp_path, keyring_dir, value):
+    shown = run("worker.py", env={"LES_WORKFLOW_CACHE": value, "LES_KEYRING_DIR": str(keyring_dir),
+                                  "LES_STATE_DIR": str(tmp_path)})
+    assert (shown.returncode, shown.stdout, shown.stderr) == (
+        2, "", f"worker: LES_WORKFLOW_CACHE={value!r} is not a whole number of workflows (at least 1)\n")
+
+
+async def test_the_workflow_cache_reaches_the_worker(monkeypatch, settings, time_skipping_env):
+    """LES_WORKFLOW_CACHE is read as the setting and given to the SDK's worker as max_cached_workflows."""
+    import dataclasses
+    from concurrent.futures import ThreadPoolExecutor
+
+    from worker import build_worker
+
+    monkeypatch.setenv("LES_WORKFLOW_CACHE", "2500")
+    assert Settings.from_env().workflow_cache == 2500
+    monkeypatch.delenv("LES_WORKFLOW_CACHE")
+    assert Settings.from_env().workflow_cache == 1000
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        async with build_worker(time_skipping_env.client, dataclasses.replace(settings, workflow_cache=2500),
+                                executor) as worker:
+            assert worker.config()["max_cached_workflows"] == 2500
+
+
 def test_the_worker_shares_the_project_modules_unless_told_strict(monkeypatch):
     """`shared` (the default) passes the project's packages through Temporal's sandbox; `strict`
     is the SDK's own sandbox (les/sandbox.py)."""
