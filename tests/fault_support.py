@@ -93,7 +93,19 @@ class DevServer:
         self.process = self._reaper.popen(command, self.log)
         wait_until(lambda: port_open(self.port) or self.process.poll() is not None, 30, "the dev server's port")
         assert self.process.poll() is None, f"the dev server exited; see {self.log}"
+        # the port opens before the frontend serves ("Frontend is not healthy yet"): wait for that too
+        wait_until(lambda: self.serving() or self.process.poll() is not None, 30, "the dev server's frontend")
+        assert self.process.poll() is None, f"the dev server exited; see {self.log}"
         return self
+
+    def serving(self) -> bool:
+        """The frontend's gRPC health check answers SERVING (`temporal operator cluster health`)."""
+        try:
+            shown = subprocess.run([str(BIN / "temporal"), "operator", "cluster", "health", "--address", self.address],
+                                   capture_output=True, text=True, timeout=10)
+        except subprocess.TimeoutExpired:
+            return False
+        return shown.stdout.strip() == "SERVING"
 
     def kill(self) -> None:
         self.process.kill()

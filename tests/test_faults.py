@@ -66,8 +66,16 @@ def reaper():
         reaper.reap()
 
 
-async def connect(server: DevServer, keyring) -> Client:
-    return await Client.connect(server.address, data_converter=data_converter(keyring))
+async def connect(server: DevServer, keyring, seconds: float = 30) -> Client:
+    """A client of `server`, asked again while its frontend says it is not healthy yet."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return await Client.connect(server.address, data_converter=data_converter(keyring))
+        except RuntimeError as err:
+            if "not healthy" not in str(err) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 def heavy_document(request_id: str) -> dict:
