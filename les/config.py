@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from les.paths import DEFAULT_STATE_DIR, PROJECT_ROOT, state_file
+from les.sandbox import DEFAULT_SANDBOX
 from les.temporal_profile import TemporalProfile, load_temporal_profile
 
 __all__ = ["DEFAULT_BULK_TASK_QUEUE", "DEFAULT_MEDIATION_URL", "PROJECT_ROOT", "ConfigurationError", "Settings",
@@ -51,7 +52,7 @@ class Settings:
     bulk_task_queue: str = DEFAULT_BULK_TASK_QUEUE
     """The task queue of the bulk activities (retrieval, packaging, collection): a worker of its
     own with its own threads, so exports never starve decisions (worker.py build_bulk_worker)."""
-    workflow_sandbox: str = "shared"
+    workflow_sandbox: str = DEFAULT_SANDBOX
     """`shared` (the project's modules imported once per process) or `strict` (afresh per workflow
     instance, every call the sandbox forbids refused): les/sandbox.py."""
     workflow_cache: int = 1000
@@ -79,7 +80,7 @@ class Settings:
             mediation_url=env("LES_MEDIATION_URL", DEFAULT_MEDIATION_URL),
             temporal_profile=profile,
             bulk_task_queue=env("LES_BULK_TASK_QUEUE", DEFAULT_BULK_TASK_QUEUE),
-            workflow_sandbox=_sandbox_mode(env("LES_WORKFLOW_SANDBOX", "shared")),
+            workflow_sandbox=_sandbox_mode(env("LES_WORKFLOW_SANDBOX", DEFAULT_SANDBOX)),
             workflow_cache=_workflow_cache(env("LES_WORKFLOW_CACHE", "1000")),
         )
 

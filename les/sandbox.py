@@ -9,10 +9,11 @@ about 45 ms of CPU per case (bench/README.md), a quarter of the worker's work pe
 most of the cost of taking up again one of 10,000 waiting cases (bench/scale.py).
 
 `shared` passes the project's packages through the sandbox: they are imported once per process
-and every instance uses the same classes. The sandbox still isolates everything else a
-workflow imports and still gives each instance its own globals; what it no longer does for
-project code is stand between it and the standard library, so a `datetime.now()` or a
-`random.random()` in a workflow module would not be stopped there. That guard stays where code
+and every instance uses the same classes and the same module globals (so a workflow module must
+never keep per-case state at module level). The sandbox still gives each instance its own copy of
+every other module a workflow imports; what it no longer does for project code is stand between
+it and the standard library, so a `datetime.now()` or a `random.random()` in a workflow module
+would not be stopped there. That guard stays where code
 changes are checked: the test suite's workers and every replay of recorded histories
 (`audit replay`, tests/test_replay.py) run `strict`, where the sandbox refuses such a call.
 
