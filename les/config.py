@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from les.paths import DEFAULT_STATE_DIR, PROJECT_ROOT, state_file
-from les.sandbox import DEFAULT_SANDBOX
 from les.temporal_profile import TemporalProfile, load_temporal_profile
 
 __all__ = ["DEFAULT_BULK_TASK_QUEUE", "DEFAULT_MEDIATION_URL", "PROJECT_ROOT", "ConfigurationError", "Settings",
@@ -18,6 +17,11 @@ DEFAULT_BULK_TASK_QUEUE = "les-bulk"
 
 DEFAULT_MEDIATION_URL = "http://127.0.0.1:8733"
 """Where the local stack's mediation simulator listens (python -m mediation.simulator)."""
+
+
+SANDBOX_MODES = ("shared", "strict")
+"""How the worker's sandbox treats the project's modules (les/sandbox.py; LES_WORKFLOW_SANDBOX)."""
+DEFAULT_SANDBOX = "shared"
 
 
 class ConfigurationError(ValueError):
@@ -86,8 +90,6 @@ class Settings:
 
 
 def _sandbox_mode(value: str) -> str:
-    from les.sandbox import SANDBOX_MODES
-
     if value not in SANDBOX_MODES:
         raise ConfigurationError(f"LES_WORKFLOW_SANDBOX={value!r} is not one of {', '.join(SANDBOX_MODES)}")
     return value

@@ -25,8 +25,7 @@ from __future__ import annotations
 from temporalio.worker import WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-SANDBOX_MODES = ("shared", "strict")
-DEFAULT_SANDBOX = "shared"
+from les.config import DEFAULT_SANDBOX, SANDBOX_MODES
 
 PROJECT_PACKAGES = ("workflows", "domain", "activities", "les")
 """What workflow code imports of the project: its own modules and the pure domain, the activity
