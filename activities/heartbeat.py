@@ -16,34 +16,42 @@ from temporalio import activity
 from recordstore.csvfile import HashingFile
 
 HEARTBEAT_EVERY_ROWS = 10_000
-"""A long activity heartbeats, with the rows done so far, at least every this many rows…"""
+"""A long activity heartbeats, with the rows done so far, every this many rows…"""
 HEARTBEAT_EVERY_SECONDS = 10.0
-"""…and at least this often while anything is written, however slowly rows arrive."""
+"""…and at least this often (well inside the 30-s heartbeat timeout), however slowly rows arrive."""
 
 
 class Heartbeat:
-    """Heartbeats at the start, then every `every_rows` rows or `every_seconds`, whichever first.
-    Outside an activity (a test calling the method directly) it does nothing."""
+    """Heartbeats once there is progress to report: every `every_rows` rows, or when
+    `every_seconds` have passed since the start or the last heartbeat, whichever first. Work done
+    in less than that sends none: each heartbeat is a write on the Temporal server, and a case's
+    small retrievals and packaging end in milliseconds. Outside an activity (a test calling the
+    method directly) it sends nothing but still counts."""
 
     def __init__(self, step: str, every_rows: int | None = None, every_seconds: float | None = None) -> None:
         self.step = step
         self.every_rows = every_rows or HEARTBEAT_EVERY_ROWS
         self.every_seconds = HEARTBEAT_EVERY_SECONDS if every_seconds is None else every_seconds
         self._live = activity.in_activity()
-        self._next_rows = 0
-        self._last = float("-inf")
+        self._next_rows = self.every_rows
+        self._last = time.monotonic()
         self.beats = 0
 
     def beat(self, **done: Any) -> None:
+        """Report `done` if `every_seconds` have passed since the start or the last report."""
+        if time.monotonic() - self._last >= self.every_seconds:
+            self._send(done)
+
+    def rows(self, rows: int, **more: Any) -> None:
+        if rows >= self._next_rows or time.monotonic() - self._last >= self.every_seconds:
+            self._send({"rows": rows, **more})
+            self._next_rows = (rows // self.every_rows + 1) * self.every_rows
+
+    def _send(self, done: dict[str, Any]) -> None:
         if self._live:
             activity.heartbeat({"step": self.step, **done})
         self.beats += 1
         self._last = time.monotonic()
-
-    def rows(self, rows: int, **more: Any) -> None:
-        if rows >= self._next_rows or time.monotonic() - self._last >= self.every_seconds:
-            self.beat(rows=rows, **more)
-            self._next_rows = (rows // self.every_rows + 1) * self.every_rows
 
     def __call__(self, sink: HashingFile) -> None:
         """`on_write` of a production file: its rows so far (the header not counted)."""

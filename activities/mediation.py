@@ -147,7 +147,6 @@ class MediationActivities:
         out = folder / f"{window.category}.csv"
         rows = 0
         heartbeat = Heartbeat(f"collect {window.category}")
-        heartbeat.beat(rows=0)
         with mediation_failures(), self._client() as x1, atomic_file(out) as sink:
             sink.write(csv_lines([columns]))
             with x1.collected(window.xid, PRODUCT_OF[window.category], window.window_start,

@@ -57,7 +57,6 @@ class RecordsActivities:
                   log: Any) -> ProductionFile:
         hold_id = retrieval.from_hold
         heartbeat = Heartbeat(f"retrieve {retrieval.category}")
-        heartbeat.beat(rows=0)
         if hold_id:
             result = self._from_hold(hold_id, request, retrieval.category, columns, out, heartbeat)
         else:

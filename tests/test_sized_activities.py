@@ -46,7 +46,7 @@ def test_heartbeat_every_n_rows_and_every_few_seconds():
     beat = Heartbeat("retrieve x", every_rows=100, every_seconds=3600)
     for rows in (0, 50, 99, 100, 150, 250, 299, 300):
         beat.rows(rows)
-    assert beat.beats == 4  # at 0, 100, 250 (past 200), 300
+    assert beat.beats == 3  # at 100, 250 (past 200), 300: nothing to report at the start
     clock = Heartbeat("retrieve x", every_rows=10**9, every_seconds=0)
     for rows in (0, 1, 2):
         clock.rows(rows)
@@ -69,27 +69,42 @@ def heartbeats_of(env: ActivityEnvironment) -> list[dict]:
     return seen
 
 
-def test_retrieval_and_packaging_heartbeat_what_is_done(settings, prepared_store, monkeypatch):
-    monkeypatch.setattr(heartbeat_module, "HEARTBEAT_EVERY_ROWS", 1)  # every chunk written
+def retrieve_and_package(settings, prepared_store, request_id: str) -> tuple[list[dict], list[dict]]:
+    """The heartbeats of one retrieval and of its packaging, as the server would receive them."""
     env = ActivityEnvironment()
     seen = heartbeats_of(env)
-    document = example("subpoena", "HB-RETRIEVE")
+    document = example("subpoena", request_id)
     file = env.run(RecordsActivities(settings, prepared_store).retrieve_records, RetrieveInput(
-        request_id="HB-RETRIEVE", production_id="HB-RETRIEVE-P01",
+        request_id=request_id, production_id=f"{request_id}-P01",
         category=RecordCategory.CALL_RECORDS_OUTGOING, document=document))
-    with open(settings.delivery_root / ".staging" / "HB-RETRIEVE" / "HB-RETRIEVE-P01" / file.file_name,
+    with open(settings.delivery_root / ".staging" / request_id / f"{request_id}-P01" / file.file_name,
               newline="") as handle:
         assert len(list(csv.DictReader(handle))) == file.rows > 0
-    assert seen[0] == {"step": "retrieve call_records_outgoing", "rows": 0}
-    rows = [d["rows"] for d in seen]
-    assert rows == sorted(rows) and rows[-1] == file.rows
-    assert seen[-1]["bytes"] == file.bytes
-
+    retrieval = list(seen)
+    if retrieval:
+        rows = [d["rows"] for d in retrieval]
+        assert rows == sorted(rows) and rows[-1] == file.rows
+        assert retrieval[-1]["bytes"] == file.bytes
     seen.clear()
     env.run(ProductionActivities(settings, make_session_factory(prepared_store)).package_production,
-            PackageInput(request_id="HB-RETRIEVE", production_id="HB-RETRIEVE-P01", produced_at=PRODUCED_AT,
+            PackageInput(request_id=request_id, production_id=f"{request_id}-P01", produced_at=PRODUCED_AT,
                          document=document, files=[file], approved_by={"analyst": "jdoe"}))
-    assert seen == [{"step": "check the retrieved files", "files": 0, "of": 1}]
+    return retrieval, list(seen)
+
+
+def test_retrieval_and_packaging_heartbeat_what_is_done(settings, prepared_store, monkeypatch):
+    monkeypatch.setattr(heartbeat_module, "HEARTBEAT_EVERY_ROWS", 1)  # every chunk written
+    monkeypatch.setattr(heartbeat_module, "HEARTBEAT_EVERY_SECONDS", 0)  # and whenever asked
+    retrieval, packaging = retrieve_and_package(settings, prepared_store, "HB-RETRIEVE")
+    assert retrieval[0]["step"] == "retrieve call_records_outgoing" and retrieval[0]["rows"] > 0
+    assert packaging[0] == {"step": "check the retrieved files", "files": 0, "of": 1}
+
+
+def test_work_done_in_less_than_the_interval_sends_no_heartbeat(settings, prepared_store):
+    """Each heartbeat is a write on the server: a retrieval of a few hundred rows and its
+    packaging, done in milliseconds, send none (a long one reports every 10,000 rows or 10 s)."""
+    retrieval, packaging = retrieve_and_package(settings, prepared_store, "HB-QUICK")
+    assert (retrieval, packaging) == ([], [])
 
 
 def worker_whose_case_store_fails(client, settings, executor, failing: dict) -> Worker:

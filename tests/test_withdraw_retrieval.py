@@ -140,6 +140,7 @@ async def test_a_withdrawal_during_packaging_stops_it_and_nothing_is_delivered(
                 real(self, **done)
 
     monkeypatch.setattr(heartbeat_module.Heartbeat, "beat", slowly)
+    monkeypatch.setattr(heartbeat_module, "HEARTBEAT_EVERY_SECONDS", 0.1)  # each of those 0.1-s beats is sent
     async with running_dev_server(keyring) as env:
         client = env.client
         document = dated(example("subpoena", "WITHDRAW-PACKAGING"), await env.get_current_time())
