@@ -44,7 +44,7 @@ from bench.throughput import APPROVAL, subpoena
 from domain.case import DecisionReceipt, RequestSubmission
 from domain.case_page import static_summary
 from les.keyring import Keyring
-from les.temporal import data_converter, workflow_id_for
+from les.temporal import data_converter, start_attributes, workflow_id_for
 
 MIB = 1024 * 1024
 
@@ -91,7 +91,8 @@ async def one_size(size: int, concurrency: int, timeout: float) -> dict[str, Any
                         await client.start_workflow(
                             SubpoenaWorkflow.run,
                             RequestSubmission(request_id=request_id, request_type="subpoena", document=document),
-                            id=workflow_id_for(request_id), task_queue=queue, static_summary=static_summary(document))
+                            id=workflow_id_for(request_id), task_queue=queue, static_summary=static_summary(document),
+                            search_attributes=start_attributes("subpoena"))
 
                 began = time.perf_counter()
                 await asyncio.gather(*(submit(r) for r in ids))

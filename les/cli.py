@@ -40,6 +40,7 @@ from les.temporal import (
     TemporalUnavailable,
     connect,
     note_national_security,
+    start_attributes,
     workflow_id_for,
 )
 
@@ -230,6 +231,7 @@ async def run_submit(settings: Settings, path: str) -> int:
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             static_summary=static_summary(document),
+            search_attributes=start_attributes(str(request_type)),
             rpc_timeout=RPC_TIMEOUT,
         )
     except WorkflowAlreadyStartedError:

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
@@ -39,6 +39,12 @@ def search_attribute_flags() -> list[str]:
     for key in SEARCH_ATTRIBUTES:
         flags += ["--search-attribute", f"{key.name}={CLI_TYPE_NAMES[key.indexed_value_type.name]}"]
     return flags
+
+
+def start_attributes(request_type: str) -> TypedSearchAttributes:
+    """The search attributes a request's workflow starts with: its type, so the queues find it
+    from its first moment and the workflow need not upsert it (workflows/case_desk.py)."""
+    return TypedSearchAttributes([SearchAttributePair(REQUEST_TYPE, str(request_type))])
 
 
 def workflow_id_for(request_id: str) -> str:

@@ -23,6 +23,7 @@ from les.temporal import data_converter, register_search_attributes
 from tests.conftest import BIN
 from tests.workflow_support import dated, decision, example, finish, running_worker, submit, wait_for_state
 from workflows import ALL_WORKFLOWS, SubpoenaWorkflow
+from workflows.case_desk import PER_STEP_ATTRIBUTES
 
 
 def json_payload(value) -> Payload:
@@ -184,7 +185,7 @@ def key_ids(history_json: str) -> set[str]:
 
 
 # Search attributes must stay plain for the server to index them; they name no one (roles, moments,
-# flags). The `queue-search-attributes` patch adds its marker, whose payload (the patch id, written
+# flags). The `search-attributes-per-step` patch adds its marker, whose payload (the patch id, written
 # by the SDK's core, never through the codec) is the one `payloads` left plain.
 PLAIN_SEARCH_ATTRIBUTES = {"PLAIN LesRequestType", "PLAIN LesResponseDue", "PLAIN LesCaseState",
                            "PLAIN LesWaitingFor", "PLAIN LesSecrecyBinds", "PLAIN TemporalChangeVersion",
@@ -220,8 +221,8 @@ async def test_histories_hold_only_ciphertext_and_replay_after_a_rotation(tmp_pa
         markers = [json.loads(base64.b64decode(p["data"])) for name, p in payloads_in(history)
                    if name == "payloads" and "encryption-key-id" not in p["metadata"]]
         # Only the patch markers (names of code changes, nothing about the case) stay plain.
-        assert markers == [{"id": patch, "deprecated": False} for patch in
-                           ("queue-search-attributes", "withdraw-during-retrieval", "bulk-task-queue")]
+        # One marker: PER_STEP_ATTRIBUTES implies every patch before it, which leave none.
+        assert markers == [{"id": PER_STEP_ATTRIBUTES, "deprecated": False}]
     for text in ("3035550123", "GJ-2026-0457", "Jane Roe", "2025550177", "NSL-26-0042", "fbi.gov", "tnguyen"):
         assert text not in subpoena + nsl
 

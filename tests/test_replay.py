@@ -169,3 +169,34 @@ def test_bulk_activities_go_to_the_bulk_queue_and_a_withdrawal_cancels_them_behi
     events = json.loads((Path(__file__).parent / "histories" / "subpoena_v3_withdraw_while_retrieving.json")
                         .read_text())["events"]
     assert any(e["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_CANCELED" for e in events)
+
+
+def test_a_v4_run_upserts_once_per_step_behind_one_marker():
+    """v4 histories (PER_STEP_ATTRIBUTES): a subpoena's search attributes leave in 4 upserts
+    (the patch's own TemporalChangeVersion; awaiting approval with its due date and queues;
+    production under way; closed), not 13; the request type came with the start; the production's
+    quick steps are never published; and no earlier patch leaves a marker (each run has one)."""
+    from workflows.case_desk import PER_STEP_ATTRIBUTES, UNPUBLISHED_STATES
+
+    folder = Path(__file__).parent / "histories"
+    assert upserted(folder / "subpoena_v4_approve.json") == [
+        {"TemporalChangeVersion": [PER_STEP_ATTRIBUTES]},
+        {"LesCaseState": "awaiting_approval", "LesWaitingFor": ["analyst"], "LesSecrecyBinds": False,
+         "LesResponseDue": upserted(folder / "subpoena_v4_approve.json")[1]["LesResponseDue"]},
+        {"LesCaseState": "retrieving", "LesWaitingFor": ["none"]},
+        {"LesCaseState": "closed"},
+    ]
+    assert len(upserted(folder / "subpoena_v3_bulk_queue_approve.json")) == 13
+    started = json.loads((folder / "subpoena_v4_approve.json").read_text())["events"][0]
+    assert "LesRequestType" in started["workflowExecutionStartedEventAttributes"]["searchAttributes"]["indexedFields"]
+    v4 = sorted(folder.glob("*_v4_*.json"))
+    assert len(v4) >= 13
+    for path in v4:
+        events = json.loads(path.read_text())["events"]
+        markers = [e for e in events if "markerRecordedEventAttributes" in e]
+        assert len(markers) == 1, path.name
+        states = {u["LesCaseState"] for u in upserted(path) if "LesCaseState" in u}
+        assert not states & {str(s) for s in UNPUBLISHED_STATES}, path.name
+        assert {"TemporalChangeVersion": [PER_STEP_ATTRIBUTES]} in upserted(path), path.name
+    overdue = upserted(folder / "subpoena_v4_overdue_then_withdraw.json")
+    assert {"LesOverdue": True} in overdue

@@ -14,7 +14,7 @@ from temporalio.client import Client, WorkflowHandle
 from domain.case import CaseState, CaseStatus, RequestSubmission
 from domain.case_page import static_summary
 from les.config import Settings
-from les.temporal import workflow_id_for
+from les.temporal import start_attributes, workflow_id_for
 from tests.conftest import EXAMPLES
 from worker import Workers
 from workflows import WORKFLOW_FOR_TYPE, SubpoenaWorkflow
@@ -78,7 +78,8 @@ async def submit(client: Client, settings: Settings, document: dict[str, Any]) -
         RequestSubmission(request_id=document["request_id"], request_type=document["type"], document=document),
         id=workflow_id_for(document["request_id"]),
         task_queue=settings.task_queue,
-        static_summary=static_summary(document),  # as `starter.py submit` writes it
+        static_summary=static_summary(document),  # as `starter.py submit` starts it
+        search_attributes=start_attributes(document["type"]),
     )
 
 

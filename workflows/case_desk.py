@@ -53,6 +53,22 @@ with workflow.unsafe.imports_passed_through():
 LINK_SIGNALS = {"follow_up_of": "follow_up_received", "preservation_ref": "hold_produced"}
 """A request that names another case tells that case's workflow, by these signals."""
 
+PER_STEP_ATTRIBUTES = "search-attributes-per-step"
+"""Patch: a run so patched upserts its search attributes once per step that changes them, not
+once per attribute: the request type comes with the start (`starter.py submit` sets it), the
+response due date waits for the state the verification leads to, the state and the queues go
+out together, and the production's quick steps (packaging, delivering, billing) are not
+published (the search attribute says `retrieving` until the case closes; status and the Current
+Details show the step). Each upsert is a visibility write on the server: a subpoena makes 4, not
+13. A run so patched also has every patch before it (EARLIER_PATCHES) without their markers."""
+EARLIER_PATCHES = frozenset({
+    "queue-search-attributes", "bulk-task-queue", "withdraw-during-retrieval", "no-responsive-records-letter",
+    "civil-subpoena-customer-notice", "renewal-filed-on-its-hold",
+})
+"""The patches PER_STEP_ATTRIBUTES implies (workflow.patched's ids in workflows/)."""
+UNPUBLISHED_STATES = frozenset({CaseState.PACKAGING, CaseState.DELIVERING, CaseState.BILLING})
+"""The production's quick steps: a run patched with PER_STEP_ATTRIBUTES keeps them off the search attribute."""
+
 
 class CaseDesk:
     """The case file and the decision desk of one request (not a workflow by itself).
@@ -88,6 +104,10 @@ class CaseDesk:
         self._invoice: InvoiceSummary | None = None
         self._took_effect = False
         """Whether the decision being received has taken effect (past that, no "not recorded")."""
+        self._per_step_attributes: bool | None = None
+        """Whether this run has PER_STEP_ATTRIBUTES (asked once, at the first search attribute)."""
+        self._pending_attributes: dict[str, Any] = {}
+        """Search attribute updates waiting for the end of the step (PER_STEP_ATTRIBUTES runs)."""
 
     @property
     def _request_id(self) -> str:
@@ -106,7 +126,11 @@ class CaseDesk:
             ),
             summary="open the case in the case store", **QUICK,
         )
-        workflow.upsert_search_attributes([REQUEST_TYPE.value_set(str(self.plan.request_type))])
+        request_type = str(self.plan.request_type)
+        if not self._per_step():
+            workflow.upsert_search_attributes([REQUEST_TYPE.value_set(request_type)])
+        elif workflow.info().typed_search_attributes.get(REQUEST_TYPE) != request_type:
+            self._set_attributes(REQUEST_TYPE.value_set(request_type))  # started without it: with the first state
 
     async def _verify_legal_process(self) -> CheckResult:
         check = await workflow.execute_activity_method(
@@ -120,7 +144,7 @@ class CaseDesk:
             self._case.received_at = check.request.received_at
         due = check.deadlines.get("response_due")
         if due is not None:
-            workflow.upsert_search_attributes([RESPONSE_DUE.value_set(due)])
+            self._set_attributes(RESPONSE_DUE.value_set(due))
         await self._record_system_event(
             "verified",
             note=f"verdict {check.verdict}",
@@ -361,7 +385,26 @@ class CaseDesk:
         return None
 
     def _publish_state(self) -> None:
-        """Tell the search attribute, the log and the Web UI the case's state, when it changed."""
+        """Tell the search attributes, the log and the Web UI the case's state, when it changed."""
+        if not self._per_step():
+            self._publish_state_each()
+            return
+        state = self._case.state
+        if state is CaseState.CLOSED and not self._filed_closed:
+            self._show_details()  # published once the close is filed
+            return
+        if state is not self._published:
+            self._published = state
+            workflow.logger.info("case state", extra={"request_id": self._request_id, "state": str(state)})
+            if state not in UNPUBLISHED_STATES:
+                self._set_attributes(CASE_STATE.value_set(str(state)))
+        self._stage_queue()
+        if state not in UNPUBLISHED_STATES:
+            self._flush_attributes()
+        self._show_details()
+
+    def _publish_state_each(self) -> None:
+        """_publish_state in runs before PER_STEP_ATTRIBUTES: an upsert per attribute changed."""
         state = self._case.state
         if state is self._published or (state is CaseState.CLOSED and not self._filed_closed):
             self._publish_queue()
@@ -372,6 +415,44 @@ class CaseDesk:
         workflow.upsert_search_attributes([CASE_STATE.value_set(str(state))])
         self._publish_queue()
         self._show_details()
+
+    # ---- search attributes and patches ------------------------------------------------------------
+
+    def _per_step(self) -> bool:
+        """Whether this run upserts once per step (PER_STEP_ATTRIBUTES); asked at the run's first
+        search attribute, the same point of every run, so its marker replays where it was made."""
+        if self._per_step_attributes is None:
+            self._per_step_attributes = workflow.patched(PER_STEP_ATTRIBUTES)
+        return self._per_step_attributes
+
+    def _patched(self, patch_id: str) -> bool:
+        """workflow.patched(patch_id) for a patch before PER_STEP_ATTRIBUTES: a run with that one has it."""
+        assert patch_id in EARLIER_PATCHES, patch_id
+        return self._per_step() or workflow.patched(patch_id)
+
+    def _set_attributes(self, *updates: Any, now: bool = False) -> None:
+        """Upsert search attributes: at once before PER_STEP_ATTRIBUTES; after it, with the step's
+        other changes when the state is next published, or at once (with them) when `now`."""
+        if not self._per_step():
+            workflow.upsert_search_attributes(list(updates))
+            return
+        for update in updates:
+            self._pending_attributes[update.key.name] = update
+        if now:
+            self._flush_attributes()
+
+    def _flush_attributes(self) -> None:
+        if self._pending_attributes:
+            workflow.upsert_search_attributes(list(self._pending_attributes.values()))
+            self._pending_attributes.clear()
+
+    def _stage_queue(self) -> None:
+        """The queue attributes that changed, into the step's upsert (PER_STEP_ATTRIBUTES runs)."""
+        queue = self._queue_attributes()
+        if queue == self._queued or (self._case.closed and not self._filed_closed):
+            return
+        self._set_attributes(*self._queue_updates(queue))
+        self._queued = queue
 
     def _queue_attributes(self) -> tuple[Any, ...]:
         """What the queues search on: who the case waits for, the collection's end, whether secrecy
@@ -392,6 +473,10 @@ class CaseDesk:
             return
         if not workflow.patched("queue-search-attributes"):
             return
+        workflow.upsert_search_attributes(self._queue_updates(queue))
+        self._queued = queue
+
+    def _queue_updates(self, queue: tuple[Any, ...]) -> list[Any]:
         before = self._queued or ((), None, None)
         waiting, end, secrecy = queue
         updates: list[Any] = []
@@ -401,8 +486,7 @@ class CaseDesk:
             updates.append(COLLECTION_END.value_set(end))
         if secrecy is not None and secrecy != before[2]:
             updates.append(SECRECY_BINDS.value_set(secrecy))
-        workflow.upsert_search_attributes(updates)
-        self._queued = queue
+        return updates
 
     def _show_details(self) -> None:
         """Keep the workflow's Current Details (the Web UI) current: not a command, so never

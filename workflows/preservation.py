@@ -41,7 +41,7 @@ class Preservation(CaseDesk, request_type=RequestType.PRESERVATION):
         if rejection is not None:
             return await self._close(Resolution.REJECTED_ON_VERIFICATION, rejection)
         renews = (self._document.get("legal_process") or {}).get("extension_of")
-        if renews and workflow.patched("renewal-filed-on-its-hold"):
+        if renews and self._patched("renewal-filed-on-its-hold"):
             # A renewal places no hold of its own: it is recorded on the hold it names (2703(f)(2)).
             received = self._document.get("received_at")
             self._case.close(Resolution.FILED_AS_EXTENSION,

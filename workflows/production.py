@@ -54,7 +54,7 @@ class ProducesRecords(CaseDesk):
         """BULK, on the bulk task queue (patched runs) and, when a withdrawal may stop the
         production, waiting for the activity's own cleanup when cancelled."""
         options: dict[str, Any] = dict(BULK)
-        if workflow.patched(BULK_TASK_QUEUE):
+        if self._patched(BULK_TASK_QUEUE):
             options["task_queue"] = bulk_task_queue()
         if self._case.withdraw_while_producing:
             options["cancellation_type"] = workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
@@ -62,7 +62,7 @@ class ProducesRecords(CaseDesk):
 
     def _allow_withdraw_while_producing(self) -> None:
         """From here on a withdrawal stops the production instead of being refused as too late."""
-        if workflow.patched(WITHDRAW_DURING_RETRIEVAL):
+        if self._patched(WITHDRAW_DURING_RETRIEVAL):
             self._case.withdraw_while_producing = True
 
     async def _unless_withdrawn(self, number: int, step: str, work: Awaitable[T]) -> T | None:

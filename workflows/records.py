@@ -54,7 +54,7 @@ class RecordsShape(ProducesRecords):
         await self._through_the_gate()
         if self._case.closed:
             return await self._finish(await self._close_as_decided(), clock)
-        if self._case.nothing_resolved and workflow.patched(NO_RECORDS_LETTER):
+        if self._case.nothing_resolved and self._patched(NO_RECORDS_LETTER):
             # Nothing to certify: the custodian's letter says what was searched and that no one matched.
             letter = await self._deliver_letter(1)
             return await self._finish(await self._close(Resolution.NO_RESPONSIVE_RECORDS, letter.path), clock)
@@ -121,7 +121,7 @@ class RecordsShape(ProducesRecords):
 
     async def _customer_notice(self, check: CheckResult) -> datetime | None:
         """A civil subpoena's customer is notified; production waits 14 days for a motion to quash."""
-        if not self._is_civil_subpoena() or not workflow.patched("civil-subpoena-customer-notice"):
+        if not self._is_civil_subpoena() or not self._patched("civil-subpoena-customer-notice"):
             return None
         until = workflow.now() + CIVIL_NOTICE_PERIOD
         await self._notify("customer_notice", "customer",
@@ -155,7 +155,7 @@ class RecordsShape(ProducesRecords):
 
     async def _escalate_overdue(self) -> None:
         self._overdue = True
-        workflow.upsert_search_attributes([OVERDUE.value_set(True)])
+        self._set_attributes(OVERDUE.value_set(True), now=True)
         due = self._check.deadlines["response_due"] if self._check else None
         await self._notify(
             "overdue", Role.SUPERVISOR, f"response was due {due:%Y-%m-%d %H:%M %Z}; case is {self._case.state}"

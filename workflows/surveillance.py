@@ -363,6 +363,7 @@ class SurveillanceShape(ProducesRecords):
 
     async def _continue_as_new(self, submission: RequestSubmission) -> CaseOutcome:
         await workflow.wait_condition(workflow.all_handlers_finished)
+        self._flush_attributes()  # nothing staged is left behind with this run
         assert self._check is not None
         carry = CollectionCarry(
             case=self._case, check=self._check, collection=self._collection, activated_at=self._activated_at,
