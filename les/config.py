@@ -19,9 +19,9 @@ DEFAULT_MEDIATION_URL = "http://127.0.0.1:8733"
 """Where the local stack's mediation simulator listens (python -m mediation.simulator)."""
 
 
-SANDBOX_MODES = ("shared", "strict")
+SANDBOX_MODES = ("off", "shared", "strict")
 """How the worker's sandbox treats the project's modules (les/sandbox.py; LES_WORKFLOW_SANDBOX)."""
-DEFAULT_SANDBOX = "shared"
+DEFAULT_SANDBOX = "off"
 
 
 class ConfigurationError(ValueError):

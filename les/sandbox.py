@@ -1,28 +1,27 @@
-"""How the worker runs workflow code: inside Temporal's sandbox, with the project's own modules
-either shared by every workflow instance (`shared`, the default) or imported afresh for each one
-(`strict`, what the tests and `audit replay` use).
+"""How the worker runs workflow code: without Temporal's sandbox (`off`, the default), inside it
+with the project's own modules shared by every workflow instance (`shared`), or inside it with
+them imported afresh for each instance (`strict`, what the tests and `audit replay` use).
 
 The sandbox imports a workflow's module again for every workflow instance it starts, and again
-whenever a cached instance was evicted and its history is replayed. For this project that is
-`workflows/demands.py` and the shapes under it, their classes and generated decision handlers:
-about 45 ms of CPU per case (bench/README.md), a quarter of the worker's work per subpoena, and
-most of the cost of taking up again one of 10,000 waiting cases (bench/scale.py).
+whenever a cached instance was evicted and its history is replayed: for this project
+`workflows/demands.py` and the shapes under it, about 45 ms of CPU per case (bench/README.md).
+`shared` passes the project's packages through the sandbox, so they are imported once per
+process. But a passed-through module runs outside the sandbox's restrictions: a `datetime.now()`
+or `random.random()` in `workflows/` would not be stopped there either. What `shared` still paid
+for was the sandbox itself: every payload of every command asks the workflow instance, inside
+the sandbox, for its serialization context (the codec picks its key by it), about 50 ms of
+worker CPU per subpoena (bench/README.md, 2026-12-04). `off` runs the same code with the same
+(absent) guard without that cost.
 
-`shared` passes the project's packages through the sandbox: they are imported once per process
-and every instance uses the same classes and the same module globals (so a workflow module must
-never keep per-case state at module level). The sandbox still gives each instance its own copy of
-every other module a workflow imports; what it no longer does for project code is stand between
-it and the standard library, so a `datetime.now()` or a `random.random()` in a workflow module
-would not be stopped there. That guard stays where code
-changes are checked: the test suite's workers and every replay of recorded histories
-(`audit replay`, tests/test_replay.py) run `strict`, where the sandbox refuses such a call.
-
-Nothing in the project's workflow modules holds state that an instance changes: the module-level
-values are constants and the decision handlers are generated once per class."""
+The guard stays where code changes are checked: the test suite's workers and every replay of
+recorded histories (`audit replay`, tests/test_replay.py) run `strict`, where the sandbox refuses
+such a call and the workflow modules are imported per instance. Nothing in the project's
+workflow modules holds state that an instance changes (module-level values are constants, the
+decision handlers are generated once per class), which `shared` and `off` both rely on."""
 
 from __future__ import annotations
 
-from temporalio.worker import WorkflowRunner
+from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from les.config import DEFAULT_SANDBOX, SANDBOX_MODES
@@ -39,4 +38,6 @@ def workflow_runner(mode: str = DEFAULT_SANDBOX) -> WorkflowRunner:
     if mode == "shared":
         return SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PROJECT_PACKAGES))
+    if mode == "off":
+        return UnsandboxedWorkflowRunner()
     raise ValueError(f"unknown workflow sandbox {mode!r}: one of {', '.join(SANDBOX_MODES)}")

@@ -111,7 +111,7 @@ def worker_settings(database_url: str, folder: Path, keyring_dir: Path):
         carrier_name="Example Carrier Communications, Inc.",
         keyring_dir=keyring_dir,
         # strict: the sandbox refuses any call that would break replay (les/sandbox.py); the worker
-        # process's default, shared, runs in the fault tests, and the whole suite with it on demand
+        # process's default, off, runs in the fault tests, and the whole suite with it on demand
         workflow_sandbox=os.environ.get("LES_TEST_WORKFLOW_SANDBOX", "strict"),
     )
 

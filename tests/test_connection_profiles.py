@@ -203,7 +203,7 @@ def test_the_worker_refuses_an_unknown_workflow_sandbox_in_one_line(tmp_path, ke
     shown = run("worker.py", env={"LES_WORKFLOW_SANDBOX": "loose", "LES_KEYRING_DIR": str(keyring_dir),
                                   "LES_STATE_DIR": str(tmp_path)})
     assert (shown.returncode, shown.stdout, shown.stderr) == (
-        2, "", "worker: LES_WORKFLOW_SANDBOX='loose' is not one of shared, strict\n")
+        2, "", "worker: LES_WORKFLOW_SANDBOX='loose' is not one of off, shared, strict\n")
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "many", "1e4"])
@@ -231,16 +231,21 @@ async def test_the_workflow_cache_reaches_the_worker(monkeypatch, settings, time
             assert worker.config()["max_cached_workflows"] == 2500
 
 
-def test_the_worker_shares_the_project_modules_unless_told_strict(monkeypatch):
-    """`shared` (the default) passes the project's packages through Temporal's sandbox; `strict`
-    is the SDK's own sandbox (les/sandbox.py)."""
+def test_the_worker_runs_workflows_unsandboxed_unless_told_otherwise(monkeypatch):
+    """`off` (the default) runs workflow code without Temporal's sandbox; `shared` passes the
+    project's packages through it; `strict` is the SDK's own sandbox (les/sandbox.py)."""
+    from temporalio.worker import UnsandboxedWorkflowRunner
+    from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+
     from les.sandbox import PROJECT_PACKAGES, workflow_runner
 
     monkeypatch.delenv("LES_WORKFLOW_SANDBOX", raising=False)
-    assert Settings.from_env().workflow_sandbox == "shared"
-    shared = workflow_runner("shared").restrictions.passthrough_modules
-    strict = workflow_runner("strict").restrictions.passthrough_modules
-    assert set(PROJECT_PACKAGES) <= shared and not set(PROJECT_PACKAGES) & strict
+    assert Settings.from_env().workflow_sandbox == "off"
+    assert isinstance(workflow_runner("off"), UnsandboxedWorkflowRunner)
+    shared, strict = workflow_runner("shared"), workflow_runner("strict")
+    assert isinstance(shared, SandboxedWorkflowRunner) and isinstance(strict, SandboxedWorkflowRunner)
+    assert set(PROJECT_PACKAGES) <= shared.restrictions.passthrough_modules
+    assert not set(PROJECT_PACKAGES) & strict.restrictions.passthrough_modules
     monkeypatch.setenv("LES_WORKFLOW_SANDBOX", "strict")
     assert Settings.from_env().workflow_sandbox == "strict"
 
