@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -118,28 +119,53 @@ async def dev_server(folder: Path, data_converter: Any = None):
 
     database_file = folder / "temporal.db"
     options: dict[str, Any] = {} if data_converter is None else {"data_converter": data_converter}
+    metrics_port = free_port()
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
         search_attributes=list(SEARCH_ATTRIBUTES),
         ui=False,
         dev_server_log_level="error",
         dev_server_database_filename=str(database_file),
+        dev_server_extra_args=["--metrics-port", str(metrics_port)],
         **options,
     )
     env.database_file = database_file
+    env.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
     try:
         yield env
     finally:
         await env.shutdown()
 
 
+def persistence_requests(env: Any) -> Counter[str]:
+    """The dev server's persistence requests so far, by operation (its Prometheus metrics): what
+    the server wrote and read in its SQLite file for the work it was given."""
+    import urllib.request
+
+    with urllib.request.urlopen(env.metrics_url, timeout=10) as answer:
+        text = answer.read().decode()
+    counts: Counter[str] = Counter()
+    for line in text.splitlines():
+        if line.startswith("persistence_requests{"):
+            labels, _, value = line.rpartition(" ")
+            operation = labels.split('operation="', 1)[1].split('"', 1)[0] if 'operation="' in labels else "?"
+            counts[operation] += int(float(value))
+    return counts
+
+
 def server_address(env: Any) -> str:
     return env.client.service_client.config.target_host
 
 
+WORKER_TUNING = ("LES_WORKFLOW_SANDBOX", "LES_WORKFLOW_CACHE")
+"""The caller's variables a benchmark's worker keeps (README, Configuration)."""
+
+
 def worker_environ(folder: Path, address: str, database_url: str, task_queue: str) -> dict[str, str]:
-    """The LES_* variables of a worker process of this benchmark (none of the caller's own)."""
-    environ = {key: value for key, value in os.environ.items() if not key.startswith("LES_")}
+    """The LES_* variables of a worker process of this benchmark: none of the caller's own but
+    the worker's tuning (WORKER_TUNING), so a run can try another sandbox or cache size."""
+    environ = {key: value for key, value in os.environ.items()
+               if not key.startswith("LES_") or key in WORKER_TUNING}
     environ.update({
         "LES_TEMPORAL_ADDRESS": address,
         "LES_DATABASE_URL": database_url,

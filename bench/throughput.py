@@ -38,6 +38,7 @@ from bench.harness import (
     dev_server,
     load_average,
     percentile,
+    persistence_requests,
     run_benchmark,
     server_address,
     wait_for_pollers,
@@ -46,11 +47,12 @@ from bench.harness import (
 from domain.case import CaseStatus, DecisionReceipt, RequestSubmission
 from domain.case_page import static_summary
 from les.keyring import Keyring
-from les.temporal import data_converter, workflow_id_for
+from les.temporal import data_converter, start_attributes, workflow_id_for
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "subpoena.json"
 APPROVAL = {"actor": "jdoe", "role": "analyst", "note": "benchmark"}
 POLL = 0.2
+PY_SPY = Path(sys.executable).parent / "py-spy"
 
 
 class ProductTypes:
@@ -110,7 +112,8 @@ async def product_phase(env: Any, folder: Path, database_url: str, label: str, c
         return await client.start_workflow(
             SubpoenaWorkflow.run,
             RequestSubmission(request_id=document["request_id"], request_type="subpoena", document=document),
-            id=workflow_id_for(document["request_id"]), task_queue=queue, static_summary=static_summary(document))
+            id=workflow_id_for(document["request_id"]), task_queue=queue, static_summary=static_summary(document),
+            search_attributes=start_attributes("subpoena"))
 
     def awaiting(status: CaseStatus) -> bool:
         if status.state == "closed":
@@ -122,13 +125,15 @@ async def product_phase(env: Any, folder: Path, database_url: str, label: str, c
         await wait_for_pollers(client, queue, worker)
         await drive(lambda n: start(n, "W"), warmup, concurrency, awaiting, ProductTypes)
         spy = None if py_spy is None else subprocess.Popen(
-            [str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking", "--threads", "-r", "100",
+            [str(PY_SPY), "record", "--nonblocking", "--threads", "--gil", "-r", "100",
              "-f", "raw", "-o", str(py_spy), "-p", str(worker.process.pid)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         meter = CpuMeter(worker.process.pid, env.database_file)
         cpu, transactions, parts = worker.cpu_seconds(), database_transactions(database_url), meter.take()
+        writes = persistence_requests(env)
         seconds, latencies = await drive(lambda n: start(n, label), count, concurrency, awaiting, ProductTypes)
         cpu, parts = worker.cpu_seconds() - cpu, CpuMeter.spent(parts, meter.take())
+        writes = persistence_requests(env) - writes
         await asyncio.sleep(1.5)  # PostgreSQL publishes a backend's counts within a second
         transactions = database_transactions(database_url) - transactions
         if spy is not None:  # py-spy writes its file on Ctrl-C
@@ -137,7 +142,7 @@ async def product_phase(env: Any, folder: Path, database_url: str, label: str, c
         worker.alive()
     last = client.get_workflow_handle(workflow_id_for(f"BENCH-{stamp}-{label}{count - 1:06d}"))
     return {"seconds": seconds, "latencies": latencies, "cpu": cpu, "activities": await scheduled_activities(last),
-            "transactions": transactions, "parts": parts}
+            "transactions": transactions, "parts": parts, "persistence": writes, **await history_shape(last)}
 
 
 def database_transactions(database_url: str) -> int:
@@ -173,17 +178,26 @@ async def bare_phase(env: Any, folder: Path, label: str, count: int, concurrency
         await wait_for_pollers(client, queue, worker)
         await drive(lambda n: start(n, "W"), warmup, concurrency, awaiting, BareTypes)
         meter = CpuMeter(worker.process.pid, env.database_file)
-        cpu, parts = worker.cpu_seconds(), meter.take()
+        cpu, parts, writes = worker.cpu_seconds(), meter.take(), persistence_requests(env)
         seconds, latencies = await drive(lambda n: start(n, label), count, concurrency, awaiting, BareTypes)
         cpu, parts = worker.cpu_seconds() - cpu, CpuMeter.spent(parts, meter.take())
+        writes = persistence_requests(env) - writes
     last = client.get_workflow_handle(f"bare-{label}-{label}{count - 1}")
     return {"seconds": seconds, "latencies": latencies, "cpu": cpu, "activities": await scheduled_activities(last),
-            "parts": parts}
+            "parts": parts, "persistence": writes, **await history_shape(last)}
 
 
 async def scheduled_activities(handle: WorkflowHandle) -> int:
     history = await handle.fetch_history()
     return sum(1 for event in history.events if event.HasField("activity_task_scheduled_event_attributes"))
+
+
+async def history_shape(handle: WorkflowHandle) -> dict[str, int]:
+    """One case's history: its events, workflow tasks and search-attribute upserts."""
+    events = (await handle.fetch_history()).events
+    return {"events": len(events),
+            "workflow_tasks": sum(1 for e in events if e.HasField("workflow_task_completed_event_attributes")),
+            "upserts": sum(1 for e in events if e.HasField("upsert_workflow_search_attributes_event_attributes"))}
 
 
 def report(name: str, count: int, figures: dict[str, Any]) -> float:
@@ -196,6 +210,11 @@ def report(name: str, count: int, figures: dict[str, Any]) -> float:
     print("            CPU ms per case: " + ", ".join(
         f"{part} {parts[part] / count * 1000:.0f}" for part in ("worker", "server", "postgres", "client", "other",
                                                                 "machine")))
+    persistence = figures["persistence"]
+    top = ", ".join(f"{op} {n / count:.1f}" for op, n in persistence.most_common(4))
+    print(f"            history: {figures['events']} events, {figures['workflow_tasks']} workflow tasks, "
+          f"{figures['upserts']} search-attribute upserts; server: {persistence.total() / count:.1f} "
+          f"persistence requests per case ({top})")
     if "transactions" in figures:
         print(f"            case store: {figures['transactions'] / count:.1f} PostgreSQL transactions per case "
               "(pre-ping checks included)")
@@ -234,7 +253,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10, help="uncounted cases first (default 10)")
     parser.add_argument("--rounds", type=int, default=1, help="bare then product, this many times (default 1)")
     parser.add_argument("--py-spy", type=Path, help="record the product worker with py-spy into this file")
-    run_benchmark(run(parser.parse_args()))
+    args = parser.parse_args()
+    if args.py_spy is not None and not PY_SPY.exists():
+        parser.error(f"--py-spy needs py-spy in this environment ({PY_SPY} is missing): "
+                     'pip install -e ".[bench]"')
+    run_benchmark(run(args))
 
 
 if __name__ == "__main__":
