@@ -442,7 +442,7 @@ class Case(BaseModel):
         raise Refused(f"too late to withdraw: the case is {self.state}")
 
     def _apply_withdraw(self, decision: Decision, facts: Facts, now: datetime | None) -> str:
-        producing = self.state in WITHDRAWN_WHILE_PRODUCING and self.state not in WITHDRAWAL
+        producing = self.state in WITHDRAWN_WHILE_PRODUCING  # never a state WITHDRAWAL maps: they are disjoint
         resolution = WITHDRAWAL.get(self.state, Resolution.WITHDRAWN)
         self.close(resolution, f"{decision.actor}: {decision.note}")
         if producing:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.case import CaseState, Resolution, RosterEntry
-from domain.case_machine import Case, Decision, Facts, Refused, parse_decision
+from domain.case_machine import WITHDRAWAL, WITHDRAWN_WHILE_PRODUCING, Case, Decision, Facts, Refused, parse_decision
 from domain.plans import Gate, Shape, plan_for
 from domain.vocabulary import DecisionName, RequestType, Role
 
@@ -361,3 +361,10 @@ def test_an_auditors_approval_is_refused_and_recorded_as_refused():
     outcome = case.decide(d("approve", actor="dokafor", role="auditor"), roster("auditor", "cleared"))
     assert (outcome.accepted, outcome.message) == (False, "role auditor may not approve (allowed: analyst)")
     assert case.state is CaseState.AWAITING_APPROVAL
+
+
+def test_a_production_under_way_is_never_a_state_a_withdrawal_maps_to_a_resolution():
+    """`_apply_withdraw` reads "producing" from WITHDRAWN_WHILE_PRODUCING alone: the states it
+    names (retrieving, packaging) must stay outside WITHDRAWAL's gate and hold/collection states."""
+    assert {CaseState.RETRIEVING, CaseState.PACKAGING} == WITHDRAWN_WHILE_PRODUCING
+    assert not set(WITHDRAWAL) & WITHDRAWN_WHILE_PRODUCING
