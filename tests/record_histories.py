@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -276,22 +277,16 @@ SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
     "title3_wiretap_v3_extended_expires": ("title3_wiretap", three_days, extended_then_ends),
     "title3_wiretap_v3_rejected": ("title3_wiretap", lambda d: d, reject),
     "preservation_v3_rejected": ("preservation", lambda d: d, reject),
-    # v4: search attributes once per step (workflows/case_desk.py PER_STEP_ATTRIBUTES), the request
-    # type with the start; no marker of an earlier patch
-    "subpoena_v4_approve": ("subpoena", lambda d: d, approve),
-    "subpoena_v4_overdue_then_withdraw": ("subpoena", lambda d: d, overdue_then_withdraw),
-    "subpoena_v4_civil_notice": ("subpoena", civil, approve_then_notice_period),
-    "subpoena_v4_withdraw_while_retrieving": ("subpoena", lambda d: d, withdraw_while_retrieving),
-    "court_order_v4_approve": ("court_order", lambda d: d, approve),
-    "search_warrant_v4_rejected": ("search_warrant", lambda d: d, reject),
-    "national_security_letter_v4_cleared": ("national_security_letter", lambda d: d, cleared_approvals),
-    "fisa_order_v4_cleared": ("fisa_order", lambda d: d, cleared_approvals),
-    "customer_call_lookup_v4_pin_then_fee": ("customer_call_lookup", lambda d: d, pin_then_fee),
-    "emergency_v4_callback_follow_up": ("emergency", lambda d: d, callback_approvals_follow_up),
-    "preservation_v4_renew_then_release": ("preservation", lambda d: d, hold_renew_release),
-    "pen_register_v4_extended_continued_expires": ("pen_register", three_days, extended_then_ends),
-    "title3_wiretap_v4_interception_then_vacated": ("title3_wiretap", lambda d: d, switched_on_then_vacated),
 }
+
+# v4: search attributes once per step (workflows/case_desk.py PER_STEP_ATTRIBUTES), the request type
+# with the start, no marker of an earlier patch: the same scenarios again, recorded under v4 names.
+V4_OF = ("subpoena_v1_approve", "subpoena_v1_overdue_then_withdraw", "subpoena_v2_civil_notice",
+         "subpoena_v3_withdraw_while_retrieving", "court_order_v1_approve", "search_warrant_v2_rejected",
+         "national_security_letter_v1_cleared", "fisa_order_v1_cleared", "customer_call_lookup_v1_pin_then_fee",
+         "emergency_v1_callback_follow_up", "preservation_v1_renew_then_release",
+         "pen_register_v2_extended_continued_expires", "title3_wiretap_v1_interception_then_vacated")
+SCENARIOS.update({re.sub(r"_v\d_", "_v4_", name, count=1): SCENARIOS[name] for name in V4_OF})
 
 # Scenarios whose submission continues as new after this many productions (the recorder saves every run).
 CONTINUE_AFTER = {"pen_register_v2_extended_continued_expires": 2, "pen_register_v4_extended_continued_expires": 2}
