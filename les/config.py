@@ -57,8 +57,9 @@ class Settings:
     """The task queue of the bulk activities (retrieval, packaging, collection): a worker of its
     own with its own threads, so exports never starve decisions (worker.py build_bulk_worker)."""
     workflow_sandbox: str = DEFAULT_SANDBOX
-    """`shared` (the project's modules imported once per process) or `strict` (afresh per workflow
-    instance, every call the sandbox forbids refused): les/sandbox.py."""
+    """`off` (no sandbox, the default), `shared` (inside it, the project's modules imported once
+    per process) or `strict` (inside it, afresh per workflow instance, every call the sandbox
+    forbids refused): les/sandbox.py."""
     workflow_cache: int = 1000
     """Workflow instances the worker keeps in memory (the SDK's `max_cached_workflows`); one that
     was evicted is taken up again by replaying its history. About 0.3 MiB each (bench/scale.py)."""
