@@ -67,10 +67,12 @@ class CaseActivities:
         return dto.Authorization(authorized=True, display_name=actor.display_name, roster=roster)
 
     @activity.defn
-    def record_case_event(self, event: dto.CaseEvent) -> None:
-        """Append one event to the case history (once per request and sequence number)."""
+    def record_case_event(self, event: dto.CaseEvent) -> dto.CaseEvent:
+        """Append one event to the case history (once per request and sequence number). Answers
+        with the event as filed: a local activity's marker holds only its result, and the audit
+        reads every filing from the history (les/histories.py)."""
         if not _storable(event.request_id):
-            return
+            return event
         with self._sessions() as session:
             # The case row, locked (PostgreSQL): one request's appends queue here, so each sees the
             # chain's true tail; other requests are not held up.
@@ -78,7 +80,7 @@ class CaseActivities:
             exists = session.scalar(select(CaseEvent.id).where(
                 CaseEvent.request_id == event.request_id, CaseEvent.seq == event.seq))
             if exists is not None:
-                return
+                return event
             session.add(CaseEvent(
                 request_id=event.request_id, seq=event.seq, at=event.at, actor=event.actor,
                 role=event.role, event=event.name, accepted=event.accepted, reason=event.reason or None,
@@ -94,6 +96,7 @@ class CaseActivities:
         activity_logger(event.request_id).info(
             "case event", case_event=event.name, actor=event.actor, accepted=event.accepted, reason=event.reason
         )
+        return event
 
     @activity.defn
     def look_up_order(self, asked: OrderLookup) -> ExtensionOrder:

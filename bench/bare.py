@@ -4,7 +4,8 @@ The same shape as a subpoena's story (workflows/records.py): 3 activities before
 an `approve_sync` update that runs 2 (the roster, filing the decision) and lets the run go on,
 then 3 retrievals in parallel and 7 activities one after another: 15 in all. The activities do
 nothing; the data converter is the SDK's default (no pydantic, no encryption); the worker has
-the same 16 activity threads and slots as worker.py's.
+the same 16 activity threads and slots as worker.py's. BareCase runs all 15 as activities;
+BareCaseLocal runs the 9 the product runs locally (LOCAL_STEPS) as local activities.
 
     python -m bench.bare --address HOST:PORT --task-queue QUEUE
 """
@@ -32,12 +33,23 @@ def noop(step: str) -> str:
     return step
 
 
+LOCAL_STEPS = frozenset({"before-0", "before-2", "decision-0", "decision-1", "after-2", "after-3", "after-4",
+                         "after-5", "after-6"})
+"""The steps a subpoena runs as local activities (workflows/case_desk.py LOCAL_CASE_STORE): open,
+file `verified`, the roster, file `approve`, file `production_delivered`, bill, file `invoiced`,
+close, file `closed`. BareCaseLocal runs these locally too."""
+
+
 @workflow.defn(name="BareCase")
 class BareCase:
+    local_steps: frozenset[str] = frozenset()
+
     def __init__(self) -> None:
         self.state = "open"
 
     async def _step(self, name: str) -> str:
+        if name in self.local_steps:
+            return await workflow.execute_local_activity(noop, name, start_to_close_timeout=timedelta(seconds=30))
         return await workflow.execute_activity(noop, name, start_to_close_timeout=timedelta(seconds=30))
 
     @workflow.run
@@ -69,6 +81,18 @@ class BareCase:
         return {"state": self.state}
 
 
+@workflow.defn(name="BareCaseLocal")
+class BareCaseLocal(BareCase):
+    """The same, with the subpoena's local steps local: what the product's design costs against a
+    bare workflow that made the same choice (`bench.throughput --bare local`)."""
+
+    local_steps = LOCAL_STEPS
+
+    @workflow.run
+    async def run(self, request_id: str) -> str:
+        return await super().run(request_id)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--address", required=True)
@@ -79,7 +103,7 @@ async def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
-        async with Worker(client, task_queue=args.task_queue, workflows=[BareCase], activities=[noop],
+        async with Worker(client, task_queue=args.task_queue, workflows=[BareCase, BareCaseLocal], activities=[noop],
                           activity_executor=executor, max_concurrent_activities=ACTIVITY_THREADS):
             await stop.wait()
 

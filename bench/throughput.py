@@ -1,15 +1,18 @@
 """Throughput: subpoenas per second through the real worker against a bare Temporal workflow
 of the same shape, on the same dev server, in one run.
 
-    python -m bench.throughput [--count N] [--concurrency C] [--warmup W] [--py-spy FILE]
+    python -m bench.throughput [--count N] [--concurrency C] [--warmup W] [--rounds R]
+                               [--bare activities|local] [--py-spy FILE]
 
 Each case, for both: start the workflow (as `starter.py submit` does), poll its `status` query
 every 0.2 s until it awaits approval, send `approve_sync` (the update `starter.py approve`
 sends), wait for the result. At most C cases are in flight. The rate is N / (first start to
 last close). The product runs `python worker.py` (pydantic converter, AES-GCM codec, PostgreSQL
 case store, the real activities); the bare one `python -m bench.bare` (default converter, no-op
-activities, same number of activities, same 16 activity slots). Each worker is a subprocess,
-started for its phase alone; its CPU seconds per case are printed too.
+activities, same number of activities, same 16 activity slots). The product runs 9 of its 15
+steps as local activities (workflows/case_desk.py LOCAL_CASE_STORE); the bare workflow, as the
+goal defines it, runs all 15 as activities, or with `--bare local` the same 9 locally too. Each
+worker is a subprocess, started for its phase alone; its CPU seconds per case are printed too.
 
 See bench/README.md.
 """
@@ -141,7 +144,7 @@ async def product_phase(env: Any, folder: Path, database_url: str, label: str, c
             spy.wait(timeout=60)
         worker.alive()
     last = client.get_workflow_handle(workflow_id_for(f"BENCH-{stamp}-{label}{count - 1:06d}"))
-    return {"seconds": seconds, "latencies": latencies, "cpu": cpu, "activities": await scheduled_activities(last),
+    return {"seconds": seconds, "latencies": latencies, "cpu": cpu, **await activity_steps(last),
             "transactions": transactions, "parts": parts, "persistence": writes, **await history_shape(last)}
 
 
@@ -160,14 +163,17 @@ def database_transactions(database_url: str) -> int:
         engine.dispose()
 
 
-async def bare_phase(env: Any, folder: Path, label: str, count: int, concurrency: int, warmup: int) -> dict[str, Any]:
-    from bench.bare import BareCase
+async def bare_phase(env: Any, folder: Path, label: str, count: int, concurrency: int, warmup: int,
+                     local: bool = False) -> dict[str, Any]:
+    from bench.bare import BareCase, BareCaseLocal
+
+    workflow_run = BareCaseLocal.run if local else BareCase.run
 
     address, queue = server_address(env), "bench-bare"
     client = await Client.connect(address)  # the SDK's default data converter
 
     async def start(n: int, prefix: str) -> WorkflowHandle:
-        return await client.start_workflow(BareCase.run, f"{prefix}{n}", id=f"bare-{label}-{prefix}{n}",
+        return await client.start_workflow(workflow_run, f"{prefix}{n}", id=f"bare-{label}-{prefix}{n}",
                                            task_queue=queue)
 
     def awaiting(status: dict) -> bool:
@@ -183,13 +189,20 @@ async def bare_phase(env: Any, folder: Path, label: str, count: int, concurrency
         cpu, parts = worker.cpu_seconds() - cpu, CpuMeter.spent(parts, meter.take())
         writes = persistence_requests(env) - writes
     last = client.get_workflow_handle(f"bare-{label}-{label}{count - 1}")
-    return {"seconds": seconds, "latencies": latencies, "cpu": cpu, "activities": await scheduled_activities(last),
+    return {"seconds": seconds, "latencies": latencies, "cpu": cpu, **await activity_steps(last),
             "parts": parts, "persistence": writes, **await history_shape(last)}
 
 
-async def scheduled_activities(handle: WorkflowHandle) -> int:
-    history = await handle.fetch_history()
-    return sum(1 for event in history.events if event.HasField("activity_task_scheduled_event_attributes"))
+async def activity_steps(handle: WorkflowHandle) -> dict[str, int]:
+    """One case's activities: those scheduled through the server and those run as local activities
+    (their markers; workflows/case_desk.py LOCAL_CASE_STORE). Both count as steps of its shape."""
+    from les.histories import LOCAL_ACTIVITY_MARKER
+
+    events = (await handle.fetch_history()).events
+    scheduled = sum(1 for event in events if event.HasField("activity_task_scheduled_event_attributes"))
+    local = sum(1 for event in events if event.HasField("marker_recorded_event_attributes")
+                and event.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER)
+    return {"activities": scheduled + local, "local": local}
 
 
 async def history_shape(handle: WorkflowHandle) -> dict[str, int]:
@@ -203,8 +216,10 @@ async def history_shape(handle: WorkflowHandle) -> dict[str, int]:
 def report(name: str, count: int, figures: dict[str, Any]) -> float:
     rate = count / figures["seconds"]
     lat = figures["latencies"]
+    local = f" ({figures['local']} local)" if figures["local"] else ""
     print(f"  {name:8}: {rate:6.2f} cases/s  ({count} cases in {figures['seconds']:.1f} s; "
-          f"{figures['activities']} activities per case; worker CPU {figures['cpu'] / count * 1000:.1f} ms/case; "
+          f"{figures['activities']} activities per case{local}; "
+          f"worker CPU {figures['cpu'] / count * 1000:.1f} ms/case; "
           f"approve p50 {statistics.median(lat) * 1000:.0f} ms, p99 {percentile(lat, 0.99) * 1000:.0f} ms)")
     parts = figures["parts"]
     print("            CPU ms per case: " + ", ".join(
@@ -226,14 +241,15 @@ async def run(args: argparse.Namespace) -> None:
         keyring = Keyring.load(folder / "keyring", environ={})
         async with dev_server(folder, data_converter(keyring)) as env:
             print(f"throughput: {args.count} cases per phase, at most {args.concurrency} in flight, "
-                  f"{args.rounds} round(s); {load_average()}")
+                  f"{args.rounds} round(s), bare workflow: {args.bare}; {load_average()}")
             rates: dict[str, list[float]] = {"bare": [], "product": []}
             for round_no in range(args.rounds):
-                bare = await bare_phase(env, folder, f"B{round_no}", args.count, args.concurrency, args.warmup)
+                bare = await bare_phase(env, folder, f"B{round_no}", args.count, args.concurrency, args.warmup,
+                                        local=args.bare == "local")
                 product = await product_phase(env, folder, database_url, f"P{round_no}", args.count,
                                               args.concurrency, args.warmup, args.py_spy)
                 if product["activities"] != bare["activities"]:
-                    print(f"  warning: the product scheduled {product['activities']} activities per case, "
+                    print(f"  warning: the product ran {product['activities']} activities per case, "
                           f"the bare workflow {bare['activities']}: bench/bare.py's shape is out of date")
                 print(f"round {round_no + 1}:")
                 rates["bare"].append(report("bare", args.count, bare))
@@ -252,6 +268,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50, help="cases in flight (default 50)")
     parser.add_argument("--warmup", type=int, default=10, help="uncounted cases first (default 10)")
     parser.add_argument("--rounds", type=int, default=1, help="bare then product, this many times (default 1)")
+    parser.add_argument("--bare", choices=("activities", "local"), default="activities",
+                        help="the bare workflow's steps: all activities (default, as bench/bare.py's BareCase), "
+                             "or the subpoena's 9 case-store steps as local activities, as the product runs them "
+                             "(BareCaseLocal)")
     parser.add_argument("--py-spy", type=Path, help="record the product worker with py-spy into this file")
     args = parser.parse_args()
     if args.py_spy is not None and not PY_SPY.exists():

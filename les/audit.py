@@ -3,7 +3,6 @@ request's history with a readable timeline, replay histories in bulk against tod
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ from temporalio.worker import Replayer
 from domain import ledger
 from les.codec import NATIONAL_SECURITY_REQUEST_TYPES, NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
 from les.config import Settings
-from les.histories import decoded, every_run, filed_events
+from les.histories import FilingReader, decoded, every_run, filed_events
 from les.paths import PathRefused, audit_export_file
 from les.roster import is_cleared, roster_lookup
 from les.temporal import connect, note_national_security, workflow_id_for
@@ -100,12 +99,13 @@ async def verify_one(client: Client, settings: Settings, request_id: str, workfl
         return [*findings, ledger.Finding("unchecked", None, f"the history cannot be read ({err}): verify with "
                                           "the keys of a cleared person's machine")]
     filed = filed_events(runs)
-    before = set(ledger.pre_ledger(entries, filed.bodies, filed.pending))
+    pending = filed.pending_for(e.seq for e in entries)
+    before = set(ledger.pre_ledger(entries, filed.bodies, pending))
     return findings + [
         ledger.Finding(f.kind, f.seq, f"{f.message}; it was filed before the ledger existed: `starter.py audit "
                        f"backfill {request_id} --actor AUDITOR` appends it, marked back-filled")
         if f.kind == "missing" and f.seq in before else f
-        for f in ledger.cross_check(entries, filed.bodies, filed.pending)]
+        for f in ledger.cross_check(entries, filed.bodies, pending)]
 
 
 def _backfilled(chain: list[ledger.StoredEntry]) -> str:
@@ -238,18 +238,12 @@ def build_timeline(request_id: str, workflow_type: str | None, runs: list[Workfl
         how = f"continued from run {started.continued_execution_run_id}" if started.continued_execution_run_id \
             else "submitted"
         lines.append(f"{_at(first.event_time.ToDatetime(UTC))}  run {number} started ({how})")
-        scheduled_seq: dict[int, int] = {}
+        reader = FilingReader()
         for event in run.events:
-            kind = event.event_type
-            if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-                attributes = event.activity_task_scheduled_event_attributes
-                if attributes.activity_type.name == "record_case_event":
-                    body = json.loads(attributes.input.payloads[0].data)
-                    scheduled_seq[event.event_id] = body["seq"]
-            elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-                seq = scheduled_seq.get(event.activity_task_completed_event_attributes.scheduled_event_id)
-                if seq is not None and seq in filed:
-                    lines.append(_case_event_line(filed[seq]))
+            kind, read = event.event_type, reader.read(event)
+            if read is not None:
+                if read[0] == "filed" and read[1].seq in filed:
+                    lines.append(_case_event_line(filed[read[1].seq]))
             elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
                 lines.append(f"{_at(event.event_time.ToDatetime(UTC))}  clock fired "
                              f"(timer {event.timer_fired_event_attributes.timer_id})")

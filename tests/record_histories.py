@@ -287,9 +287,13 @@ V4_OF = ("subpoena_v1_approve", "subpoena_v1_overdue_then_withdraw", "subpoena_v
          "emergency_v1_callback_follow_up", "preservation_v1_renew_then_release",
          "pen_register_v2_extended_continued_expires", "title3_wiretap_v1_interception_then_vacated")
 SCENARIOS.update({re.sub(r"_v\d_", "_v4_", name, count=1): SCENARIOS[name] for name in V4_OF})
+# v5: the case store's quick steps as local activities (workflows/case_desk.py LOCAL_CASE_STORE),
+# one marker: the same scenarios again, recorded under v5 names.
+SCENARIOS.update({re.sub(r"_v\d_", "_v5_", name, count=1): SCENARIOS[name] for name in V4_OF})
 
 # Scenarios whose submission continues as new after this many productions (the recorder saves every run).
-CONTINUE_AFTER = {"pen_register_v2_extended_continued_expires": 2, "pen_register_v4_extended_continued_expires": 2}
+CONTINUE_AFTER = {"pen_register_v2_extended_continued_expires": 2, "pen_register_v4_extended_continued_expires": 2,
+                  "pen_register_v5_extended_continued_expires": 2}
 
 
 

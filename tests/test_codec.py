@@ -23,7 +23,7 @@ from les.temporal import data_converter, register_search_attributes
 from tests.conftest import BIN
 from tests.workflow_support import dated, decision, example, finish, running_worker, submit, wait_for_state
 from workflows import ALL_WORKFLOWS, SubpoenaWorkflow
-from workflows.case_desk import PER_STEP_ATTRIBUTES
+from workflows.case_desk import LOCAL_CASE_STORE
 
 
 def json_payload(value) -> Payload:
@@ -185,11 +185,16 @@ def key_ids(history_json: str) -> set[str]:
 
 
 # Search attributes must stay plain for the server to index them; they name no one (roles, moments,
-# flags). The `search-attributes-per-step` patch adds its marker, whose payload (the patch id, written
-# by the SDK's core, never through the codec) is the one `payloads` left plain.
+# flags). The markers' bookkeeping (a patch's id, a local activity's type and attempt, written by the
+# SDK's core, never through the codec) is what `payloads` leaves plain.
 PLAIN_SEARCH_ATTRIBUTES = {"PLAIN LesRequestType", "PLAIN LesResponseDue", "PLAIN LesCaseState",
                            "PLAIN LesWaitingFor", "PLAIN LesSecrecyBinds", "PLAIN TemporalChangeVersion",
                            "PLAIN payloads"}
+
+
+LOCAL_ACTIVITY_BOOKKEEPING = {"seq", "attempt", "activity_id", "activity_type", "complete_time", "backoff",
+                              "original_schedule_time", "activation_index"}
+"""What the SDK's core writes, plain, in a local activity's marker (workflows/case_desk.py LOCAL_CASE_STORE)."""
 
 
 async def run_case(keyring, settings, name: str, request_id: str, decisions: list[dict]) -> str:
@@ -218,11 +223,22 @@ async def test_histories_hold_only_ciphertext_and_replay_after_a_rotation(tmp_pa
     assert key_ids(subpoena) == {"general-v1", *PLAIN_SEARCH_ATTRIBUTES}
     assert key_ids(nsl) == {"natsec-v1", *PLAIN_SEARCH_ATTRIBUTES}
     for history in (subpoena, nsl):
-        markers = [json.loads(base64.b64decode(p["data"])) for name, p in payloads_in(history)
-                   if name == "payloads" and "encryption-key-id" not in p["metadata"]]
-        # Only the patch markers (names of code changes, nothing about the case) stay plain.
-        # One marker: PER_STEP_ATTRIBUTES implies every patch before it, which leave none.
-        assert markers == [{"id": PER_STEP_ATTRIBUTES, "deprecated": False}]
+        plain = [json.loads(base64.b64decode(p["data"])) for name, p in payloads_in(history)
+                 if name == "payloads" and "encryption-key-id" not in p["metadata"]]
+        # What stays plain in the markers names code and steps, nothing about the case: the patch
+        # marker (one: LOCAL_CASE_STORE implies every patch before it, which leave none), and each
+        # local activity's bookkeeping (its type, number, attempt, times). Its answer is sealed.
+        patches = [p for p in plain if "activity_type" not in p]
+        assert patches == [{"id": LOCAL_CASE_STORE, "deprecated": False}]
+        local = [p for p in plain if "activity_type" in p]
+        assert {p["activity_type"] for p in local} >= {"open_case", "record_case_event", "close_case"}
+        assert all(set(p) <= LOCAL_ACTIVITY_BOOKKEEPING for p in local), [set(p) for p in local]
+        results = [p for event in json.loads(history)["events"]
+                   for p in event.get("markerRecordedEventAttributes", {}).get("details", {})
+                   .get("result", {}).get("payloads", [])]
+        assert len(results) == len(local)
+        assert all("encryption-key-id" in p["metadata"] or base64.b64decode(p["metadata"]["encoding"]) == b"binary/null"
+                   for p in results)
     for text in ("3035550123", "GJ-2026-0457", "Jane Roe", "2025550177", "NSL-26-0042", "fbi.gov", "tnguyen"):
         assert text not in subpoena + nsl
 

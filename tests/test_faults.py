@@ -23,6 +23,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from domain.case import CaseState, Resolution
+from les.histories import LOCAL_ACTIVITY_MARKER, payload_value
 from les.temporal import data_converter
 from recordstore.db import create_schema, make_engine, make_session_factory
 from recordstore.generator import generate, place_examples, seed_roster
@@ -146,11 +147,17 @@ async def what_the_case_waits_for(client: Client, handle: WorkflowHandle, worker
 
 
 async def retried(handle: WorkflowHandle) -> set[str]:
-    """The activities of the case that ended on a second attempt or later."""
+    """The activities of the case that ended on a second attempt or later: an activity's started
+    event, or a local activity's marker (its bookkeeping, plain JSON written by the SDK's core)."""
     scheduled: dict[int, str] = {}
     names: set[str] = set()
     async for event in handle.fetch_history_events():
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        marker = event.marker_recorded_event_attributes
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED and marker.marker_name == LOCAL_ACTIVITY_MARKER:
+            data = payload_value(marker.details["data"].payloads[0])
+            if data["attempt"] >= 2:
+                names.add(data["activity_type"])
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
         elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
             started = event.activity_task_started_event_attributes

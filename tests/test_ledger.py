@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import select
+from temporalio.client import WorkflowHistory
 from temporalio.testing import ActivityEnvironment
 
 from activities.case import CaseActivities
@@ -20,6 +23,7 @@ from domain.ledger import (
     genesis_hash,
     pre_ledger,
 )
+from les.histories import filed_events
 from recordstore.db import make_session_factory
 from recordstore.models import LedgerEntry
 from tests.workflow_support import example
@@ -155,3 +159,65 @@ def test_every_case_event_is_chained_once_under_retries(settings, prepared_store
     assert rows[0].entry_hash == sha(f"les-ledger-v1|{rows[0].prev_hash}|{rows[0].body}")
     assert rows[1].prev_hash == rows[0].entry_hash
     assert '"name":"approve"' in rows[1].body and '"actor":"jdoe"' in rows[1].body
+
+
+# ---- what the histories say was filed: activities (v1-v4) and local activities (v5) ----------------
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+def history(name: str, keep: int | None = None) -> WorkflowHistory:
+    """A recorded history (tests/histories, plain payloads); `keep` cuts it to its first events,
+    as the history of a case still open at that point."""
+    recorded = WorkflowHistory.from_json("case-LEDGER", (HISTORIES / f"{name}.json").read_text())
+    return WorkflowHistory(recorded.workflow_id, list(recorded.events)[:keep])
+
+
+def first_update(recorded: WorkflowHistory) -> int:
+    """The index of the first accepted update (the approval): the history cut there is an open case's."""
+    return next(n for n, e in enumerate(recorded.events)
+                if e.HasField("workflow_execution_update_accepted_event_attributes"))
+
+
+def test_filings_read_from_local_activity_markers_are_those_read_from_activities():
+    """The same scenario recorded with activities (v4) and with local activities (v5): the same
+    events filed, each with the same body, in the same order; nothing pending once closed."""
+    v4, v5 = filed_events([history("subpoena_v4_approve")]), filed_events([history("subpoena_v5_approve")])
+    assert [e.name for e in v5.events] == [e.name for e in v4.events] == [
+        "verified", "approve", "approve", "production_delivered", "invoiced", "closed"]
+    assert [e.accepted for e in v5.events] == [e.accepted for e in v4.events]
+    assert sorted(v5.bodies) == sorted(v4.bodies) == list(range(1, len(v4.bodies) + 1))
+    assert (v5.pending, v5.open_after, v4.open_after) == (set(), None, None)
+    assert all(json.loads(v5.bodies[s])["actor"] == json.loads(v4.bodies[s])["actor"] for s in v4.bodies)
+
+
+def test_an_entry_after_an_open_local_run_s_last_filing_is_in_flight_and_once_closed_an_insertion():
+    """A local activity's marker is written when its workflow task completes, so while the case is
+    open its next filing may be in the ledger and not yet in the history: not a finding. The same
+    entry against the closed case's history, which never filed it, is an insertion."""
+    closed = history("subpoena_v5_approve")
+    cut = first_update(closed)
+    open_case = filed_events([history("subpoena_v5_approve", keep=cut)])
+    assert open_case.open_after == max(open_case.bodies) == 2  # `verified` and the refused approve
+    entries = linked(*((s, open_case.bodies[s]) for s in sorted(open_case.bodies)),
+                     (3, entry_body(event(3, "approve", actor="mallory", role="analyst"))))
+    assert cross_check(entries, open_case.bodies, open_case.pending_for(e.seq for e in entries)) == []
+
+    done = filed_events([closed])
+    forged = linked(*((s, done.bodies[s]) for s in sorted(done.bodies)),
+                    (99, entry_body(event(99, "approve", actor="mallory", role="analyst"))))
+    [inserted] = cross_check(forged, done.bodies, done.pending_for(e.seq for e in forged))
+    assert (inserted.kind, inserted.seq) == ("inserted", 99)
+
+
+def test_an_open_run_filing_as_activities_keeps_the_exact_pending_set():
+    """Before local activities, a filing is in the history from its scheduling: an entry after the
+    last one scheduled is an insertion even while the case is open."""
+    full = history("subpoena_v4_approve")
+    cut = first_update(full)
+    open_case = filed_events([history("subpoena_v4_approve", keep=cut)])
+    assert open_case.open_after is None
+    entries = linked(*((s, open_case.bodies[s]) for s in sorted(open_case.bodies)),
+                     (9, entry_body(event(9, "approve", actor="mallory", role="analyst"))))
+    [inserted] = cross_check(entries, open_case.bodies, open_case.pending_for(e.seq for e in entries))
+    assert (inserted.kind, inserted.seq) == ("inserted", 9)

@@ -3,6 +3,7 @@ command sequence that is not guarded by `workflow.patched` fails here."""
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -200,3 +201,43 @@ def test_a_v4_run_upserts_once_per_step_behind_one_marker():
         assert {"TemporalChangeVersion": [PER_STEP_ATTRIBUTES]} in upserted(path), path.name
     overdue = upserted(folder / "subpoena_v4_overdue_then_withdraw.json")
     assert {"LesOverdue": True} in overdue
+
+
+def test_a_v5_run_runs_its_case_store_steps_as_local_activities_behind_one_marker():
+    """v5 histories (LOCAL_CASE_STORE): a subpoena schedules 6 activities (verification, 3
+    retrievals, packaging, delivery) and runs the rest of the same steps as v4 locally (open, the
+    roster, the filings, bill, close); one patch marker per run, whose TemporalChangeVersion is the
+    run's first upsert; the v4 upserts otherwise the same."""
+    from les.histories import LOCAL_ACTIVITY_MARKER
+    from workflows.case_desk import LOCAL_CASE_STORE
+
+    folder = Path(__file__).parent / "histories"
+
+    def steps(path: Path) -> tuple[list[str], list[str]]:
+        events = json.loads(path.read_text())["events"]
+        scheduled = [e["activityTaskScheduledEventAttributes"]["activityType"]["name"] for e in events
+                     if "activityTaskScheduledEventAttributes" in e]
+        local = [json.loads(base64.b64decode(e["markerRecordedEventAttributes"]["details"]["data"]["payloads"][0]
+                                             ["data"]))["activity_type"] for e in events
+                 if e.get("markerRecordedEventAttributes", {}).get("markerName") == LOCAL_ACTIVITY_MARKER]
+        return scheduled, local
+
+    v4_scheduled, v4_local = steps(folder / "subpoena_v4_approve.json")
+    v5_scheduled, v5_local = steps(folder / "subpoena_v5_approve.json")
+    assert v4_local == []
+    assert v5_scheduled == ["verify_legal_process", "retrieve_records", "retrieve_records", "retrieve_records",
+                            "package_production", "deliver_production"]
+    assert sorted(v5_scheduled + v5_local) == sorted(v4_scheduled)
+    assert set(v5_local) == {"open_case", "record_case_event", "authorize_decision", "bill_request", "close_case"}
+    v4_upserts = upserted(folder / "subpoena_v4_approve.json")
+    v5_upserts = upserted(folder / "subpoena_v5_approve.json")
+    assert v5_upserts[0] == {"TemporalChangeVersion": [LOCAL_CASE_STORE]}
+    assert [set(u) for u in v5_upserts[1:]] == [set(u) for u in v4_upserts[1:]]
+    v5 = sorted(folder.glob("*_v5_*.json"))
+    assert len(v5) >= 16
+    for path in v5:
+        events = json.loads(path.read_text())["events"]
+        patches = [e for e in events if e.get("markerRecordedEventAttributes", {}).get("markerName") == "core_patch"]
+        assert len(patches) == 1, path.name
+        assert {"TemporalChangeVersion": [LOCAL_CASE_STORE]} in upserted(path), path.name
+        assert steps(path)[1], path.name  # each type's case-store steps ran locally

@@ -192,7 +192,7 @@ class ProducesRecords(CaseDesk):
     async def _bill(self, files: list[ProductionFile], assistance_days: int = 0) -> InvoiceSummary:
         self._advance(CaseState.BILLING)
         targets = self._document.get("targets") or []
-        invoice = await workflow.execute_activity_method(
+        invoice = await self._store(
             BillingActivities.bill_request,
             BillInput(
                 request_id=self._request_id,
@@ -201,7 +201,7 @@ class ProducesRecords(CaseDesk):
                 target_count=len(targets),
                 assistance_days=assistance_days,
             ),
-            summary="bill the request (LEGAL.md, Fees)", **QUICK,
+            summary="bill the request (LEGAL.md, Fees)",
         )
         self._invoice = invoice
         await self._record_system_event(
