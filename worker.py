@@ -26,8 +26,10 @@ from workflows.activity_options import BULK_ACTIVITIES, use_bulk_task_queue
 log = structlog.get_logger("les.worker")
 
 
-ACTIVITY_THREADS = 16
-"""Activities are synchronous (database, files, HTTP): each runs on a thread of this pool."""
+ACTIVITY_THREADS = 24
+"""Activities are synchronous (database, files, HTTP): each runs on a thread of this pool, local
+activities (the case store's quick steps, workflows/case_desk.py LOCAL_CASE_STORE) too: 16 for
+activities from the task queue, 8 for local activities (`activity_slots`)."""
 BULK_THREADS = 4
 """The bulk worker's own pool (and slots): at most this many exports at once per worker process,
 whatever the decisions and quick steps on the main queue are doing."""
@@ -44,9 +46,10 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     """The worker with all workflows and activities of LES Orchestrator registered; a refused
     decision leaves it as its message alone (les/failures.py), never with a stack trace.
 
-    It takes at most as many activity tasks as the executor has threads: a task it takes must
-    start at once, not wait in the pool's queue while its timeouts run (the SDK's default of 100
-    slots against 16 threads would leave 84 tasks queued and invisible to other workers)."""
+    It takes at most as many tasks as the executor has threads: a task it takes must start at
+    once, not wait in the pool's queue while its timeouts run (the SDK's default of 100 slots
+    against 16 threads would leave 84 tasks queued and invisible to other workers). Activities
+    and local activities share the pool, so they share its threads (`activity_slots`)."""
     use_bulk_task_queue(settings.bulk_task_queue)
     return Worker(
         with_readable_failures(client),
@@ -57,9 +60,20 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         # The bulk activities too: runs recorded before the bulk queue still schedule them here.
         activities=build_activities(settings, threads=executor._max_workers),
         activity_executor=executor,
-        max_concurrent_activities=executor._max_workers,  # the pool's size, as its creator set it
+        **activity_slots(executor._max_workers),  # the pool's size, as its creator set it
         max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
     )
+
+
+def activity_slots(threads: int) -> dict[str, int]:
+    """The main worker's slots for a pool of `threads`: a third for local activities, the rest for
+    activities from the task queue, so that together they never outnumber the threads. A local
+    activity is a quick case-store call (milliseconds) that a workflow task, or a decision under
+    its 5-s timeout, waits on: it must not queue behind a pool full of activities. Activities keep
+    the larger share: a task queue's task is matched at once only while a poller with a free slot
+    waits for it; fewer slots push tasks to the server's backlog (a write and a read each)."""
+    local = max(1, threads // 3)
+    return {"max_concurrent_activities": max(1, threads - local), "max_concurrent_local_activities": local}
 
 
 def build_bulk_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:

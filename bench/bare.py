@@ -4,7 +4,8 @@ The same shape as a subpoena's story (workflows/records.py): 3 activities before
 an `approve_sync` update that runs 2 (the roster, filing the decision) and lets the run go on,
 then 3 retrievals in parallel and 7 activities one after another: 15 in all. The activities do
 nothing; the data converter is the SDK's default (no pydantic, no encryption); the worker has
-the same 16 activity threads and slots as worker.py's. BareCase runs all 15 as activities;
+the same 24 activity threads and slots as worker.py's (`activity_slots`: 16 for activities, 8 for
+local activities). BareCase runs all 15 as activities;
 BareCaseLocal runs the 9 the product runs locally (LOCAL_STEPS) as local activities.
 
     python -m bench.bare --address HOST:PORT --task-queue QUEUE
@@ -25,7 +26,7 @@ from temporalio.worker import Worker
 BEFORE, IN_UPDATE, PARALLEL, AFTER = 3, 2, 3, 7
 """Activities of a subpoena: open, verify, file `verified` | roster, file `approve` | 3 retrievals |
 package, deliver, file, bill, file, close, file (checked against a product history by throughput.py)."""
-ACTIVITY_THREADS = 16
+ACTIVITY_THREADS = 24
 
 
 @activity.defn(name="noop")
@@ -94,6 +95,8 @@ class BareCaseLocal(BareCase):
 
 
 async def main() -> None:
+    from worker import activity_slots  # the product worker's split of its threads (here, not in the sandbox)
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--address", required=True)
     parser.add_argument("--task-queue", required=True)
@@ -104,7 +107,7 @@ async def main() -> None:
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         async with Worker(client, task_queue=args.task_queue, workflows=[BareCase, BareCaseLocal], activities=[noop],
-                          activity_executor=executor, max_concurrent_activities=ACTIVITY_THREADS):
+                          activity_executor=executor, **activity_slots(ACTIVITY_THREADS)):
             await stop.wait()
 
 

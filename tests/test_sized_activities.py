@@ -29,7 +29,7 @@ from les.failures import with_readable_failures
 from recordstore.db import make_session_factory
 from recordstore.models import CaseEvent as CaseEventRow
 from tests.workflow_support import dated, decision, example, finish, status, submit, wait_for_state
-from worker import build_bulk_worker
+from worker import ACTIVITY_THREADS, activity_slots, build_bulk_worker, build_worker
 from workflows import ALL_WORKFLOWS, SubpoenaWorkflow
 from workflows.activity_options import BULK, DECISION
 
@@ -163,3 +163,16 @@ async def test_an_update_that_cannot_be_recorded_is_refused_in_seconds_and_chang
             CaseEventRow.request_id == rid).order_by(CaseEventRow.seq)).all()
     assert [seq for seq, _ in events] == list(range(1, len(events) + 1))  # no gap where it failed
     assert [name for _, name in events].count("approve") == 1
+
+
+async def test_the_worker_never_takes_more_tasks_than_it_has_threads(time_skipping_env, settings):
+    """Activities and local activities (the case store's quick steps) run on one pool: the slots
+    of both together are its threads, so every task the worker takes starts at once."""
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+        async with build_worker(time_skipping_env.client, settings, executor) as running:
+            config = running.config()
+    slots = config["max_concurrent_activities"], config["max_concurrent_local_activities"]
+    assert sum(slots) == ACTIVITY_THREADS and min(slots) >= ACTIVITY_THREADS // 4, slots
+    for threads in range(2, 33):
+        split = activity_slots(threads)
+        assert sum(split.values()) == threads and min(split.values()) >= 1, (threads, split)
