@@ -9,7 +9,7 @@ every 0.2 s until it awaits approval, send `approve_sync` (the update `starter.p
 sends), wait for the result. At most C cases are in flight. The rate is N / (first start to
 last close). The product runs `python worker.py` (pydantic converter, AES-GCM codec, PostgreSQL
 case store, the real activities); the bare one `python -m bench.bare` (default converter, no-op
-activities, same number of activities, same 16 activity slots). The product runs 9 of its 15
+activities, same number of activities, the same 24 threads and slots). The product runs 9 of its 15
 steps as local activities (workflows/case_desk.py LOCAL_CASE_STORE); the bare workflow, as the
 goal defines it, runs all 15 as activities, or with `--bare local` the same 9 locally too. Each
 worker is a subprocess, started for its phase alone; its CPU seconds per case are printed too.

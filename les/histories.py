@@ -161,7 +161,7 @@ class Filed:
 def filed_events(runs: list[WorkflowHistory]) -> Filed:
     """The record_case_event filings of decoded histories."""
     filed = Filed()
-    reader = FilingReader()
+    latest_local = False
     for history in runs:
         reader = FilingReader()
         for event in history.events:
@@ -170,6 +170,7 @@ def filed_events(runs: list[WorkflowHistory]) -> Filed:
                 filed.bodies[read[1].seq] = entry_body(read[1])
                 filed.events.append(read[1])
         filed.pending.update(case_event.seq for case_event in reader.pending)
-    if runs and reader.local and runs[-1].events and runs[-1].events[-1].event_type not in _CLOSINGS:
+        latest_local = reader.local
+    if latest_local and runs[-1].events and runs[-1].events[-1].event_type not in _CLOSINGS:
         filed.open_after = max(filed.bodies, default=0)
     return filed
