@@ -8,6 +8,7 @@ read, write or delete anywhere else."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -127,9 +128,16 @@ def make_delivery_dir(delivery_root: Path, folder: Path) -> Path:
 
 def make_private_file(path: Path) -> Path:
     """Create `path` if missing, readable and writable by its owner only (mode 0600), and tighten
-    an existing one to that mode."""
+    an existing one to that mode.
+
+    An existing file is never opened: closing any descriptor of a file drops every POSIX lock the
+    process holds on it, SQLite's included. A worker that opened a second engine on its SQLite
+    store that way lost its locks; another process closing the store then took its write-ahead
+    log away, and the worker's later commits went into a deleted file (tests/test_recordstore.py)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile: no lock of ours on it
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE))
     path.chmod(PRIVATE_FILE_MODE)
     return path

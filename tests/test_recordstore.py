@@ -284,3 +284,30 @@ def test_case_history_is_append_only_and_productions_are_never_numbered_twice(
         session.add(Production(**production))
     with pytest.raises(IntegrityError, match=r"(?i)unique constraint"), factory.begin() as session:
         session.add(Production(**production))
+
+
+def test_a_second_engine_on_a_sqlite_store_keeps_what_the_first_one_commits(tmp_path: Path):
+    """A process holding the SQLite store open (the worker) opens another engine on it, and another
+    process (`starter.py`) opens and closes the store: every row the first one commits afterwards
+    is seen by a third process. (Opening the file to set its mode once dropped the first one's
+    locks; the second process then deleted the write-ahead log under it, and the commit was lost.)"""
+    import subprocess
+    import sys
+
+    from recordstore.db import make_engine
+
+    db = tmp_path / "deep" / "store" / "records.db"
+    engine = make_engine(f"sqlite:///{db}")
+    count = f"import sqlite3; print(sqlite3.connect({str(db)!r}).execute('select count(*) from t').fetchone()[0])"
+    with engine.connect() as holder:
+        holder.execute(text("CREATE TABLE t (x INTEGER)"))
+        holder.execute(text("INSERT INTO t VALUES (1)"))
+        holder.commit()
+        make_engine(f"sqlite:///{db}").dispose()  # the worker's second engine
+        assert subprocess.run([sys.executable, "-c", count], capture_output=True, text=True).stdout.strip() == "1"
+        holder.execute(text("INSERT INTO t VALUES (2)"))
+        holder.commit()
+        seen = subprocess.run([sys.executable, "-c", count], capture_output=True, text=True).stdout.strip()
+    engine.dispose()
+    assert seen == "2"
+    assert oct(db.stat().st_mode & 0o777) == "0o600"
