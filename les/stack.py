@@ -294,6 +294,9 @@ def main() -> int:
     except (KeyringError, ConfigurationError, SchemaUnknown) as err:
         print(f"stack.py up: {err}", file=sys.stderr)
         return 1
+    except TemporalUnavailable as err:  # e.g. a server already on the port whose state is gone
+        print(f"stack.py up: {err}; everything this run started is stopped", file=sys.stderr)
+        return 1
     except SQLAlchemyError as err:
         print(f"stack.py up: the records store at {redacted_url(Settings.from_env().database_url)} failed: "
               f"{str(err).splitlines()[0]}", file=sys.stderr)

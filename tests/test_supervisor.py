@@ -185,3 +185,20 @@ def test_n_workers_on_one_queue(tmp_path: Path, monkeypatch):
     assert worker_count("2") == 2
     with pytest.raises(Exception, match="between 1 and 32"):
         worker_count("0")
+
+
+def test_stack_up_says_in_one_line_when_temporal_stops_answering_on_the_way_up(monkeypatch, capsys):
+    """A server already on the port whose state is gone answers "shard status unknown" to the
+    sample's submission: `stack.py up` says so in one line and exits 1, no traceback."""
+    import les.stack
+    from les.temporal import TemporalUnavailable
+
+    async def up(args):
+        raise TemporalUnavailable("the Temporal server at localhost:7233 did not answer (shard status unknown)")
+
+    monkeypatch.setattr(les.stack, "up", up)
+    monkeypatch.setattr("sys.argv", ["stack.py up"])
+    assert les.stack.main() == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["stack.py up: the Temporal server at localhost:7233 did not answer (shard status "
+                                "unknown); everything this run started is stopped"]
