@@ -25,13 +25,14 @@ def build_activities(settings: Settings, threads: int | None = None) -> list[Cal
     many connections open: SQLAlchemy's default keeps 5 and closes any further one as soon as
     it is returned, so 16 busy threads kept opening new PostgreSQL connections (about 3% of the
     worker's CPU in bench/throughput.py's profile, plus a connection's start-up on the server)."""
+    from les.seals import load_public_keys
     from recordstore.db import create_schema, make_engine, make_session_factory
 
     pooled = {"pool_size": threads} if threads and not settings.database_url.startswith("sqlite") else {}
     engine = make_engine(settings.database_url, **pooled)
     create_schema(engine)
     sessions = make_session_factory(engine)
-    case = CaseActivities(sessions)
+    case = CaseActivities(sessions, load_public_keys(settings.seal_public_dir or settings.seal_dir))
     production = ProductionActivities(settings, sessions)
     holds = HoldActivities(engine)
     customers = CustomerActivities(engine)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +17,8 @@ from domain import ledger
 from domain.case_machine import ExtensionOrder
 from domain.identifiers import request_id_fault
 from les.logging import activity_logger
+from les.seals import SealRefused
+from les.seals import verify as verify_seal
 from recordstore.models import Actor, ActorRole, Case, CaseEvent, EventVia, LedgerEntry, Notification
 
 LINK_TYPES_REFUSED = {"follow_up_of": ("emergency", "customer_call_lookup", "preservation")}
@@ -24,8 +28,11 @@ LINK_TYPES_REFUSED = {"follow_up_of": ("emergency", "customer_call_lookup", "pre
 class CaseActivities:
     """Every write is keyed by the request, so a retried activity changes nothing twice."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session],
+                 seal_keys: Mapping[str, Ed25519PublicKey] | None = None) -> None:
         self._sessions = session_factory
+        self._seal_keys = dict(seal_keys or {})
+        """The codec servers' public seal keys (les/seals.py): a decision's seal is verified with them."""
 
     @activity.defn
     def open_case(self, opening: dto.OpenCaseInput) -> None:
@@ -47,7 +54,14 @@ class CaseActivities:
 
     @activity.defn
     def authorize_decision(self, asked: dto.AuthorizeInput) -> dto.Authorization:
-        """What the roster says of this actor: known, active, the roles held (cleared included)."""
+        """What the roster says of this actor: known, active, the roles held (cleared included);
+        and, for a sealed decision, whether its seal verifies (a refusal then, whatever the roster says)."""
+        if asked.sealed is not None:
+            try:
+                verify_seal(asked.sealed, self._seal_keys)
+            except SealRefused as refused:
+                return dto.Authorization(authorized=False, reason=str(refused), seal_refused=str(refused),
+                                         roster=dto.RosterEntry(known=False))
         with self._sessions() as session:
             actor = session.get(Actor, asked.actor)
             if actor is None:

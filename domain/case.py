@@ -130,6 +130,9 @@ class AuthorizeInput(BaseModel):
     request_id: str
     actor: str
     role: str
+    sealed: dict[str, Any] | None = None
+    """The sealed envelope the decision arrived in (SPEC §6): its signature is checked here, with the
+    public seal keys, so the answer is recorded and replays without them."""
 
 
 class Authorization(BaseModel):
@@ -139,6 +142,8 @@ class Authorization(BaseModel):
     display_name: str | None = None
     roster: RosterEntry | None = None
     """Everything the roster says of the actor (None in histories recorded before it was asked)."""
+    seal_refused: str | None = None
+    """Why the decision's seal does not verify (None: it verifies, or none was asked about)."""
 
 
 class LinkInput(BaseModel):

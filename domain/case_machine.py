@@ -153,6 +153,8 @@ class Case(BaseModel):
     approvals_required: list[Role] = Field(default_factory=list)
     approvals: dict[str, str] = Field(default_factory=dict)
     """Role -> the actor who gave that approval."""
+    seal_nonces: list[str] = Field(default_factory=list)
+    """The nonces of the seals this case has taken decisions under: a seal takes effect once (SPEC §6)."""
     open_question: str | None = None
     resume_state: CaseState | None = None
     """Where provide_info returns the case to."""

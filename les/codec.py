@@ -1,8 +1,13 @@
 """The payload codec: every payload a worker or client hands Temporal is AES-256-GCM encrypted.
 
-An encrypted payload is `encoding: binary/encrypted`, `encryption-key-id: <key id>` in its
-metadata, and `nonce (12 bytes) || ciphertext+tag` as data; the plaintext is the whole original
-payload (its own metadata included), and the key id is authenticated as associated data.
+An encrypted payload is `encoding: binary/encrypted`, `encryption-key-id: <key id>` and
+`les-bound-to: <workflow id>` in its metadata, and `nonce (12 bytes) || ciphertext+tag` as data;
+the plaintext is the whole original payload (its own metadata included), and the key id and the
+workflow id are authenticated as associated data. A ciphertext is thereby bound to its workflow
+and its compartment (SPEC §6): moved into another workflow it is refused, and a general-key
+payload in a national security workflow is refused, each replaced by a refusal the workflow
+records (`REFUSED_FIELD`) rather than a payload it cannot read. Payloads encrypted before
+binding (no `les-bound-to`) still decrypt, so running cases and exported histories keep reading.
 
 National security letters and FISA orders use the `natsec` compartment's key. The codec tells
 them by the payloads themselves and by the serialization context Temporal passes it:
@@ -36,15 +41,26 @@ from les.keyring import Compartment, Keyring, KeyringError
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
+BOUND_TO = "les-bound-to"
 NONCE_BYTES = 12
+REFUSED_FIELD = "les_refused"
+"""A payload the worker's codec would not hand over becomes `{"les_refused": "<why>"}`."""
 
 NATIONAL_SECURITY_REQUEST_TYPES = frozenset(str(t) for t in CLEARED_ONLY)
-NATIONAL_SECURITY_WORKFLOW_TYPES = frozenset({"NationalSecurityLetter", "FisaOrder"})
+NATIONAL_SECURITY_WORKFLOW_TYPES = frozenset({"NationalSecurityLetter", "FisaOrder", "MediationReconciliation"})
+"""Workflow types whose every payload is under the natsec key: NSLs, FISA orders, and the mediation
+reconciliation, whose task lists name FISA targets (SPEC §6)."""
+RECONCILIATION_WORKFLOW_ID = "mediation-reconciliation"
+"""The mediation reconciliation's one workflow id (workflows/reconciliation.py): national security."""
 _MARKERS = tuple(t.encode() for t in NATIONAL_SECURITY_REQUEST_TYPES)
 
 
 class PayloadUndecryptable(Exception):
     """A payload this process cannot decrypt: a key it does not hold, or altered bytes."""
+
+
+class PayloadMisplaced(PayloadUndecryptable):
+    """A payload bound to another workflow, or in the wrong compartment for its workflow."""
 
 
 def is_encrypted(payload: Payload) -> bool:
@@ -55,24 +71,43 @@ def key_id_of(payload: Payload) -> str | None:
     return payload.metadata[KEY_ID].decode() if is_encrypted(payload) and KEY_ID in payload.metadata else None
 
 
-def encrypt(payload: Payload, keyring: Keyring, compartment: Compartment) -> Payload:
+def bound_to(payload: Payload) -> str | None:
+    """The workflow id an encrypted payload is bound to (None: encrypted before binding)."""
+    return payload.metadata[BOUND_TO].decode() if BOUND_TO in payload.metadata else None
+
+
+def _associated(key_id: str, workflow_id: str | None) -> bytes:
+    return key_id.encode() if workflow_id is None else key_id.encode() + b"\x00" + workflow_id.encode()
+
+
+def encrypt(payload: Payload, keyring: Keyring, compartment: Compartment, workflow_id: str | None = None) -> Payload:
+    """`payload` under `compartment`'s active key, bound to `workflow_id` when given."""
     key = keyring.active(compartment)
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key.secret).encrypt(nonce, payload.SerializeToString(), key.key_id.encode())
-    return Payload(metadata={"encoding": ENCODING, KEY_ID: key.key_id.encode()}, data=nonce + sealed)
+    sealed = AESGCM(key.secret).encrypt(nonce, payload.SerializeToString(), _associated(key.key_id, workflow_id))
+    metadata = {"encoding": ENCODING, KEY_ID: key.key_id.encode()}
+    if workflow_id is not None:
+        metadata[BOUND_TO] = workflow_id.encode()
+    return Payload(metadata=metadata, data=nonce + sealed)
 
 
-def decrypt(payload: Payload, keyring: Keyring) -> Payload:
-    """The original payload; a payload that is not encrypted is returned as it is."""
+def decrypt(payload: Payload, keyring: Keyring, workflow_id: str | None = None) -> Payload:
+    """The original payload; a payload that is not encrypted is returned as it is. With
+    `workflow_id`, a payload bound to another workflow is refused (PayloadMisplaced)."""
     if not is_encrypted(payload):
         return payload
     key_id = key_id_of(payload)
+    binding = bound_to(payload)
+    if workflow_id is not None and binding is not None and binding != workflow_id:
+        raise PayloadMisplaced(f"a payload encrypted for workflow {binding} was sent to {workflow_id}: a ciphertext "
+                               "is bound to its workflow")
     key = keyring.get(key_id) if key_id else None
     if key is None:
         raise PayloadUndecryptable(f"payload encrypted with key {key_id or '(none named)'}, which this process "
                                    "does not hold")
     try:
-        plain = AESGCM(key.secret).decrypt(payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:], key_id.encode())
+        plain = AESGCM(key.secret).decrypt(payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:],
+                                           _associated(key_id, binding))
     except InvalidTag:
         raise PayloadUndecryptable(f"payload under key {key_id} fails authentication (altered?)") from None
     original = Payload()
@@ -133,7 +168,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         if isinstance(context, ActivitySerializationContext) and context.workflow_type in \
                 NATIONAL_SECURITY_WORKFLOW_TYPES:
             return True
-        if workflow_id is not None and workflow_id in self.cases:
+        if workflow_id is not None and (workflow_id in self.cases or workflow_id == RECONCILIATION_WORKFLOW_ID):
             return True
         if any(names_national_security(p) for p in payloads):
             if workflow_id is not None:
@@ -143,9 +178,37 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         compartment = Compartment.NATIONAL_SECURITY if self._notice(payloads) else Compartment.GENERAL
-        return [encrypt(p, self.keyring, compartment) for p in payloads]
+        return [encrypt(p, self.keyring, compartment, self._workflow_id) for p in payloads]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        plain = [decrypt(p, self.keyring) for p in payloads]
+        workflow_id = self._workflow_id
+        if any(key_id_of(p) and key_id_of(p).startswith(f"{Compartment.NATIONAL_SECURITY}-") for p in payloads) \
+                and workflow_id is not None:
+            self.cases.add(workflow_id)  # a natsec payload in a workflow marks it national security
+        plain = [self._decoded(p, workflow_id) for p in payloads]
         self._notice(plain)
         return plain
+
+    def _decoded(self, payload: Payload, workflow_id: str | None) -> Payload:
+        try:
+            original = decrypt(payload, self.keyring, workflow_id)
+        except PayloadMisplaced as misplaced:
+            return refusal(str(misplaced))
+        key_id = key_id_of(payload)
+        if key_id and key_id.startswith(f"{Compartment.GENERAL}-") and bound_to(payload) is not None \
+                and self._is_national_security(workflow_id):
+            return refusal("a payload under the general key was sent to a national security case: its contents "
+                           "go only through the cleared codec server")
+        return original
+
+    def _is_national_security(self, workflow_id: str | None) -> bool:
+        context = self._context
+        if isinstance(context, ActivitySerializationContext) and context.workflow_type in \
+                NATIONAL_SECURITY_WORKFLOW_TYPES:
+            return True
+        return workflow_id is not None and (workflow_id in self.cases or workflow_id == RECONCILIATION_WORKFLOW_ID)
+
+
+def refusal(reason: str) -> Payload:
+    """What a workflow receives instead of a payload it may not take: a JSON object saying why."""
+    return Payload(metadata={"encoding": b"json/plain"}, data=json.dumps({REFUSED_FIELD: reason}).encode())

@@ -60,6 +60,18 @@ class Settings:
     """`off` (no sandbox, the default), `shared` (inside it, the project's modules imported once
     per process) or `strict` (inside it, afresh per workflow instance, every call the sandbox
     forbids refused): les/sandbox.py."""
+    seal_dir: Path | None = None
+    """The seal keys (les/seals.py): `LES_SEAL_KEY_FILE` names the codec servers' private key (default:
+    the newest `seal-vN.key` in `<state>/seal`), `LES_SEAL_PUBLIC_KEYS_DIR` the folder of public keys
+    the worker verifies with (default `<state>/seal`)."""
+    seal_key_file: Path | None = None
+    seal_public_dir: Path | None = None
+    codec_url: str = "http://127.0.0.1:8234"
+    """The general codec server people's tools read and send through (LES_CODEC_URL)."""
+    cleared_codec_url: str = "http://127.0.0.1:8235"
+    """The cleared codec server (LES_CLEARED_CODEC_URL): national security cases."""
+    codec_ca_file: Path | None = None
+    """CA bundle to trust for https codec servers (LES_CODEC_CA_FILE; default: the system's)."""
     workflow_cache: int = 1000
     """Workflow instances the worker keeps in memory (the SDK's `max_cached_workflows`); one that
     was evicted is taken up again by replaying its history. About 0.3 MiB each (bench/scale.py)."""
@@ -87,6 +99,12 @@ class Settings:
             bulk_task_queue=env("LES_BULK_TASK_QUEUE", DEFAULT_BULK_TASK_QUEUE),
             workflow_sandbox=_sandbox_mode(env("LES_WORKFLOW_SANDBOX", DEFAULT_SANDBOX)),
             workflow_cache=_workflow_cache(env("LES_WORKFLOW_CACHE", "1000")),
+            seal_dir=state / "seal",
+            seal_key_file=Path(env("LES_SEAL_KEY_FILE")) if env("LES_SEAL_KEY_FILE") else None,
+            seal_public_dir=Path(env("LES_SEAL_PUBLIC_KEYS_DIR", str(state / "seal"))),
+            codec_url=env("LES_CODEC_URL", "http://127.0.0.1:8234").rstrip("/"),
+            cleared_codec_url=env("LES_CLEARED_CODEC_URL", "http://127.0.0.1:8235").rstrip("/"),
+            codec_ca_file=Path(env("LES_CODEC_CA_FILE")) if env("LES_CODEC_CA_FILE") else None,
         )
 
 

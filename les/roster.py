@@ -33,3 +33,22 @@ def is_cleared(lookup: RosterLookup, actor: str | None) -> bool:
     """Active on the roster and holding the `cleared` role."""
     entry = lookup(actor) if actor else None
     return entry is not None and entry[0] and "cleared" in entry[1]
+
+
+CaseTypeLookup = Callable[[str], "str | None"]
+"""request_id → the case's request type, or None when the case store has no such case."""
+
+
+def case_type_lookup(database_url: str) -> CaseTypeLookup:
+    """The type of a case the store has opened: the codec servers seal a decision under its case's compartment."""
+    from recordstore.case_models import Case
+    from recordstore.db import make_engine, make_session_factory
+
+    sessions = make_session_factory(make_engine(database_url))
+
+    def lookup(request_id: str) -> str | None:
+        with sessions() as session:
+            case = session.get(Case, request_id)
+            return None if case is None else str(case.request_type)
+
+    return lookup

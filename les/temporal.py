@@ -8,7 +8,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, EncryptionCodec
 from les.config import Settings
@@ -59,13 +59,14 @@ class TemporalUnavailable(Exception):
 FAILURE_CONVERTER = DefaultFailureConverterWithEncodedAttributes
 
 
-def data_converter(keyring: Keyring) -> DataConverter:
-    """THE data converter of every process (worker, client, tests, replayer): pydantic JSON,
-    every payload AES-256-GCM encrypted (les/codec.py), failure messages and stack traces
-    moved into an encrypted payload too."""
+def data_converter(keyring: Keyring | None = None, *, codec: PayloadCodec | None = None) -> DataConverter:
+    """THE data converter of every process: pydantic JSON, every payload AES-256-GCM encrypted,
+    failure messages and stack traces moved into an encrypted payload too. The worker (and the
+    tests, the replayer) encrypt with the keyring (les/codec.py); people's tools pass `codec`, the
+    codec servers' (les/remote_codec.py), and hold no key."""
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=EncryptionCodec(keyring),
+        payload_codec=codec if codec is not None else EncryptionCodec(keyring),
         failure_converter_class=FAILURE_CONVERTER,
     )
 
@@ -101,13 +102,15 @@ def connect_config(settings: Settings) -> dict[str, Any]:
     return options
 
 
-async def connect(settings: Settings, keyring: Keyring | None = None) -> Client:
+async def connect(settings: Settings, keyring: Keyring | None = None, *, codec: PayloadCodec | None = None) -> Client:
     """Connect with the project's data converter, turning a dead server into a clear error.
-    Every process that speaks to Temporal (worker, starter, stack, audit) connects here."""
-    keyring = keyring if keyring is not None else load_keyring(settings)
+    Every process that speaks to Temporal (worker, starter, stack, audit) connects here; people's
+    tools pass the codec servers' `codec` and hold no key."""
+    if codec is None:
+        keyring = keyring if keyring is not None else load_keyring(settings)
     options = connect_config(settings)
     try:
-        return await Client.connect(**options, data_converter=data_converter(keyring))
+        return await Client.connect(**options, data_converter=data_converter(keyring, codec=codec))
     except RuntimeError as err:
         profile = settings.temporal_profile
         from_profile = profile is not None and profile.profile is not None and (

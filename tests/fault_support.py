@@ -149,6 +149,7 @@ def worker_env(address: str, database_url: str, folder: Path, task_queue: str, k
         "LES_DOCUMENTS_ROOT": str(folder / "documents"),
         "LES_TASK_QUEUE": task_queue,
         "LES_KEYRING_DIR": str(keyring_dir),
+        "LES_SEAL_PUBLIC_KEYS_DIR": str(keyring_dir.parent / "seal"),
     }
 
 

@@ -39,6 +39,7 @@ async def test_subpoena_end_to_end_on_the_dev_server(
         "LES_DOCUMENTS_ROOT": str(tmp_path / "documents"),
         "LES_TASK_QUEUE": "les-e2e",
         "LES_KEYRING_DIR": str(keyring_dir),
+        "LES_SEAL_PUBLIC_KEYS_DIR": str(keyring_dir.parent / "seal"),
     }
     document = dated(example("subpoena", "E2E-SUB-0001"), await dev_server.get_current_time())  # real time
     request_file = tmp_path / "request.json"

@@ -24,10 +24,9 @@ from temporalio.service import RPCError
 
 from domain.case import CaseState, Resolution
 from les.histories import LOCAL_ACTIVITY_MARKER, payload_value
-from les.temporal import data_converter
 from recordstore.db import create_schema, make_engine, make_session_factory
 from recordstore.generator import generate, place_examples, seed_roster
-from tests.conftest import running_dev_server
+from tests.conftest import SESSION, running_dev_server
 from tests.fault_support import (
     DevServer,
     PrivatePostgres,
@@ -38,6 +37,7 @@ from tests.fault_support import (
     postgres_bin,
     worker_env,
 )
+from tests.seal_support import sealing_data_converter
 from tests.workflow_support import dated, decision, example, finish, running_worker, status, submit, wait_for_state
 from workflows import SubpoenaWorkflow
 
@@ -72,7 +72,8 @@ async def connect(server: DevServer, keyring, seconds: float = 30) -> Client:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            return await Client.connect(server.address, data_converter=data_converter(keyring))
+            converter = sealing_data_converter(keyring, SESSION["seal_dir"])
+            return await Client.connect(server.address, data_converter=converter)
         except RuntimeError as err:
             if "not healthy" not in str(err) or time.monotonic() > deadline:
                 raise

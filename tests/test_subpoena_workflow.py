@@ -220,7 +220,7 @@ async def test_decisions_from_the_wrong_people_are_refused_and_change_nothing(
             with pytest.raises(WorkflowUpdateFailedError) as failed:
                 await handle.execute_update(SubpoenaWorkflow.approve_sync, payload)
             refusals[label] = str(failed.value.cause)
-        await handle.signal(SubpoenaWorkflow.approve, {"role": "analyst"})  # no actor: malformed
+        await handle.signal(SubpoenaWorkflow.approve, {"actor": "jdoe"})  # sealed, but no role: malformed
         await handle.signal(SubpoenaWorkflow.approve, decision(actor="mallory"))
         current = await wait_for_refusals(handle, 2)
         await handle.signal(SubpoenaWorkflow.withdraw, decision(note="agency withdrew"))
@@ -233,7 +233,7 @@ async def test_decisions_from_the_wrong_people_are_refused_and_change_nothing(
     assert current.state is CaseState.AWAITING_APPROVAL and current.approvals == {}
     refused = [e for e in current.history if not e.accepted]
     assert [e.via for e in refused][-2:] == ["signal", "signal"]
-    assert "actor" in refused[-2].reason and "mallory" in refused[-1].reason
+    assert "role" in refused[-2].reason and "mallory" in refused[-1].reason
     assert outcome.resolution is Resolution.WITHDRAWN and outcome.production is None
 
 

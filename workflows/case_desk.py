@@ -36,8 +36,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.case_machine import Case, Decision, Facts, Refused, RosterEntry, parse_decision
     from domain.case_page import case_page
     from domain.plans import RequestPlan, plan_for
+    from domain.seals import Seal, SealProblem, as_decision, check_seal, is_sealed, open_envelope
     from domain.verification import CheckResult
     from domain.vocabulary import DecisionName, RequestType, Role
+    from les.codec import REFUSED_FIELD
     from les.failures import DECISION_REFUSED
     from les.temporal import (
         CASE_STATE,
@@ -78,6 +80,12 @@ time. The history still holds every filing: record_case_event answers with the e
 which the marker keeps, and the audit reads it there (les/histories.py). Long steps (verification,
 retrieval, packaging, delivery, mediation) stay activities. A run so patched also has
 PER_STEP_ATTRIBUTES and every patch before it, without their markers."""
+SEALED_DECISIONS = "sealed-decisions"
+"""Patch: a run so patched takes a person's decision only sealed by a codec server that signed the
+person in (SPEC §6, les/seals.py): the seal names the person (the decision's actor), the moment
+(at most five minutes old), the case and the content, each seal once; the roster activity checks
+its signature. Asked at the run's first decision, so a case that was running before takes sealed
+decisions from its next one. Histories recorded before it take their plain decisions as then."""
 UNPUBLISHED_STATES = frozenset({CaseState.PACKAGING, CaseState.DELIVERING, CaseState.BILLING})
 """The production's quick steps: a run patched with PER_STEP_ATTRIBUTES keeps them off the search attribute."""
 
@@ -122,6 +130,8 @@ class CaseDesk:
         """Whether this run has LOCAL_CASE_STORE (asked once, at the first case-store call)."""
         self._pending_attributes: dict[str, Any] = {}
         """Search attribute updates waiting for the end of the step (PER_STEP_ATTRIBUTES runs)."""
+        self._sealed_decisions: bool | None = None
+        """Whether this run takes only sealed decisions (SEALED_DECISIONS; asked at its first decision)."""
 
     @property
     def _request_id(self) -> str:
@@ -252,11 +262,29 @@ class CaseDesk:
     # ---- human decisions ---------------------------------------------------------------------
 
     def _validate(self, name: DecisionName, raw: Any) -> None:
-        """Update validator: refuse before anything is written to history."""
+        """Update validator: refuse before anything is written to history. (Whether the run takes
+        sealed decisions is asked at its first decision, which a validator may not do: until then the
+        handler checks the seal.)"""
         try:
+            if self._sealed_decisions or is_sealed(raw):
+                raw = self._unseal(raw)[1]
             self._case.precheck(parse_decision(name, raw))
         except Refused as refusal:
             raise ApplicationError(str(refusal), type=DECISION_REFUSED, non_retryable=True) from None
+
+    def _unseal(self, raw: Any) -> tuple[Seal, dict[str, Any]]:
+        """The seal and the decision it carries, when both may take effect on this case now (all that
+        needs no key: the signature is the roster activity's); Refused saying which check failed."""
+        try:
+            if isinstance(raw, dict) and REFUSED_FIELD in raw:  # the worker's codec would not hand it over
+                raise SealProblem(str(raw[REFUSED_FIELD]))
+            seal, decision = open_envelope(raw)
+            check_seal(seal, decision, request_id=self._request_id, now=workflow.now(),
+                       compartment="natsec" if self.plan.cleared_only else "general",
+                       nonces_used=self._case.seal_nonces)
+        except SealProblem as problem:
+            raise Refused(str(problem)) from None
+        return seal, as_decision(seal, decision)
 
     async def _receive(self, name: DecisionName, raw: Any, *, via: str) -> DecisionReceipt:
         """Check, ask the roster, decide, record: one decision at a time, in arrival order.
@@ -285,36 +313,46 @@ class CaseDesk:
 
     async def _decide(self, name: DecisionName, raw: Any, *, via: str) -> DecisionReceipt:
         decision: Decision | None = None
+        seal: Seal | None = None
+        if self._sealed_decisions is None:
+            self._sealed_decisions = workflow.patched(SEALED_DECISIONS)
         try:
-            decision = parse_decision(name, raw, via)
+            if self._sealed_decisions or is_sealed(raw):
+                seal, plain = self._unseal(raw)
+            else:
+                plain = raw
+            decision = parse_decision(name, plain, via)
             self._case.precheck(decision)
-            roster = await self._ask_roster(decision)
+            roster = await self._ask_roster(decision, raw if seal else None)
             facts = await self._look_up(decision, roster)
             self._case.check(decision, roster, facts, workflow.now())
         except Refused as refusal:
-            await self._record_decision(name, raw, decision, via, refused=str(refusal))
+            await self._record_decision(name, raw, decision, via, refused=str(refusal), seal=seal)
             await self._after_refusal(name, decision, str(refusal))
             if via == "update":
                 raise ApplicationError(str(refusal), type=DECISION_REFUSED, non_retryable=True) from None
             return DecisionReceipt(accepted=False, state=self._case.state, message=str(refusal))
-        await self._record_decision(name, raw, decision, via)  # on file before it takes effect
+        await self._record_decision(name, raw, decision, via, seal=seal)  # on file before it takes effect
         outcome = self._case.decide(decision, roster, facts, workflow.now())
         self._took_effect = outcome.accepted
         if not outcome.accepted:  # a clock closed the case while the decision was being filed
-            await self._record_decision(name, raw, decision, via, refused=outcome.message)
+            await self._record_decision(name, raw, decision, via, refused=outcome.message, seal=seal)
             return DecisionReceipt(accepted=False, state=self._case.state, message=outcome.message)
         if not self._case.closed:
             self._publish_state()
         await self._after_decision(decision)
         return DecisionReceipt(accepted=True, state=self._case.state, message=outcome.message)
 
-    async def _ask_roster(self, decision: Decision) -> RosterEntry:
+    async def _ask_roster(self, decision: Decision, sealed: dict[str, Any] | None = None) -> RosterEntry:
         answer = await self._store(
             CaseActivities.authorize_decision,
-            AuthorizeInput(request_id=self._request_id, actor=decision.actor, role=decision.role),
-            summary=f"ask the roster whether {decision.actor} may {decision.name} as {decision.role}",
+            AuthorizeInput(request_id=self._request_id, actor=decision.actor, role=decision.role, sealed=sealed),
+            summary=f"ask the roster whether {decision.actor} may {decision.name} as {decision.role}"
+                    + (" (and check the seal)" if sealed else ""),
             options=DECISION,
         )
+        if answer.seal_refused is not None:
+            raise Refused(answer.seal_refused)
         if answer.roster is not None:
             return answer.roster
         # Histories recorded before the roster answered with the roles held: what it said then.
@@ -333,15 +371,20 @@ class CaseDesk:
         """What a refused decision sets off (a shape adds its own)."""
 
     async def _record_decision(
-        self, name: DecisionName, raw: Any, decision: Decision | None, via: str, refused: str = ""
+        self, name: DecisionName, raw: Any, decision: Decision | None, via: str, refused: str = "",
+        seal: Seal | None = None,
     ) -> None:
-        actor = decision.actor if decision else (raw.get("actor") if isinstance(raw, dict) else None)
-        role = decision.role if decision else (raw.get("role") if isinstance(raw, dict) else None)
+        shown = raw.get("decision") if self._sealed_decisions and is_sealed(raw) else raw
+        actor = decision.actor if decision else (seal.person if seal else (
+            shown.get("actor") if isinstance(shown, dict) and not self._sealed_decisions else None))
+        role = decision.role if decision else (shown.get("role") if isinstance(shown, dict) else None)
         await self._file(self._case.record(
             str(name), workflow.now(), actor=str(actor or "unknown"), role=str(role) if role else None,
             accepted=not refused, reason=refused, note=decision.note if decision else "", via=via,
             details=dict(decision.fields) if decision else {},
         ), DECISION)
+        if seal is not None and seal.nonce not in self._case.seal_nonces:
+            self._case.seal_nonces.append(seal.nonce)  # on file: this seal has been used
 
     async def _record_system_event(self, name: str, note: str = "", details: dict | None = None) -> None:
         await self._file(self._case.record(name, workflow.now(), note=note, details=details))

@@ -15,9 +15,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts_surveillance import UnauthorisedReport
     from activities.mediation import MediationActivities
     from activities.mediation_models import DeactivateTaskInput, ListActiveTasksInput
+    from les.codec import RECONCILIATION_WORKFLOW_ID
     from workflows.activity_options import QUICK
 
-RECONCILIATION_ID = "mediation-reconciliation"
+RECONCILIATION_ID = RECONCILIATION_WORKFLOW_ID
 """One reconciliation per namespace: every worker makes sure it runs, none starts a second."""
 
 
