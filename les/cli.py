@@ -32,6 +32,7 @@ from les.config import ConfigurationError, Settings
 from les.keyring import KeyringError
 from les.report import ReportRefused, run_transparency
 from les.roster import is_cleared, roster_lookup
+from les.session_cli import SESSION_COMMANDS, add_session_commands, run_session_command
 from les.temporal import (
     CASE_STATE,
     OVERDUE,
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     transparency.add_argument("--bands", choices=[b.value for b in Banding], default=Banding.PER_KIND.value,
                               help="national security bands: per-kind (1874(a)(1), bands of 1000) or combined "
                                    "(1874(a)(2), bands of 250)")
+    add_session_commands(sub)
     queues = sub.add_parser("queues", help="the Web UI's queues: each one's query and the link that opens it")
     queues.add_argument("--web-ui", default="http://localhost:8233", help="where the Temporal Web UI answers")
     for name in DecisionName:
@@ -117,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in SESSION_COMMANDS:
+        return run_session_command(args)
     try:
         if args.command == "check":
             return run_check(args.file, as_json=args.json)

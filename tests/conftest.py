@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.oidc_support import oidc_provider, short_lived_oidc  # noqa: F401 - the OIDC provider's session fixtures
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 BIN = Path(sys.executable).parent
