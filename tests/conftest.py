@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.oidc_support import oidc_provider, short_lived_oidc  # noqa: F401 - the OIDC provider's session fixtures
+pytest_plugins = ["tests.oidc_support"]  # the OIDC provider's session fixtures
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -180,44 +180,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-TOKENS = {"jdoe": "token-of-jdoe-analyst", "tnguyen": "token-of-tnguyen-cleared", "nobody": "token-of-nobody"}
-"""Codec-server tokens under test, per person (`nobody` is on no roster)."""
-
-
 @contextmanager
-def serving_codec(keyring, database_url):
-    """The general and the cleared codec servers, each on a port of its own, in threads; the
-    roster is the store's at `database_url` (prepared_store fills it). `.general`/`.cleared` are
-    their URLs, `.ui_origins` the origins they answer (append before the UI calls)."""
-    import threading
-    from types import SimpleNamespace
+def serving_codec(keyring, database_url, oidc, seal_dir, ports=(0, 0)):
+    """The general and the cleared codec servers (uvicorn, in threads of this process), trusting the
+    tokens of `oidc` (tests/oidc_support.py), the roster and cases of the store at `database_url`,
+    sealing with the session's key; `.general`/`.cleared` are their URLs, `.ui_origins` the origins
+    they answer (add before the UI calls)."""
+    from tests.codec_support import start_codec_servers
 
-    from les.codec_server import CodecService, TokenBook, make_server
-    from les.roster import roster_lookup
-
-    tokens = TokenBook({token: actor for actor, token in TOKENS.items()})
-    roster = roster_lookup(database_url)
-    origins: set[str] = set()
-    servers, urls = [], {}
-    for name, cleared in (("general", False), ("cleared", True)):
-        service = CodecService(keyring, tokens, roster, cleared=cleared, ui_origins=())
-        service.ui_origins = origins  # shared and filled in by the fixture that knows the UI's port
-        server = make_server(service, "127.0.0.1", 0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        urls[name] = f"http://127.0.0.1:{server.server_address[1]}"
+    servers = start_codec_servers(keyring, database_url, oidc, seal_dir, ports)
     try:
-        yield SimpleNamespace(ui_origins=origins, **urls)
+        yield servers
     finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+        servers.stop()
 
 
-@pytest.fixture
-def codec_servers(keyring, database_url):
-    """`serving_codec` for one test."""
-    with serving_codec(keyring, database_url) as servers:
+@pytest.fixture(scope="session")
+def codec_servers(keyring, database_url, oidc_provider, seal_dir, prepared_store):
+    """`serving_codec` for the session, on the ports the session's OIDC provider lets `/login` return to."""
+    with serving_codec(keyring, database_url, oidc_provider, seal_dir, oidc_provider.codec_ports) as servers:
         yield servers
 
 
@@ -258,7 +239,7 @@ async def dev_server(keyring, codec_servers, tmp_path):
     ui_port = free_port()
     for host in ("127.0.0.1", "localhost"):
         codec_servers.ui_origins.add(f"http://{host}:{ui_port}")
-    async with running_dev_server(keyring, ui_codec_endpoint=f"{codec_servers.general}/t/{TOKENS['jdoe']}",
+    async with running_dev_server(keyring, ui_codec_endpoint=codec_servers.general_ui,
                                   database_file=tmp_path / "temporal.db", ui_port=ui_port) as env:
         yield env
 

@@ -45,6 +45,8 @@ class OidcUnderTest:
     provider: LocalProvider
     state_dir: Path
     others: list[LocalProvider] = field(default_factory=list)
+    codec_ports: tuple[int, int] = (0, 0)
+    """Where the session's codec servers listen: the provider lets their `/login` return there."""
 
     @property
     def issuer(self) -> str:
@@ -91,7 +93,9 @@ def oidc_provider(tmp_path_factory) -> OidcUnderTest:
     """The provider of this test session: demo roster, audience les-orchestrator, 1-hour tokens."""
     require_node()
     state = tmp_path_factory.mktemp("oidc-state")
-    under_test = OidcUnderTest(start_local_provider(state, port=free_port()), state)
+    codec_ports = (free_port(), free_port())  # the session's codec servers (tests/codec_support.py)
+    under_test = OidcUnderTest(start_local_provider(state, port=free_port(), codec_ports=codec_ports), state,
+                               codec_ports=codec_ports)
     yield under_test
     under_test.stop()
 
@@ -105,19 +109,24 @@ def short_lived_oidc(oidc_provider) -> OidcUnderTest:
 def approve_device_code(page_url: str, user: str, password: str | None = None) -> httpx.Response:
     """Be the person at the browser for the device flow: open the verification URL, confirm the
     code, sign in on the provider's form. Written from the pages' HTML, not with the product's code."""
-    password = password or development_password(user)
     with httpx.Client(follow_redirects=True, timeout=15) as browser:
-        page = browser.get(page_url)
-        for _ in range(4):
-            form = re.search(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>', page.text, re.S | re.I)
-            if form is None:
-                return page
-            fields = dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"',
-                                     form.group(2), re.I))
-            fields = {name: unescape(value) for name, value in fields.items()}
-            if 'type="password"' in form.group(2):
-                fields.update(username=user, password=password)
-            if re.search(r'name="confirm"', form.group(2)):
-                fields.setdefault("confirm", "yes")
-            page = browser.post(urljoin(str(page.url), unescape(form.group(1))), data=fields)
-        return page
+        return submit_provider_forms(browser, browser.get(page_url), user, password)
+
+
+def submit_provider_forms(browser: httpx.Client, page: httpx.Response, user: str,
+                          password: str | None = None) -> httpx.Response:
+    """Fill and submit the provider's forms (confirm, sign in) as a person would, until a page has none."""
+    password = password or development_password(user)
+    for _ in range(4):
+        form = re.search(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>', page.text, re.S | re.I)
+        if form is None:
+            return page
+        fields = dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"',
+                                 form.group(2), re.I))
+        fields = {name: unescape(value) for name, value in fields.items()}
+        if 'type="password"' in form.group(2):
+            fields.update(username=user, password=password)
+        if re.search(r'name="confirm"', form.group(2)):
+            fields.setdefault("confirm", "yes")
+        page = browser.post(urljoin(str(page.url), unescape(form.group(1))), data=fields)
+    return page

@@ -1,130 +1,266 @@
-"""The codec server over real HTTP: round trip, CORS for the UI's origin only, tokens checked
-against the roster on every call, and the natsec key never served by the general endpoint."""
+"""The codec servers over real HTTP (uvicorn), trusting the real OIDC provider: people signed in,
+decisions sealed for the signed-in person on the case they name, compartments held by keys,
+CORS for the UI's origin only, and bodies bounded before they are read."""
 
 from __future__ import annotations
 
 import base64
 import json
-import urllib.error
-import urllib.request
+import resource
+import socket
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from temporalio.api.common.v1 import Payload
+from temporalio.testing import ActivityEnvironment
 
-from les.codec import EncryptionCodec, key_id_of
-from les.codec_server import CodecService, TokenBook, write_tokens
+from activities.case import CaseActivities
+from domain.case import OpenCaseInput
+from domain.seals import open_envelope
+from les.codec import BOUND_TO, EncryptionCodec, decrypt, key_id_of
+from les.codec_server import MAX_BODY, CodecService
 from les.keyring import Compartment
-from tests.conftest import TOKENS
+from les.oidc_provider import development_password
+from les.seals import load_public_keys, verify
+from recordstore.db import make_session_factory
+from tests.codec_support import sign_in_at_codec
+from tests.workflow_support import example
 
 UI = "http://localhost:8233"
-PAYLOAD = {"metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
-           "data": base64.b64encode(json.dumps({"target": "+13035550123"}).encode()).decode()}
 
 
-def call(url: str, *, method: str = "POST", body: dict | None = None, headers: dict | None = None):
-    request = urllib.request.Request(url, method=method, headers={"Content-Type": "application/json",
-                                                                  **(headers or {})},
-                                     data=json.dumps(body).encode() if body is not None else None)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            text = answer.read()
-            return answer.status, dict(answer.headers), json.loads(text) if text else None
-    except urllib.error.HTTPError as refused:
-        text = refused.read()
-        return refused.code, dict(refused.headers), json.loads(text) if text else None
+def as_json(payload: Payload) -> dict:
+    return {"metadata": {k: base64.b64encode(v).decode() for k, v in payload.metadata.items()},
+            "data": base64.b64encode(payload.data).decode()}
 
 
-def bearer(actor: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {TOKENS[actor]}", "Origin": UI}
+def plain(value) -> dict:
+    return as_json(Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(value).encode()))
 
 
-@pytest.fixture
-def servers(codec_servers, prepared_store):
+def from_json(item: dict) -> Payload:
+    return Payload(metadata={k: base64.b64decode(v) for k, v in item.get("metadata", {}).items()},
+                   data=base64.b64decode(item.get("data", "")))
+
+
+def post(url: str, body, token: str | None = None, **headers) -> httpx.Response:
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.post(url, json=body, headers={"Origin": UI, **headers}, timeout=15)
+
+
+@pytest.fixture(scope="module")
+def cases(prepared_store):
+    """A subpoena and an NSL opened in the case store (the codec servers seal under the case's compartment)."""
+    case = CaseActivities(make_session_factory(prepared_store))
+    for name, request_id in (("subpoena", "CODEC-SUB-1"), ("national_security_letter", "CODEC-NSL-1")):
+        document = example(name, request_id)
+        ActivityEnvironment().run(case.open_case, OpenCaseInput(
+            request_id=request_id, request_type=document["type"], workflow_id=f"case-{request_id}", document=document))
+    return {"subpoena": "CODEC-SUB-1", "nsl": "CODEC-NSL-1"}
+
+
+@pytest.fixture(scope="module")
+def servers(codec_servers):
     codec_servers.ui_origins.add(UI)
     return codec_servers
 
 
-def test_encode_then_decode_round_trips_and_the_sealed_payload_names_its_key(servers):
-    status, headers, sealed = call(f"{servers.general}/encode", body={"payloads": [PAYLOAD]}, headers=bearer("jdoe"))
-    assert status == 200 and headers["Access-Control-Allow-Origin"] == UI
-    [payload] = sealed["payloads"]
-    assert base64.b64decode(payload["metadata"]["encryption-key-id"]) == b"general-v1"
-    assert b"3035550123" not in base64.b64decode(payload["data"])
-    status, _, opened = call(f"{servers.general}/decode", body=sealed, headers=bearer("jdoe"))
-    assert (status, opened) == (200, {"payloads": [PAYLOAD]})
+@pytest.fixture(scope="module")
+def tokens(oidc_provider):
+    return {user: oidc_provider.token_for(user) for user in ("jdoe", "tnguyen", "bwilson", "rcruz")}
 
 
-def test_the_token_may_travel_in_the_path_for_a_ui_that_sends_no_header(servers):
-    status, _, opened = call(f"{servers.general}/t/{TOKENS['jdoe']}/decode", body={"payloads": [PAYLOAD]},
-                             headers={"Origin": UI})
-    assert (status, opened) == (200, {"payloads": [PAYLOAD]})
+def test_a_decision_is_sealed_for_the_signed_in_person_and_bound_to_its_case(servers, cases, tokens, keyring,
+                                                                             seal_dir):
+    decision = {"case": cases["subpoena"], "role": "analyst", "note": "in order"}
+    answer = post(f"{servers.general}/encode", {"payloads": [plain(decision)]}, tokens["jdoe"])
+    assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == UI
+    [sent] = [from_json(p) for p in answer.json()["payloads"]]
+    assert key_id_of(sent) == "general-v1" and sent.metadata[BOUND_TO] == b"case-CODEC-SUB-1"
+    assert b"in order" not in sent.data
+    envelope = json.loads(decrypt(sent, keyring, "case-CODEC-SUB-1").data)
+    seal, inside = open_envelope(envelope)
+    assert (seal.person, seal.case, seal.compartment) == ("jdoe", "CODEC-SUB-1", "general")
+    assert inside == decision
+    assert abs(datetime.now(UTC) - seal.at) < timedelta(seconds=30)
+    verify(envelope, load_public_keys(seal_dir))  # the worker's public key verifies it
+    # and it opens again through the same door, for the same person
+    opened = post(f"{servers.general}/decode", {"payloads": [as_json(sent)]}, tokens["jdoe"])
+    assert json.loads(from_json(opened.json()["payloads"][0]).data) == envelope
+
+
+def test_a_decision_on_a_national_security_case_goes_only_through_the_cleared_server(servers, cases, tokens):
+    decision = {"case": cases["nsl"], "role": "analyst"}
+    refused = post(f"{servers.general}/encode", {"payloads": [plain(decision)]}, tokens["tnguyen"])
+    assert refused.status_code == 403
+    assert refused.json() == {"error": "a national security case: its decisions and documents go only through "
+                                       "the cleared codec server"}
+    not_cleared = post(f"{servers.cleared}/encode", {"payloads": [plain(decision)]}, tokens["jdoe"])
+    assert (not_cleared.status_code, not_cleared.json()) == (
+        403, {"error": "jdoe is not cleared: this endpoint serves cleared people only"})
+    sealed = post(f"{servers.cleared}/encode", {"payloads": [plain(decision)]}, tokens["tnguyen"])
+    assert sealed.status_code == 200
+    assert key_id_of(from_json(sealed.json()["payloads"][0])) == "natsec-v1"
+
+
+def test_a_national_security_submission_is_refused_by_the_general_server(servers, tokens):
+    submission = {"request_id": "CODEC-NSL-2", "request_type": "national_security_letter",
+                  "document": example("national_security_letter", "CODEC-NSL-2")}
+    refused = post(f"{servers.general}/encode", {"payloads": [plain(submission)]}, tokens["jdoe"])
+    assert refused.status_code == 403 and "cleared codec server" in refused.json()["error"]
+
+
+def test_anything_but_a_decision_or_a_submission_is_not_encoded(servers, tokens):
+    answer = post(f"{servers.general}/encode", {"payloads": [plain({"target": "+13035550123"})]}, tokens["jdoe"])
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("the codec servers encode decisions (a JSON object naming its \"case\")")
+    unknown = post(f"{servers.general}/encode", {"payloads": [plain({"case": "NO-SUCH-CASE", "role": "analyst"})]},
+                   tokens["jdoe"])
+    assert (unknown.status_code, unknown.json()) == (
+        404, {"error": "there is no case 'NO-SUCH-CASE' in the case store"})
+
+
+async def test_a_national_security_payload_stays_encrypted_through_the_general_server(servers, tokens, keyring):
+    codec = EncryptionCodec(keyring)
+    nsl = {"request_id": "CODEC-NSL-1", "request_type": "national_security_letter"}
+    [sealed] = await codec.encode([from_json(plain(nsl))])
+    assert key_id_of(sealed) == "natsec-v1"
+    body = {"payloads": [as_json(sealed)]}
+    general = post(f"{servers.general}/decode", body, tokens["tnguyen"]).json()
+    assert general == body  # shown as encrypted: the general server does not hold the key
+    refused = post(f"{servers.cleared}/decode", body, tokens["jdoe"])
+    assert refused.status_code == 403
+    cleared = post(f"{servers.cleared}/decode", body, tokens["tnguyen"]).json()
+    assert json.loads(from_json(cleared["payloads"][0]).data) == nsl
+
+
+def forged_token(oidc_provider) -> str:
+    """A token with every claim right, signed by a key the provider never published."""
+    now = int(datetime.now(UTC).timestamp())
+    claims = {"iss": oidc_provider.issuer, "aud": oidc_provider.audience, "sub": "tnguyen", "iat": now,
+              "exp": now + 600}
+    return jwt.encode({"alg": "RS256", "kid": "forged"}, claims, RSAKey.generate_key(2048))
+
+
+@pytest.mark.parametrize(("who", "status", "message"), [
+    ("nobody", 401, "sign in first: a bearer token from the OIDC provider (starter.py token) or this server's /login "
+                    "session is required"),
+    ("forged", 401, "the token is refused: "),
+    ("another issuer", 401, "the token is refused: "),
+    ("garbage", 401, "the token is refused: This is not a token"),
+    ("bwilson", 403, "bwilson is not active on the roster"),
+])
+def test_a_person_not_proven_or_not_active_is_refused(servers, cases, tokens, oidc_provider, who, status, message):
+    token = {"nobody": None, "forged": forged_token(oidc_provider), "garbage": "not-a-token",
+             "bwilson": tokens["bwilson"]}.get(who)
+    if who == "another issuer":
+        token = oidc_provider.start_another("codec-other-issuer").token_for("jdoe")
+    for operation in ("encode", "decode"):
+        answer = post(f"{servers.general}/{operation}",
+                      {"payloads": [plain({"case": cases["subpoena"], "role": "analyst"})]}, token)
+        assert answer.status_code == status and answer.json()["error"].startswith(message), answer.text
+
+
+def test_an_expired_token_is_refused(servers, short_lived_oidc):
+    import time
+
+    token = short_lived_oidc.token_for("jdoe")
+    time.sleep(2 + 31)  # the token's 2 s, and the verifier's 30 s of leeway for clock skew
+    answer = post(f"{servers.general}/decode", {"payloads": []}, token)
+    assert answer.status_code == 401
+    assert "the token is refused" in answer.json()["error"]
 
 
 def test_cors_preflight_answers_the_ui_origin_only(servers):
-    status, headers, _ = call(f"{servers.general}/decode", method="OPTIONS",
-                              headers={"Origin": UI, "Access-Control-Request-Method": "POST",
-                                       "Access-Control-Request-Headers": "content-type,x-namespace,authorization"})
-    assert status == 204
-    assert headers["Access-Control-Allow-Origin"] == UI
-    assert headers["Access-Control-Allow-Methods"] == "POST, OPTIONS"
-    assert headers["Access-Control-Allow-Headers"] == "Content-Type, Authorization, X-Namespace"
-    status, headers, _ = call(f"{servers.general}/decode", method="OPTIONS", headers={"Origin": "http://evil.test"})
-    assert status == 403 and "Access-Control-Allow-Origin" not in headers
+    answer = httpx.options(f"{servers.general}/decode", headers={
+        "Origin": UI, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-namespace,authorization"})
+    assert answer.status_code == 204
+    assert answer.headers["access-control-allow-origin"] == UI
+    assert answer.headers["access-control-allow-credentials"] == "true"
+    assert answer.headers["access-control-allow-headers"] == "Content-Type, Authorization, X-Namespace"
+    evil = httpx.options(f"{servers.general}/decode", headers={"Origin": "http://evil.test"})
+    assert evil.status_code == 403 and "access-control-allow-origin" not in evil.headers
 
 
-@pytest.mark.parametrize(("headers", "status", "message"), [
-    ({}, 401, "a bearer token is required"),
-    ({"Authorization": "Bearer not-a-token"}, 401, "unknown token"),
-    ({"Authorization": f"Bearer {TOKENS['nobody']}"}, 403, "the token's holder is not active on the roster"),
+def test_a_person_signs_in_at_the_codec_server_and_the_session_cookie_stands_for_them(servers, cases):
+    browser = sign_in_at_codec(servers.general_ui, "jdoe", development_password("jdoe"))
+    try:
+        answer = browser.post(f"{servers.general_ui}/encode",
+                              json={"payloads": [plain({"case": cases["subpoena"], "role": "analyst"})]})
+        assert answer.status_code == 200
+        browser.get(f"{servers.general_ui}/logout")
+        after = browser.post(f"{servers.general_ui}/encode",
+                             json={"payloads": [plain({"case": cases["subpoena"], "role": "analyst"})]})
+        assert after.status_code == 401
+    finally:
+        browser.close()
+
+
+def test_a_wrong_password_gets_no_session(servers):
+    with pytest.raises(AssertionError, match=r"sign-in at .* failed"):
+        sign_in_at_codec(servers.general_ui, "jdoe", "not-jdoes-password")
+
+
+def raw_request(url: str, head: str, body: bytes = b"") -> tuple[int, str]:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.encode() + b"Connection: close\r\n\r\n" + body)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+        answer = received.decode(errors="replace")
+    status = int(answer.split(" ", 2)[1])
+    return status, answer.split("\r\n\r\n", 1)[-1]
+
+
+@pytest.mark.parametrize(("length_header", "status", "message"), [
+    ("Content-Length: -1\r\n", 400, None),  # refused by uvicorn's HTTP parser itself, before our code
+    (f"Content-Length: {MAX_BODY + 1}\r\n", 413, f"the body is larger than {MAX_BODY} bytes"),
+    ("", 411, "a Content-Length is required"),
 ])
-def test_a_missing_or_bad_token_is_refused(servers, headers, status, message):
-    for operation in ("encode", "decode"):
-        answer = call(f"{servers.general}/{operation}", body={"payloads": [PAYLOAD]}, headers=headers)
-        assert (answer[0], answer[2]) == (status, {"error": message})
+def test_a_body_too_large_negative_or_unsized_is_refused_before_it_is_read(servers, length_header, status, message):
+    head = f"POST /decode HTTP/1.1\r\nHost: x\r\n{length_header}Content-Type: application/json\r\n"
+    got, body = raw_request(servers.general, head)
+    assert got == status
+    assert message is None or json.loads(body) == {"error": message}
 
 
-def test_the_cleared_endpoint_answers_cleared_people_only(servers):
-    status, _, body = call(f"{servers.cleared}/decode", body={"payloads": [PAYLOAD]}, headers=bearer("jdoe"))
-    assert (status, body) == (403, {"error": "this endpoint serves cleared people only"})
-    status, _, _ = call(f"{servers.cleared}/decode", body={"payloads": [PAYLOAD]}, headers=bearer("tnguyen"))
-    assert status == 200
+def test_memory_stays_flat_under_a_stream_of_unauthenticated_junk(servers):
+    """300 MiB of junk in 30 requests of 10 MiB each, chunked so no length announces them: every one
+    is refused (401, the person first) and the server's memory (this process's) does not grow with it."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def junk():
+        chunk = b"x" * (1024 * 1024)
+        for _ in range(10):
+            yield chunk
+
+    statuses = set()
+    with httpx.Client(timeout=30) as client:
+        for _ in range(30):
+            try:
+                statuses.add(client.post(f"{servers.general}/decode", content=junk()).status_code)
+            except httpx.HTTPError:  # the server may close while the junk still streams: refused too
+                statuses.add("closed")
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert statuses <= {401, "closed"} and statuses, statuses
+    assert grown_mib < 40, f"peak memory grew {grown_mib:.0f} MiB under 300 MiB of junk"
 
 
-async def test_a_national_security_payload_stays_sealed_through_the_general_endpoint(servers, keyring):
-    codec = EncryptionCodec(keyring)
-    nsl = {"request_id": "LES-2026-000105", "request_type": "national_security_letter"}
-    [sealed] = await codec.encode([_payload(nsl)])
-    assert key_id_of(sealed) == "natsec-v1"
-    body = {"payloads": [_json(sealed)]}
-    _, _, general = call(f"{servers.general}/decode", body=body, headers=bearer("jdoe"))
-    assert general == body  # shown as encrypted: the general endpoint does not hold the key
-    _, _, cleared = call(f"{servers.cleared}/decode", body=body, headers=bearer("tnguyen"))
-    assert json.loads(base64.b64decode(cleared["payloads"][0]["data"])) == nsl
-    # What the cleared UI sends goes under the natsec key.
-    _, _, sent = call(f"{servers.cleared}/encode", body={"payloads": [PAYLOAD]}, headers=bearer("tnguyen"))
-    assert base64.b64decode(sent["payloads"][0]["metadata"]["encryption-key-id"]) == b"natsec-v1"
+def test_the_general_server_never_holds_a_natsec_key_even_when_handed_one(keyring, seal_dir):
+    from les.seals import load_sealing_key
 
-
-def test_the_general_endpoint_never_holds_a_natsec_key_even_when_handed_one(keyring):
-    service = CodecService(keyring, TokenBook({}), lambda actor: None, cleared=False, ui_origins=[UI])
+    service = CodecService(keyring, None, lambda person: None, lambda case: None, load_sealing_key(seal_dir),
+                           cleared=False, ui_origins=[UI])
     assert keyring.holds(Compartment.NATIONAL_SECURITY)
     assert service.keyring.key_ids == ["general-v1"]
 
 
-def test_tokens_are_issued_once_per_person_into_a_private_file(tmp_path):
-    path = tmp_path / "codec-tokens.json"
-    first = write_tokens(path, ["jdoe", "tnguyen"])
-    again = write_tokens(path, ["jdoe", "tnguyen", "mlee"])
-    assert oct(path.stat().st_mode & 0o777) == "0o600"
-    assert {a: again[a] for a in first} == first and set(again) == {"jdoe", "tnguyen", "mlee"}
-    assert TokenBook.load(path).actor(again["mlee"]) == "mlee"
-
-
-def _payload(value):
-    from temporalio.api.common.v1 import Payload
-
-    return Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(value).encode())
-
-
-def _json(payload) -> dict:
-    return {"metadata": {k: base64.b64encode(v).decode() for k, v in payload.metadata.items()},
-            "data": base64.b64encode(payload.data).decode()}
+def test_health_and_readiness(servers):
+    assert httpx.get(f"{servers.general}/healthz").json() == {"status": "alive", "endpoint": "general"}
+    assert httpx.get(f"{servers.cleared}/readyz").json() == {"status": "ready", "endpoint": "cleared"}
