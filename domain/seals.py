@@ -17,6 +17,8 @@ from typing import Any
 SEAL_VERSION = 1
 SEAL_FIELD, DECISION_FIELD = "seal", "decision"
 CASE_FIELD = "case"
+REFUSED_FIELD = "les_refused"
+"""What arrives instead of a decision the codec servers or the worker's codec refused: `{"les_refused": "<why>"}`."""
 MAX_AGE = timedelta(minutes=5)
 """A seal older than this is stale (SPEC §6)."""
 MAX_AHEAD = timedelta(minutes=1)
@@ -53,8 +55,14 @@ def is_sealed(raw: Any) -> bool:
     return isinstance(raw, dict) and set(raw) == {SEAL_FIELD, DECISION_FIELD}
 
 
+def is_refusal(raw: Any) -> bool:
+    return isinstance(raw, dict) and set(raw) == {REFUSED_FIELD}
+
+
 def open_envelope(raw: Any) -> tuple[Seal, dict[str, Any]]:
     """The seal and the decision inside it; SealProblem when `raw` is not a sealed envelope."""
+    if is_refusal(raw):
+        raise SealProblem(str(raw[REFUSED_FIELD]))
     if not is_sealed(raw):
         raise SealProblem(UNSEALED)
     fields, decision = raw[SEAL_FIELD], raw[DECISION_FIELD]

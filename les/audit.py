@@ -19,8 +19,8 @@ from les.codec import NATIONAL_SECURITY_REQUEST_TYPES, NATIONAL_SECURITY_WORKFLO
 from les.config import Settings
 from les.histories import FilingReader, decoded, every_run, filed_events
 from les.paths import PathRefused, audit_export_file
-from les.roster import is_cleared, roster_lookup
-from les.temporal import connect, note_national_security, workflow_id_for
+from les.person import NotPermitted, Person, codec_for, require, signed_in
+from les.temporal import connect, workflow_id_for
 
 OK, FAILED = 0, 1
 
@@ -61,13 +61,35 @@ def requests_on_file(settings: Settings) -> list[tuple[str, str, str]]:
 # ---- verify --------------------------------------------------------------------------------------
 
 
+def auditor(settings: Settings, doing: str) -> Person:
+    """The signed-in auditor (every `audit` command needs one, SPEC §6); AuditRefused otherwise."""
+    try:
+        return require(signed_in(settings), "auditor", doing)
+    except NotPermitted as refused:
+        raise AuditRefused(str(refused)) from None
+
+
+async def auditor_client(settings: Settings, person: Person) -> Client:
+    """The auditor's client: histories read through the codec servers, with the auditor's token."""
+    return await connect(settings, codec=codec_for(settings, person))
+
+
+def _cleared_for(person: Person, request_id: str, request_type: str | None, doing: str) -> None:
+    national_security = str(request_type) in NATIONAL_SECURITY_REQUEST_TYPES or \
+        str(request_type) in NATIONAL_SECURITY_WORKFLOW_TYPES
+    if national_security and not person.cleared:
+        raise AuditRefused(f"{request_id}: a national security case is {doing} only by a cleared auditor "
+                           f"({person.subject} is not cleared); nothing was written")
+
+
 async def run_verify(settings: Settings, request_id: str | None) -> int:
+    person = auditor(settings, "audit verify")
     cases = requests_on_file(settings)
     if request_id is not None:
         cases = [c for c in cases if c[0] == request_id]
         if not cases:
             raise AuditRefused(f"{request_id}: no such request in the case store")
-    client = await connect(settings)
+    client = await auditor_client(settings, person)
     failed = 0
     for rid, workflow_id, _request_type in cases:
         findings = await verify_one(client, settings, rid, workflow_id)
@@ -103,7 +125,7 @@ async def verify_one(client: Client, settings: Settings, request_id: str, workfl
     before = set(ledger.pre_ledger(entries, filed.bodies, pending))
     return findings + [
         ledger.Finding(f.kind, f.seq, f"{f.message}; it was filed before the ledger existed: `starter.py audit "
-                       f"backfill {request_id} --actor AUDITOR` appends it, marked back-filled")
+                       f"backfill {request_id}`, signed in as an auditor, appends it, marked back-filled")
         if f.kind == "missing" and f.seq in before else f
         for f in ledger.cross_check(entries, filed.bodies, pending)]
 
@@ -117,7 +139,7 @@ def _backfilled(chain: list[ledger.StoredEntry]) -> str:
 # ---- backfill ------------------------------------------------------------------------------------
 
 
-async def run_backfill(settings: Settings, request_id: str, actor: str) -> int:
+async def run_backfill(settings: Settings, request_id: str) -> int:
     """Append to the request's chain the events its workflow filed before the ledger existed
     (domain/ledger.pre_ledger), each marked `backfilled: true` with the auditor and the time. An
     event missing after the chain began is never back-filled: `audit verify` keeps reporting it."""
@@ -125,15 +147,10 @@ async def run_backfill(settings: Settings, request_id: str, actor: str) -> int:
     if not cases:
         raise AuditRefused(f"{request_id}: no such request in the case store")
     _, workflow_id, request_type = cases[0]
-    lookup = roster_lookup(settings.database_url)
-    entry = lookup(actor)
-    if entry is None or not entry[0] or "auditor" not in entry[1]:
-        raise AuditRefused(f"{request_id}: a back-fill is made by an active auditor on the roster ({actor} is not "
-                           "one); nothing was written")
-    client = await connect(settings)
-    if str(request_type) in NATIONAL_SECURITY_REQUEST_TYPES and not is_cleared(lookup, actor):
-        raise AuditRefused(f"{request_id}: a national security case is back-filled only by a cleared auditor "
-                           f"({actor} is not cleared); nothing was written")
+    person = auditor(settings, "audit backfill")
+    actor = person.subject
+    _cleared_for(person, request_id, request_type, "back-filled")
+    client = await auditor_client(settings, person)
     try:
         runs = [await decoded(run, client.data_converter.payload_codec) for run in await every_run(client, workflow_id)]
     except RPCError as err:
@@ -189,8 +206,9 @@ def _append_backfill(settings: Settings, request_id: str, bodies: dict[int, str]
 # ---- export --------------------------------------------------------------------------------------
 
 
-async def run_export(settings: Settings, request_id: str, folder: str, actor: str | None) -> int:
-    client = await connect(settings)
+async def run_export(settings: Settings, request_id: str, folder: str) -> int:
+    person = auditor(settings, "audit export")
+    client = await auditor_client(settings, person)
     workflow_id = workflow_id_for(request_id)
     try:
         description = await client.get_workflow_handle(workflow_id).describe()
@@ -198,32 +216,51 @@ async def run_export(settings: Settings, request_id: str, folder: str, actor: st
         if err.status == RPCStatusCode.NOT_FOUND:
             raise AuditRefused(f"{request_id}: no such request was submitted") from None
         raise
-    if description.workflow_type in NATIONAL_SECURITY_WORKFLOW_TYPES:
-        if not is_cleared(roster_lookup(settings.database_url), actor):
-            who = f"{actor} is not a cleared person on the roster" if actor else "no --actor given"
-            raise AuditRefused(f"{request_id}: a national security case is exported only for a cleared person "
-                               f"({who}); nothing was written")
-        note_national_security(client, workflow_id, description.workflow_type)
+    _cleared_for(person, request_id, description.workflow_type, "exported")
     runs = [await decoded(run, client.data_converter.payload_codec) for run in await every_run(client, workflow_id)]
+    timeline = build_timeline(request_id, description.workflow_type, runs)
     root = Path(folder)
     written: list[Path] = []
     try:
+        export_dir = _fresh_dir(root, request_id)
         for number, run in enumerate(runs, start=1):
-            written.append(_write(audit_export_file(root, request_id, f"history-run-{number:02d}.json"),
-                                  run.to_json()))
-        timeline = build_timeline(request_id, description.workflow_type, runs)
-        written.append(_write(audit_export_file(root, request_id, "timeline.txt"), "\n".join(timeline) + "\n"))
-    except PathRefused as err:
-        raise AuditRefused(f"{request_id}: cannot write the export there: {err}", 2) from None
+            written.append(_write(export_dir, f"history-run-{number:02d}.json", run.to_json()))
+        written.append(_write(export_dir, "timeline.txt", "\n".join(timeline) + "\n"))
+    except (PathRefused, OSError) as err:
+        raise AuditRefused(f"{request_id}: cannot write the export there: {getattr(err, 'strerror', None) or err}",
+                           2) from None
     for path in written:
         print(path)
     print(f"{request_id}: {len(runs)} run(s) exported", file=sys.stderr)
     return OK
 
 
-def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+EXPORT_DIR_MODE, EXPORT_FILE_MODE = 0o700, 0o600
+"""An export holds decrypted histories: its folder and files are the auditor's alone."""
+
+
+def _fresh_dir(root: Path, request_id: str) -> Path:
+    """FOLDER/<request_id>, made now (0700): an existing folder, or a link in its place, is refused."""
+    import os
+
+    root.mkdir(parents=True, exist_ok=True, mode=EXPORT_DIR_MODE)
+    target = audit_export_file(root, request_id, "timeline.txt").parent
+    try:
+        os.mkdir(target, EXPORT_DIR_MODE)
+    except FileExistsError:
+        raise PathRefused(f"{target} already exists; an export is written only into a folder it creates") from None
+    os.chmod(target, EXPORT_DIR_MODE)
+    return target
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    """A new file (0600) in the export's own folder: never an existing file, never through a link."""
+    import os
+
+    path = folder / name
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, EXPORT_FILE_MODE)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
     return path
 
 
@@ -284,7 +321,9 @@ def _case_event_line(event) -> str:
 async def run_replay(settings: Settings, query: str | None, files: list[str]) -> int:
     if query is not None and files:
         raise AuditRefused("give either --query or history files, not both", 2)
-    client = await connect(settings) if query is not None or not files else None
+    person = auditor(settings, "audit replay")
+    codec = codec_for(settings, person)
+    client = await connect(settings, codec=codec) if query is not None or not files else None
     histories: list[tuple[str, WorkflowHistory]] = []
     if client is not None:
         async for execution in client.list_workflows(query or ""):
@@ -297,10 +336,9 @@ async def run_replay(settings: Settings, query: str | None, files: list[str]) ->
                 histories.append((name, WorkflowHistory.from_json(Path(name).stem, text)))
             except (OSError, ValueError) as err:
                 raise AuditRefused(f"{name}: not a readable history ({err})", 2) from None
-    from les.temporal import data_converter, load_keyring
+    from les.temporal import data_converter
 
-    failures = await replay_histories(histories, data_converter(load_keyring(settings)),
-                                      progress=Progress(len(histories)))
+    failures = await replay_histories(histories, data_converter(codec=codec), progress=Progress(len(histories)))
     print(f"replayed {len(histories)} history(ies): {len(histories) - len(failures)} cleanly, {len(failures)} failed")
     for name, why in failures:
         print(f"  - {name}: {why}")

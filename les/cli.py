@@ -30,8 +30,11 @@ from les.audit import AuditRefused, run_backfill, run_export, run_replay, run_ve
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
 from les.config import ConfigurationError, Settings
 from les.keyring import KeyringError
+from les.login import NotSignedIn
+from les.oidc import ProviderUnreachable, TokenRefused
+from les.person import NotPermitted, codec_for, signed_in
+from les.remote_codec import CodecRefused, CodecUnreachable
 from les.report import ReportRefused, run_transparency
-from les.roster import is_cleared, roster_lookup
 from les.session_cli import SESSION_COMMANDS, add_session_commands, run_session_command
 from les.temporal import (
     CASE_STATE,
@@ -40,7 +43,6 @@ from les.temporal import (
     RESPONSE_DUE,
     TemporalUnavailable,
     connect,
-    note_national_security,
     start_attributes,
     workflow_id_for,
 )
@@ -67,9 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("file")
     status = sub.add_parser("status", help="state, open tasks, deadlines and decisions of a request")
     status.add_argument("request_id")
-    status.add_argument("--json", action="store_true")
-    status.add_argument("--actor", help="who asks, as on the roster: an NSL or FISA case shows its contents "
-                                        "only to a cleared person")
+    status.add_argument("--json", action="store_true", help="print SPEC §3's JSON object")
     audit = sub.add_parser("audit", help="the auditor's commands: verify, export, replay, "
                                                                      "backfill").add_subparsers(
         dest="audit_command", required=True)
@@ -77,13 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("request_id", nargs="?", help="one request (default: every request in the case store)")
     export = audit.add_parser("export", help="write a request's full history (every run) and a readable timeline")
     export.add_argument("request_id")
-    export.add_argument("folder", help="written to FOLDER/<request_id>/")
-    export.add_argument("--actor", help="who exports, as on the roster: an NSL or FISA case only for a cleared person")
+    export.add_argument("folder", help="written to FOLDER/<request_id>/, which must not exist yet (0700; files 0600)")
     backfill = audit.add_parser("backfill", help="append to a request's ledger the events filed before the ledger "
                                                  "existed, marked back-filled")
     backfill.add_argument("request_id")
-    backfill.add_argument("--actor", required=True, help="the auditor who back-fills, as on the roster (cleared "
-                                                         "for an NSL or FISA case)")
     replay = audit.add_parser("replay", help="replay histories against today's workflow code; exit 1 on any failure")
     replay.add_argument("--query", help="a visibility query (e.g. \"LesRequestType = 'subpoena'\"); "
                                         "default, with no FILE either: every workflow")
@@ -107,8 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         decide = sub.add_parser(name.replace("_", "-"), help=f"send the `{name}` decision")
         decide.set_defaults(decision=name)
         decide.add_argument("request_id")
-        decide.add_argument("--actor", required=True, help="who decides, as on the roster (e.g. jdoe)")
-        decide.add_argument("--role", required=True, choices=[r.value for r in Role])
+        decide.add_argument("--role", required=True, choices=[r.value for r in Role],
+                            help="the role you decide in (the roster must show you hold it); you are the person "
+                                 "signed in (`starter.py login USER`)")
         decide.add_argument("--note", default="")
         decide.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                             help="a further field the decision needs (e.g. question=...)")
@@ -137,7 +135,7 @@ async def main(argv: list[str]) -> int:
         if args.command == "submit":
             return await run_submit(settings, args.file)
         if args.command == "status":
-            return await run_status(settings, args.request_id, as_json=args.json, actor=args.actor)
+            return await run_status(settings, args.request_id, as_json=args.json)
         return await run_decision(settings, args)
     except CommandError as err:
         print(f"starter: {err}", file=sys.stderr)
@@ -155,6 +153,15 @@ async def main(argv: list[str]) -> int:
         print(f"starter: {err}; the case's contents cannot be read with the keys this machine holds",
               file=sys.stderr)
         return REFUSED
+    except (NotSignedIn, TokenRefused, NotPermitted) as err:
+        print(f"starter: {err}", file=sys.stderr)
+        return REFUSED
+    except CodecRefused as err:
+        print(f"starter: {err}", file=sys.stderr)
+        return UNAVAILABLE if err.status >= 500 else REFUSED
+    except (CodecUnreachable, ProviderUnreachable) as err:
+        print(f"starter: {err}", file=sys.stderr)
+        return UNAVAILABLE
 
 
 async def run_audit(args: argparse.Namespace) -> int:
@@ -166,9 +173,9 @@ async def run_audit(args: argparse.Namespace) -> int:
     if args.audit_command == "verify":
         return await run_verify(settings, request_id)
     if args.audit_command == "export":
-        return await run_export(settings, request_id, args.folder, args.actor)
+        return await run_export(settings, request_id, args.folder)
     if args.audit_command == "backfill":
-        return await run_backfill(settings, request_id, args.actor)
+        return await run_backfill(settings, request_id)
     return await run_replay(settings, args.query, args.files)
 
 
@@ -224,7 +231,7 @@ async def run_submit(settings: Settings, path: str) -> int:
             BAD_INPUT,
         )
     precheck = verify_request(document)
-    client = await connect(settings)
+    client = await connect_as_person(settings)
     workflow_id = workflow_id_for(request_id)
     try:
         await client.start_workflow(
@@ -250,26 +257,32 @@ async def run_submit(settings: Settings, path: str) -> int:
     return OK
 
 
+async def connect_as_person(settings: Settings):
+    """A client of the signed-in person: every payload through the codec servers with their token."""
+    return await connect(settings, codec=codec_for(settings, signed_in(settings)))
+
+
 async def _open_case(client, settings: Settings, request_id: str):
-    """The case's handle and its workflow description (type, search attributes: no payload);
-    a national security case's payloads are then sent under the natsec key."""
+    """The case's handle and its workflow description (type, search attributes: no payload)."""
     handle = client.get_workflow_handle(workflow_id_for(request_id))
     try:
         description = await handle.describe(rpc_timeout=RPC_TIMEOUT)
     except RPCError as err:
         raise _rpc_error(err, settings, request_id) from None
-    note_national_security(client, handle.id, description.workflow_type)
     return handle, description
 
 
-async def run_status(settings: Settings, request_id: str, *, as_json: bool, actor: str | None = None) -> int:
-    client = await connect(settings)
+async def run_status(settings: Settings, request_id: str, *, as_json: bool) -> int:
+    person = signed_in(settings)
+    client = await connect(settings, codec=codec_for(settings, person))
     handle, description = await _open_case(client, settings, request_id)
-    if description.workflow_type in NATIONAL_SECURITY_WORKFLOW_TYPES and not is_cleared(
-            roster_lookup(settings.database_url), actor):
-        return print_restricted(request_id, description, actor, as_json=as_json)
     try:
         status = await handle.query("status", result_type=CaseStatus, rpc_timeout=RPC_TIMEOUT)
+    except RuntimeError as err:
+        if "encoding" not in str(err) or description.workflow_type not in NATIONAL_SECURITY_WORKFLOW_TYPES:
+            raise
+        # The cleared codec server would not open it for this person: the contents stay withheld.
+        return print_restricted(request_id, description, person.subject, as_json=as_json)
     except WorkflowQueryFailedError as err:
         raise CommandError(f"{request_id}: the status query failed: {err}", REFUSED) from None
     except RPCError as err:
@@ -339,13 +352,13 @@ def progress_lines(progress: list[dict[str, Any]]) -> list[str]:
 
 async def run_decision(settings: Settings, args: argparse.Namespace) -> int:
     decision: DecisionName = args.decision
-    payload: dict[str, Any] = {"actor": args.actor, "role": args.role, "note": args.note}
+    payload: dict[str, Any] = {"case": args.request_id, "role": args.role, "note": args.note}
     for item in args.set:
         field, sep, value = item.partition("=")
         if not sep or not field:
             raise CommandError(f"--set expects FIELD=VALUE, got {item!r}", BAD_INPUT)
         payload[field] = value
-    client = await connect(settings)
+    client = await connect_as_person(settings)
     handle, _ = await _open_case(client, settings, args.request_id)
     try:
         if args.signal:
@@ -393,7 +406,7 @@ def _rpc_error(err: RPCError, settings: Settings, request_id: str) -> Exception:
     return CommandError(f"{request_id}: the server refused: {err.message}", REFUSED)
 
 
-def print_restricted(request_id: str, description, actor: str | None, *, as_json: bool) -> int:
+def print_restricted(request_id: str, description, person: str, *, as_json: bool) -> int:
     """What anyone may see of a national security case: that it exists, its state, its deadlines
     (the search attributes), and nothing of its contents."""
     attributes = description.typed_search_attributes
@@ -409,7 +422,7 @@ def print_restricted(request_id: str, description, actor: str | None, *, as_json
     if as_json:
         print(json.dumps(shown, indent=2))
         return OK
-    who = f"{actor} is not a cleared person on the roster" if actor else "no --actor given"
+    who = f"{person}, signed in, is not a cleared person on the roster"
     lines = [f"{shown['request_type']} {request_id}: {shown['state']}" + (" — OVERDUE" if shown["overdue"] else ""),
              "deadlines:" + ("" if due else " none")]
     lines += [f"  - response_due: {utc_text(due)}"] if due else []

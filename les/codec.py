@@ -37,14 +37,15 @@ from temporalio.converter import (
 )
 
 from domain.policy import CLEARED_ONLY
+from domain.seals import REFUSED_FIELD
 from les.keyring import Compartment, Keyring, KeyringError
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 BOUND_TO = "les-bound-to"
 NONCE_BYTES = 12
-REFUSED_FIELD = "les_refused"
-"""A payload the worker's codec would not hand over becomes `{"les_refused": "<why>"}`."""
+REFUSED = REFUSED_FIELD
+"""A payload the worker's codec would not hand over becomes `{"les_refused": "<why>"}` (domain/seals.py)."""
 
 NATIONAL_SECURITY_REQUEST_TYPES = frozenset(str(t) for t in CLEARED_ONLY)
 NATIONAL_SECURITY_WORKFLOW_TYPES = frozenset({"NationalSecurityLetter", "FisaOrder", "MediationReconciliation"})

@@ -9,10 +9,12 @@ sets after `GET /login` (the local Web UI, with "Include cross-origin credential
 is checked against the provider's keys, issuer, audience and expiry (les/oidc.py); the person is
 then looked up on the roster: active, and on a cleared endpoint holding `cleared`.
 
-- **encode** takes decisions and submissions only. A decision (a JSON object naming its
-  `"case"`) is sealed for the signed-in person (les/seals.py) and encrypted bound to its case's
-  workflow, under its case's compartment; a submission (`request_id` and `document`) is encrypted
-  bound to its workflow. A general endpoint refuses anything of a national security case.
+- **encode** takes decisions, submissions and a workflow's summary (a short text) only. A decision
+  (a JSON object naming its `"case"`) is sealed for the signed-in person (les/seals.py) and
+  encrypted bound to its case's workflow, under its case's compartment; a submission (`request_id`
+  and `document`) is encrypted bound to its workflow. A general endpoint refuses anything of a
+  national security case. A refused encode is answered with a refusal in each payload's place
+  (`{"les_refused": "<why>"}`), which the case refuses in those words.
 - **decode** opens what this endpoint's keys open; a payload under a key it does not hold is
   returned as it came (the UI shows it encrypted).
 
@@ -54,7 +56,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload, Payloads
 
 from domain.policy import CLEARED_ONLY
-from domain.seals import CASE_FIELD
+from domain.seals import CASE_FIELD, REFUSED_FIELD
 from les.codec import PayloadUndecryptable, decrypt, encrypt, names_national_security
 from les.keyring import Compartment, Keyring, KeyringError
 from les.roster import CaseTypeLookup, RosterLookup
@@ -171,6 +173,9 @@ class CodecService:
                 else Compartment.GENERAL)
             self._may_serve(compartment)
             return encrypt(payload, self.keyring, compartment, workflow_id=f"case-{value['request_id']}")
+        if isinstance(value, str) and len(value) <= 4096:  # a workflow's summary (user metadata): text, no decision
+            compartment = Compartment.NATIONAL_SECURITY if self.cleared else Compartment.GENERAL
+            return encrypt(payload, self.keyring, compartment)
         raise Refusal(400, "the codec servers encode decisions (a JSON object naming its \"case\") and submissions "
                            "only; anything else a person sends would reach a case unsealed")
 
@@ -249,6 +254,28 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited, send)
+
+
+async def _read_payloads(request: Request, into: Payloads) -> None:
+    if into.payloads:
+        return
+    try:
+        ParseDict(json.loads(await request.body() or b"{}"), into)
+    except (ValueError, ParseError):
+        raise Refusal(400, "the body is not {\"payloads\": [...]} JSON") from None
+
+
+async def _refused_encode(request: Request, body: Payloads, refusal: Refusal, cors: dict[str, str]) -> Response:
+    """An encode refused is answered with a refusal in place of each payload, not an HTTP error: the
+    Temporal CLI retries a failed encode until its command times out, never saying why, while a
+    refusal reaches the case, which refuses it in these words (an update fails at once, a signal is
+    recorded as refused) and changes nothing. starter.py reads the refusal and sends nothing."""
+    try:
+        await _read_payloads(request, body)
+    except Refusal as unreadable:
+        return _answer(unreadable.status, {"error": unreadable.message}, cors)
+    refused = Payload(metadata={"encoding": b"json/plain"}, data=json.dumps({REFUSED_FIELD: refusal.message}).encode())
+    return _answer(200, MessageToDict(Payloads(payloads=[refused] * max(len(body.payloads), 1))), cors)
 
 
 def _bearer(request: Request, service: CodecService) -> str | None:
@@ -339,19 +366,18 @@ def make_app(service: CodecService, login: LoginFlow | None = None, *, secure_co
         cors = _cors(service, request)
         if request.method == "OPTIONS":
             return _answer(204 if cors else 403, None, cors)
+        body = Payloads()
         try:
             # The person first, before a byte of the body is read.
             person = await run_in_threadpool(service.person, _bearer(request, service))
-            try:
-                body = Payloads()
-                ParseDict(json.loads(await request.body() or b"{}"), body)
-            except (ValueError, ParseError):
-                raise Refusal(400, "the body is not {\"payloads\": [...]} JSON") from None
+            await _read_payloads(request, body)
             if operation == "encode":
                 answer = await run_in_threadpool(service.encode, person, body)
             else:
                 answer = await run_in_threadpool(service.decode, body)
         except Refusal as refusal:
+            if operation == "encode" and refusal.status < 500:
+                return await _refused_encode(request, body, refusal, cors)
             return _answer(refusal.status, {"error": refusal.message}, cors)
         except (KeyringError, PayloadUndecryptable):
             return _answer(500, {"error": "the codec server could not process the payloads"}, cors)

@@ -8,6 +8,7 @@ open for this person stays encrypted, and the command says the contents are with
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
+from domain.seals import REFUSED_FIELD
 from les.codec import is_encrypted, key_id_of
 from les.keyring import Compartment
 
@@ -65,11 +67,11 @@ class RemoteCodec(PayloadCodec):
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         try:
-            return await self._call(self.general_url, "encode", payloads)
+            return _unless_refused(await self._call(self.general_url, "encode", payloads))
         except CodecRefused as refused:
             if refused.status != 403 or "cleared codec server" not in str(refused):
                 raise
-        return await self._call(self.cleared_url, "encode", payloads)
+        return _unless_refused(await self._call(self.cleared_url, "encode", payloads))
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         if not any(is_encrypted(p) for p in payloads):
@@ -87,3 +89,19 @@ class RemoteCodec(PayloadCodec):
             for index, payload in zip(natsec, cleared, strict=True):
                 opened[index] = payload
         return opened
+
+
+def _unless_refused(payloads: list[Payload]) -> list[Payload]:
+    """The encoded payloads; CodecRefused when the codec server put a refusal in their place (it
+    does so rather than fail, for the Temporal CLI's sake): starter.py then sends nothing."""
+    for payload in payloads:
+        if payload.metadata.get("encoding") == b"json/plain":
+            try:
+                value = json.loads(payload.data)
+            except ValueError:
+                continue
+            if isinstance(value, dict) and set(value) == {REFUSED_FIELD}:
+                reason = str(value[REFUSED_FIELD])
+                status = 401 if reason.startswith(("sign in first", "the token is refused")) else 403
+                raise CodecRefused(f"the codec server refused: {reason}", status)
+    return payloads

@@ -40,12 +40,14 @@ class Terminal:
     env: dict[str, str]
     folder: Path
     """Where request files are written and productions delivered (`deliveries/`)."""
-    codec_endpoint: str | None = None
-    """The codec server the Temporal CLI decodes answers through (payloads are encrypted)."""
+    codec: Any = None
+    """The codec servers (tests/codec_support.py): starter.py and the Temporal CLI go through them."""
+    cleared_people: frozenset[str] = frozenset({"tnguyen", "rcruz", "dokafor"})
+    """Who uses the cleared codec server (the demo roster's cleared people)."""
 
     @classmethod
     def for_server(cls, address: str, database_url: str, folder: Path, task_queue: str,
-                   keyring_dir: Path, codec_endpoint: str | None = None) -> Terminal:
+                   keyring_dir: Path, *, oidc: Any, codec: Any) -> Terminal:
         env = {
             **environ_without_les(),
             "LES_TEMPORAL_ADDRESS": address,
@@ -56,8 +58,11 @@ class Terminal:
             "LES_BULK_TASK_QUEUE": f"{task_queue}-bulk",
             "LES_KEYRING_DIR": str(keyring_dir),
             "LES_SEAL_PUBLIC_KEYS_DIR": str(keyring_dir.parent / "seal"),
+            **oidc.env,
+            "LES_CODEC_URL": codec.general,
+            "LES_CLEARED_CODEC_URL": codec.cleared,
         }
-        return cls(address=address, env=env, folder=folder, codec_endpoint=codec_endpoint)
+        return cls(address=address, env=env, folder=folder, codec=codec)
 
     @property
     def deliveries(self) -> Path:
@@ -65,53 +70,81 @@ class Terminal:
 
     # ---- the commands ------------------------------------------------------------------------
 
-    def starter(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """`python starter.py ARGS...`."""
-        return run(sys.executable, "starter.py", *args, env=self.env)
+    def starter(self, *args: str, person: str = "jdoe") -> subprocess.CompletedProcess[str]:
+        """`python starter.py ARGS...`, signed in as `person` (each person has a session of their own)."""
+        return run(sys.executable, "starter.py", *args, env=self.signed_in(person))
 
-    def submit(self, document: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-        """Write the document to a file, as it arrived, and `starter.py submit` it."""
+    def signed_in(self, person: str) -> dict[str, str]:
+        """The environment of `person`'s shell, signed in (`starter.py login`) on first use."""
+        from les.oidc_provider import development_password
+
+        env = {**self.env, "LES_STATE_DIR": str(self.folder / "people" / person)}
+        if not (self.folder / "people" / person / "session").exists():
+            login = subprocess.run([sys.executable, "starter.py", "login", person, "--password-stdin"],
+                                   input=development_password(person) + "\n", capture_output=True, text=True,
+                                   env=env, cwd=REPO, timeout=60)
+            assert login.returncode == 0, f"{person} could not sign in: {login.stderr}"
+        return env
+
+    def token(self, person: str) -> str:
+        """`starter.py token` of `person`: the bearer token other clients (the Temporal CLI) pass on."""
+        shown = self.starter("token", person=person)
+        assert shown.returncode == 0, shown.stderr
+        return shown.stdout.strip()
+
+    def submit(self, document: dict[str, Any], person: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Write the document to a file, as it arrived, and `starter.py submit` it (a national security
+        request as a cleared analyst: only the cleared codec server takes it)."""
         path = self.folder / f"{document['request_id']}.json"
         path.write_text(json.dumps(document, indent=2))
-        return self.starter("submit", str(path))
+        national_security = document.get("type") in ("national_security_letter", "fisa_order")
+        return self.starter("submit", str(path), person=person or ("tnguyen" if national_security else "jdoe"))
 
     def decide(self, decision: str, request_id: str, actor: str, role: str, note: str = "",
                **fields: str) -> subprocess.CompletedProcess[str]:
-        """`starter.py <decision> ID --actor A --role R [--note N] [--set field=value ...]`."""
-        args = [decision.replace("_", "-"), request_id, "--actor", actor, "--role", role]
+        """`starter.py <decision> ID --role R [--note N] [--set field=value ...]`, signed in as `actor`."""
+        args = [decision.replace("_", "-"), request_id, "--role", role]
         if note:
             args += ["--note", note]
         for name, value in fields.items():
             args += ["--set", f"{name}={value}"]
-        return self.starter(*args)
+        return self.starter(*args, person=actor)
 
-    def temporal(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """The Temporal CLI of the virtual environment, at the server under test."""
-        codec = ["--codec-endpoint", self.codec_endpoint] if self.codec_endpoint else []
+    def temporal(self, *args: str, person: str = "jdoe") -> subprocess.CompletedProcess[str]:
+        """The Temporal CLI of the virtual environment, at the server under test, through the codec
+        server with `person`'s token (`--codec-endpoint URL --codec-auth "Bearer $(starter.py token)"`)."""
+        endpoint = self.codec.cleared if person in self.cleared_people else self.codec.general
+        codec = ["--codec-endpoint", endpoint, "--codec-auth", f"Bearer {self.token(person)}"]
         return run(str(BIN / "temporal"), *args, "--address", self.address, *codec, env=self.env)
 
-    def update(self, request_id: str, name: str, payload: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-        """`temporal workflow update execute --workflow-id case-ID --name NAME --input JSON`."""
+    def update(self, request_id: str, name: str, payload: dict[str, Any],
+               person: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`temporal workflow update execute --workflow-id case-ID --name NAME --input JSON`, the JSON
+        naming its case; as `person` (default: the payload's actor)."""
+        person = person or payload["actor"]
         return self.temporal("workflow", "update", "execute", "--workflow-id", f"case-{request_id}",
-                             "--name", name, "--input", json.dumps(payload))
+                             "--name", name, "--input", json.dumps({"case": request_id, **payload}), person=person)
 
-    def signal(self, request_id: str, name: str, payload: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-        """`temporal workflow signal --workflow-id case-ID --name NAME --input JSON`."""
+    def signal(self, request_id: str, name: str, payload: dict[str, Any],
+               person: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`temporal workflow signal --workflow-id case-ID --name NAME --input JSON`, as for `update`."""
+        person = person or payload["actor"]
         return self.temporal("workflow", "signal", "--workflow-id", f"case-{request_id}",
-                             "--name", name, "--input", json.dumps(payload))
+                             "--name", name, "--input", json.dumps({"case": request_id, **payload}), person=person)
 
     # ---- reading the case ----------------------------------------------------------------------
 
     def status(self, request_id: str, actor: str | None = None) -> dict[str, Any]:
-        shown = self.starter("status", request_id, "--json", *(["--actor", actor] if actor else []))
+        shown = self.starter("status", request_id, "--json", person=actor or "jdoe")
         assert shown.returncode == 0, shown.stderr
         return json.loads(shown.stdout)
 
     def wait_for(self, request_id: str, state: str, seconds: float = 60, actor: str | None = None) -> dict[str, Any]:
-        """Poll `starter.py status --json` (as `actor`, for a cleared-only case) until the case is in `state`."""
+        """Poll `starter.py status --json` (signed in as `actor`, for a cleared-only case) until the case is
+        in `state`."""
         deadline = time.monotonic() + seconds
         while True:
-            shown = self.starter("status", request_id, "--json", *(["--actor", actor] if actor else []))
+            shown = self.starter("status", request_id, "--json", person=actor or "jdoe")
             if shown.returncode == 0:
                 current = json.loads(shown.stdout)
                 if current["state"] == state:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TOKENS, running_dev_server, serving_codec
+from tests.conftest import running_dev_server
 from tests.e2e_support import Terminal, checked_production, history_names, refused_events, require_postgres
 from tests.workflow_support import dated, example
 
@@ -32,15 +32,14 @@ async def server(is_postgres, keyring):
 
 
 @pytest.fixture(scope="module")
-def terminal(server, database_url, prepared_store, tmp_path_factory, keyring, keyring_dir):
-    """A shell pointed at the module's dev server, with `python worker.py` running; the Temporal CLI
-    reads answers through the cleared codec server as tnguyen (a cleared analyst)."""
+def terminal(server, database_url, prepared_store, tmp_path_factory, keyring_dir, oidc_provider, codec_servers):
+    """A shell pointed at the module's dev server, with `python worker.py` running; each person signs
+    in (`starter.py login`) and the Temporal CLI goes through the codec servers with their token."""
     address = server.client.service_client.config.target_host
-    with serving_codec(keyring, database_url) as codec:
-        shell = Terminal.for_server(address, database_url, tmp_path_factory.mktemp("e2e-types"), "les-e2e-types",
-                                    keyring_dir, codec_endpoint=f"{codec.cleared}/t/{TOKENS['tnguyen']}")
-        with shell.worker():
-            yield shell
+    shell = Terminal.for_server(address, database_url, tmp_path_factory.mktemp("e2e-types"), "les-e2e-types",
+                                keyring_dir, oidc=oidc_provider, codec=codec_servers)
+    with shell.worker():
+        yield shell
 
 
 async def paper(server, name: str, request_id: str, **changes: Any) -> dict[str, Any]:
@@ -184,21 +183,30 @@ async def test_national_security_cases_take_decisions_only_from_cleared_actors(s
     assert waiting["approvals_required"] == ["analyst", "legal"]
     assert waiting["open_tasks"][0] == "approval by analyst (cleared) (approve / reject / request_info)"
 
-    not_cleared = f"a {kind} is handled only by cleared actors"
-    refused(terminal.decide("approve", request_id, "jdoe", "analyst"), f"{not_cleared}; jdoe is not cleared")
+    # Compartments are keys: a person who is not cleared cannot even seal a decision for the case.
+    refused(terminal.decide("approve", request_id, "jdoe", "analyst"),
+            "jdoe is not cleared: this endpoint serves cleared people only")
     from_cli = terminal.update(request_id, "approve_sync", approval_by("kpatel", "legal"))
-    assert from_cli.returncode != 0 and f"{not_cleared}; kpatel is not cleared" in from_cli.stderr + from_cli.stdout
+    assert from_cli.returncode != 0
+    assert "its decisions and documents go only through the cleared codec server" in from_cli.stderr + from_cli.stdout
     refused(terminal.decide("reject", request_id, "asmith", "analyst", note="not ours"),
-            f"{not_cleared}; asmith is not cleared")
-
+            "asmith is not cleared: this endpoint serves cleared people only")
+    # and tnguyen cannot approve twice: there is no other name to type
     accepted(terminal.decide("approve", request_id, "tnguyen", "analyst"))
+    refused(terminal.decide("approve", request_id, "tnguyen", "legal"), "tnguyen already approved this request; a "
+            "second approval must come from another person (separation of duties)")
+    twice = terminal.update(request_id, "approve_sync", {"actor": "rcruz", "role": "analyst"}, person="tnguyen")
+    assert twice.returncode != 0 and "was sealed for tnguyen, who signed in" in twice.stderr + twice.stdout
+
     answer = terminal.update(request_id, "approve_sync", approval_by("rcruz", "legal"))
     assert answer.returncode == 0, answer.stderr
 
     closed = terminal.wait_for(request_id, "closed", actor="rcruz")
     assert closed["resolution"] == "delivered"
     assert closed["approvals"] == {"analyst": "tnguyen", "legal": "rcruz"}
-    assert sorted(e["actor"] for e in refused_events(closed)) == ["asmith", "jdoe", "kpatel"]
+    # Nobody uncleared reached the case, and tnguyen's second tries were refused by the updates' validator,
+    # before anything was written: the case's history holds no refusal.
+    assert refused_events(closed) == []
     manifest = checked_production(closed, terminal.deliveries)
     assert manifest["approved_by"] == {"analyst": "tnguyen", "legal": "rcruz"}
     if kind == "national_security_letter":

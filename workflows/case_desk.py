@@ -36,10 +36,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.case_machine import Case, Decision, Facts, Refused, RosterEntry, parse_decision
     from domain.case_page import case_page
     from domain.plans import RequestPlan, plan_for
-    from domain.seals import Seal, SealProblem, as_decision, check_seal, is_sealed, open_envelope
+    from domain.seals import Seal, SealProblem, as_decision, check_seal, is_refusal, is_sealed, open_envelope
     from domain.verification import CheckResult
     from domain.vocabulary import DecisionName, RequestType, Role
-    from les.codec import REFUSED_FIELD
     from les.failures import DECISION_REFUSED
     from les.temporal import (
         CASE_STATE,
@@ -266,7 +265,7 @@ class CaseDesk:
         sealed decisions is asked at its first decision, which a validator may not do: until then the
         handler checks the seal.)"""
         try:
-            if self._sealed_decisions or is_sealed(raw):
+            if self._sealed_decisions or is_sealed(raw) or is_refusal(raw):
                 raw = self._unseal(raw)[1]
             self._case.precheck(parse_decision(name, raw))
         except Refused as refusal:
@@ -276,9 +275,7 @@ class CaseDesk:
         """The seal and the decision it carries, when both may take effect on this case now (all that
         needs no key: the signature is the roster activity's); Refused saying which check failed."""
         try:
-            if isinstance(raw, dict) and REFUSED_FIELD in raw:  # the worker's codec would not hand it over
-                raise SealProblem(str(raw[REFUSED_FIELD]))
-            seal, decision = open_envelope(raw)
+            seal, decision = open_envelope(raw)  # a refusal in its place says why
             check_seal(seal, decision, request_id=self._request_id, now=workflow.now(),
                        compartment="natsec" if self.plan.cleared_only else "general",
                        nonces_used=self._case.seal_nonces)
@@ -317,7 +314,7 @@ class CaseDesk:
         if self._sealed_decisions is None:
             self._sealed_decisions = workflow.patched(SEALED_DECISIONS)
         try:
-            if self._sealed_decisions or is_sealed(raw):
+            if self._sealed_decisions or is_sealed(raw) or is_refusal(raw):
                 seal, plain = self._unseal(raw)
             else:
                 plain = raw
