@@ -1,9 +1,10 @@
 """`python3 stack.py up`: the whole local stack in one command, stopped with Ctrl-C.
 
-Creates the local keyring and the codec servers' tokens on first use (0600, under .les/, never
-committed), prepares the records store, starts the two codec servers (general on :8234, cleared
-on :8235), the Temporal dev server (SQLite state in .les/, Web UI on :8233 pointed at the
-general codec server, the project's search attributes registered) unless one already answers,
+Creates the local keyring and the codec servers' seal keys on first use (0600, under .les/, never
+committed), prepares the records store, starts the OIDC provider (people sign in there), the two
+codec servers (general on :8234, cleared on :8235), the Temporal dev server (SQLite state in .les/,
+Web UI on :8233 pointed at the general codec server, the project's search attributes registered)
+unless one already answers,
 the mediation simulator and the worker (`--workers N`: N worker processes on one task queue),
 submits the sample subpoena and says where to look. Every process it started is supervised
 (les/supervisor.py): one that dies is restarted with backoff, and Ctrl-C stops them all."""
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 from les.config import PROJECT_ROOT, ConfigurationError, Settings, redacted_url
 from les.keyring import KeyringError, ensure_local_keyring
 from les.paths import make_delivery_dir, state_file
+from les.seals import SealError, ensure_seal_keys
 from les.supervisor import Service, Supervisor
 from les.temporal import TemporalUnavailable, connect, search_attribute_flags, workflow_id_for
 
@@ -42,9 +44,6 @@ def port_open(host: str, port: int) -> bool:
 
 CODEC_PORT = 8234
 """The general codec server; the cleared one listens on the next port."""
-UI_VIEWER, CLEARED_VIEWER = "jdoe", "tnguyen"
-"""Whose token the dev server's UI carries (an analyst), and the cleared person whose endpoint
-the guide prints for the UI's own "Codec Server" setting."""
 
 
 def ui_origins(ui_port: int) -> list[str]:
@@ -52,27 +51,13 @@ def ui_origins(ui_port: int) -> list[str]:
 
 
 def codec_service(settings: Settings, port: int, ui_port: int, *, cleared: bool) -> Service:
-    command = [sys.executable, "-m", "les.codec_server", "--port", str(port)]
+    command = [sys.executable, "-m", "les.codec_server", "--port", str(port), "--public-url",
+               f"http://localhost:{port}"]
     command += ["--cleared"] if cleared else []
     for origin in ui_origins(ui_port):
         command += ["--ui-origin", origin]
     return Service("cleared codec server" if cleared else "general codec server", command,
                    log=state_file(settings.state_dir, "codec-server.log"), cwd=PROJECT_ROOT)
-
-
-def issue_codec_tokens(settings: Settings) -> dict[str, str]:
-    """A codec-server token for each active person on the roster (kept across runs), actor → token."""
-    from sqlalchemy import select
-
-    from les.codec_server import write_tokens
-    from recordstore.db import make_engine, make_session_factory
-    from recordstore.models import Actor
-
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session:
-        actors = list(session.scalars(select(Actor.actor_id).where(Actor.active)))
-    engine.dispose()
-    return write_tokens(state_file(settings.state_dir, "codec-tokens.json"), actors)
 
 
 def temporal_service(settings: Settings, ui_port: int, codec_endpoint: str) -> Service | None:
@@ -178,9 +163,10 @@ async def submit_sample(settings: Settings) -> str:
     from domain.case import CaseStatus
     from les.cli import CommandError, run_submit
 
+    client = await connect(settings)  # the stack's own keyring: the operator's sample, not a person's decision
     with contextlib.suppress(CommandError):  # already submitted on an earlier run: just report it
-        await run_submit(settings, str(SAMPLE))
-    handle = (await connect(settings)).get_workflow_handle(workflow_id_for(SAMPLE_ID))
+        await run_submit(settings, str(SAMPLE), client=client)
+    handle = client.get_workflow_handle(workflow_id_for(SAMPLE_ID))
     for _ in range(40):  # the worker has just started; give it a moment to answer
         try:
             status = await handle.query("status", result_type=CaseStatus, rpc_timeout=timedelta(seconds=5))
@@ -205,7 +191,9 @@ async def up(args: argparse.Namespace) -> int:
     if created:
         print(f"created the local keyring {settings.keyring_dir} ({', '.join(created)}; mode 0600, never committed)")
     summary = prepare_records_store(settings, args.subscribers)
-    tokens = issue_codec_tokens(settings)
+    if (seal_key := ensure_seal_keys(settings.seal_dir)) is not None:
+        print(f"created the codec servers' seal key {settings.seal_dir}/{seal_key}.key (0600; the worker verifies "
+              "with its .pub)")
     supervisor = Supervisor()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -214,7 +202,9 @@ async def up(args: argparse.Namespace) -> int:
     try:
         supervisor.start(codec_service(settings, args.codec_port, args.ui_port, cleared=False))
         supervisor.start(codec_service(settings, args.codec_port + 1, args.ui_port, cleared=True))
-        codec_endpoint = f"http://127.0.0.1:{args.codec_port}/t/{tokens[UI_VIEWER]}"
+        # The UI calls the codec server from the browser, with the person's session cookie: both under
+        # `localhost`, one site, so the cookie goes along (README, "The Web UI").
+        codec_endpoint = f"http://localhost:{args.codec_port}"
         server = temporal_service(settings, args.ui_port, codec_endpoint)
         if server is not None:
             supervisor.start(server)
@@ -226,8 +216,7 @@ async def up(args: argparse.Namespace) -> int:
             await wait_for_port(mediation, url.hostname or "127.0.0.1", url.port or 80)
         workers = [supervisor.start(service) for service in worker_services(settings, args.workers)]
         sample = await submit_sample(settings)
-        print_guide(settings, args.ui_port, summary, sample, args.codec_port,
-                    f"http://127.0.0.1:{args.codec_port + 1}/t/{tokens[CLEARED_VIEWER]}", len(workers))
+        print_guide(settings, args.ui_port, summary, sample, args.codec_port, len(workers))
         if args.no_wait:
             return 0
         await supervisor.run(stop)
@@ -238,17 +227,17 @@ async def up(args: argparse.Namespace) -> int:
 
 
 def print_guide(settings: Settings, ui_port: int, summary: str, sample: str, codec_port: int,
-                cleared_endpoint: str, workers: int = 1) -> None:
+                workers: int = 1) -> None:
     request_id = SAMPLE_ID
     wid = workflow_id_for(request_id)
     print(f"""
 LES Orchestrator is up.
   Temporal Web UI   http://localhost:{ui_port}/namespaces/{settings.temporal_namespace}/workflows
   sample subpoena   {request_id} (workflow {wid}): {sample}
-  codec servers     http://127.0.0.1:{codec_port} (general: the UI shows payloads as {UI_VIEWER} may see them),
-                    http://127.0.0.1:{codec_port + 1} (cleared: NSL and FISA too); to view as {CLEARED_VIEWER}, set
-                    the UI's Codec Server (top right) to {cleared_endpoint}
-                    tokens in {state_file(settings.state_dir, 'codec-tokens.json')}; keys in {settings.keyring_dir}
+  codec servers     http://localhost:{codec_port} (general), http://localhost:{codec_port + 1} (cleared: NSL and FISA
+                    too); sign in for the Web UI at http://localhost:{codec_port}/login (or :{codec_port + 1}/login,
+                    then set the UI's codec endpoint to it), and turn on "Include cross-origin credentials"
+                    keys in {settings.keyring_dir}, seal keys in {settings.seal_dir}
   records store     {settings.database_url} ({summary})
   deliveries        {settings.delivery_root}
   mediation (X1)    {settings.mediation_url} (simulator; tasks in {state_file(settings.state_dir, 'mediation.db')})
@@ -257,10 +246,13 @@ LES Orchestrator is up.
   logs              {state_file(settings.state_dir, 'temporal.log')}, {state_file(settings.state_dir, 'worker.log')},
                     {state_file(settings.state_dir, 'mediation.log')}
 
-Try, in another terminal:
+Try, in another terminal (development passwords: <user>-dev, e.g. jdoe-dev):
+  .venv/bin/python starter.py login jdoe
   .venv/bin/python starter.py status {request_id}
-  .venv/bin/python starter.py approve {request_id} --actor jdoe --role analyst --note "in order"
-  .venv/bin/temporal workflow signal --workflow-id {wid} --name approve --input '{{"actor": "jdoe", "role": "analyst"}}'
+  .venv/bin/python starter.py approve {request_id} --role analyst --note "in order"
+  .venv/bin/temporal workflow signal --workflow-id {wid} --name approve \\
+      --input '{{"case": "{request_id}", "role": "analyst"}}' \\
+      --codec-endpoint http://127.0.0.1:{codec_port} --codec-auth "Bearer $(.venv/bin/python starter.py token)"
   .venv/bin/python starter.py check examples/title3_wiretap.json
 
 Every process is restarted if it dies. Press Ctrl-C to stop.""", flush=True)
@@ -291,7 +283,7 @@ def main() -> int:
         return asyncio.run(up(args))
     except KeyboardInterrupt:
         return 0
-    except (KeyringError, ConfigurationError, SchemaUnknown) as err:
+    except (KeyringError, SealError, ConfigurationError, SchemaUnknown) as err:
         print(f"stack.py up: {err}", file=sys.stderr)
         return 1
     except TemporalUnavailable as err:  # e.g. a server already on the port whose state is gone
