@@ -69,16 +69,24 @@ class TokenSet:
     """Epoch seconds: when the access token expires."""
     refresh_token: str | None = None
     scope: str = ""
+    obtained_at: int = 0
+    """Epoch seconds: when the provider issued this access token."""
+
+    def due_for_renewal(self, now: float) -> bool:
+        """Within REFRESH_MARGIN of expiry (or half its life, for short-lived tokens)."""
+        margin = min(REFRESH_MARGIN, (self.expires_at - self.obtained_at) / 2)
+        return self.expires_at - now <= margin
 
     @classmethod
     def from_response(cls, settings: OidcSettings, subject: str, answer: dict[str, Any],
                       previous: TokenSet | None = None) -> TokenSet:
         expires_in = answer.get("expires_in")
+        now = int(time.time())
         return cls(issuer=settings.issuer, audience=settings.audience, client_id=settings.client_id, subject=subject,
                    access_token=answer["access_token"],
-                   expires_at=int(time.time()) + (int(expires_in) if isinstance(expires_in, int | float) else 300),
+                   expires_at=now + (int(expires_in) if isinstance(expires_in, int | float) else 300),
                    refresh_token=answer.get("refresh_token") or (previous.refresh_token if previous else None),
-                   scope=str(answer.get("scope", "")))
+                   scope=str(answer.get("scope", "")), obtained_at=now)
 
 
 class SessionStore:
@@ -367,13 +375,13 @@ def current_session(state_dir: Path | None = None, settings: OidcSettings | None
     if (tokens.issuer, tokens.audience) != (settings.issuer, settings.audience):
         raise NotSignedIn(f"the session on this machine is for {tokens.issuer} ({tokens.audience}), not for "
                           f"{settings.issuer} ({settings.audience}); {how}")
-    if tokens.expires_at - time.time() > REFRESH_MARGIN:
+    if not tokens.due_for_renewal(time.time()):
         return tokens
     with store.locked():
         tokens = store.load()  # another process may have refreshed meanwhile
         if tokens is None:
             raise NotSignedIn(f"no one is signed in on this machine; {how}")
-        if tokens.expires_at - time.time() > REFRESH_MARGIN:
+        if not tokens.due_for_renewal(time.time()):
             return tokens
         tokens = (client or OidcClient(settings)).refresh(tokens)
         store.save(tokens)

@@ -137,7 +137,38 @@ const provider = new Provider(config.issuer, {
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: false },
-    deviceFlow: { enabled: true },
+    // RFC 8628; the pages are this file's own (the defaults fetch web fonts from the internet).
+    deviceFlow: {
+      enabled: true,
+      async userCodeInputSource(ctx, form, out, err) {
+        const said = err ? '<p class="error">That code is not valid (or has expired); try again.</p>'
+          : '<p>Enter the code the command line showed you.</p>';
+        ctx.body = page('LES Orchestrator device sign-in', `${said}${form}
+<button type="submit" form="op.deviceInputForm">Continue</button>`);
+      },
+      async userCodeConfirmSource(ctx, form, client, deviceInfo, userCode) {
+        ctx.body = page('Confirm the sign-in', `
+<p>Sign in <b>${escapeHtml(client.clientName || client.clientId)}</b> as you?</p>
+<p>Continue only if the command line you are using shows the code <code>${escapeHtml(userCode)}</code>.</p>
+${form}
+<button type="submit" form="op.deviceConfirmForm">Continue</button>
+<button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Abort</button>`);
+      },
+      async successSource(ctx) {
+        ctx.body = page('Signed in', '<p>The command line is signed in; you can close this page.</p>');
+      },
+    },
+    rpInitiatedLogout: {
+      enabled: true,
+      async logoutSource(ctx, form) {
+        ctx.body = page('Sign out', `${form}<p>Sign out of the LES Orchestrator provider?</p>
+<button type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button>
+<button type="submit" form="op.logoutForm">Stay signed in</button>`);
+      },
+      async postLogoutSuccessSource(ctx) {
+        ctx.body = page('Signed out', '<p>You are signed out.</p>');
+      },
+    },
     // A client revokes only the tokens issued to it (RFC 7009 §2.1).
     revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId },
     introspection: { enabled: false },
@@ -262,5 +293,9 @@ server.listen(config.port, config.host, () => {
   process.stdout.write(`oidc provider: ${config.issuer} (audience ${config.audience}, ${users.size} users)\n`);
 });
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => server.close(() => process.exit(0)));
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  });
 }
