@@ -289,3 +289,51 @@ def test_a_real_id_token_is_not_accepted_as_an_access_token(oidc_provider):
     assert parts_of(answer["id_token"])[1]["aud"] == "les-cli"
     with pytest.raises(TokenRefused, match="meant for 'les-cli', not for 'les-orchestrator'"):
         TokenVerifier(oidc_provider.settings).verify(answer["id_token"])
+
+
+def test_a_rotated_signing_key_is_fetched_once_when_a_token_names_it(oidc_provider):
+    """The provider starts signing with a new key: a verifier that cached the old key set fetches
+    the keys again for the unknown key id, and both old and new tokens verify."""
+    from les.oidc import Provider
+
+    rotating = oidc_provider.start_another("rotating")
+    old_token = rotating.token_for("jdoe")
+    fetches: list[str] = []
+    provider = Provider(rotating.settings, keys_refresh_interval=0)
+    fetch = provider._get_json
+    provider._get_json = lambda url, what: fetches.append(what) or fetch(url, what)
+    verifier = TokenVerifier(rotating.settings, provider=provider)
+    assert verifier.verify(old_token).subject == "jdoe"
+    assert fetches == ["discovery document", "signing keys"]
+
+    keys_file = rotating.provider.setup.keys_file
+    keys = json.loads(keys_file.read_text())
+    new_key = RSAKey.generate_key(2048, parameters={"kid": "rotated-2026", "alg": "RS256", "use": "sig"},
+                                  private=True)
+    keys["jwks"]["keys"].insert(0, new_key.as_dict(private=True))
+    keys_file.write_text(json.dumps(keys))
+    rotating.provider.stop()
+    rotating.provider.start()
+    new_token = rotating.token_for("tnguyen")
+    assert parts_of(new_token)[0]["kid"] == "rotated-2026"
+
+    assert verifier.verify(new_token).subject == "tnguyen"
+    assert fetches == ["discovery document", "signing keys", "signing keys"]
+    assert verifier.verify(old_token).subject == "jdoe"  # the old key is still published
+    assert fetches == ["discovery document", "signing keys", "signing keys"]
+
+
+def test_the_sign_in_page_shows_what_was_typed_escaped(oidc_provider):
+    from les.login import CLI_REDIRECT_URI, OidcClient
+
+    url, _pending = OidcClient(oidc_provider.settings).begin_authorization(CLI_REDIRECT_URI)
+    with httpx.Client(follow_redirects=True) as browser:
+        page = browser.get(url)
+        assert page.status_code == 200 and 'type="password"' in page.text
+        action = page.text.split('action="')[1].split('"')[0]
+        again = browser.post(f"{oidc_provider.issuer}{action}",
+                             data={"username": '"><script>alert(1)</script>', "password": "x"})
+    assert again.status_code == 401
+    assert "Wrong user name or password." in again.text
+    assert "<script>alert(1)</script>" not in again.text
+    assert "&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;" in again.text
