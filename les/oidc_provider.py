@@ -118,7 +118,8 @@ def write_provider_config(state_dir: Path, *, port: int = PROVIDER_PORT, host: s
                           keys_file: Path | None = None) -> ProviderSetup:
     """Write <state>/oidc/<name>.json (0600) for a provider on host:port with the demo roster;
     its signing keys go to `keys_file` (default <state>/oidc/<name>-keys.json), made by the
-    provider on first start and reused after."""
+    provider on first start and reused after; its sessions, grants and refresh tokens to
+    <state>/oidc/<name>-state.json (0600), so a restart signs no one out."""
     folder = provider_folder(state_dir)
     issuer = (issuer or f"http://{host}:{port}").rstrip("/")
     config = {
@@ -131,6 +132,7 @@ def write_provider_config(state_dir: Path, *, port: int = PROVIDER_PORT, host: s
         "users": demo_users(),
         "clients": [cli_client(), codec_client(codec_client_secret(state_dir), codec_redirect_uris(codec_ports))],
         "keys_file": str(keys_file or folder / f"{name}-keys.json"),
+        "store_file": str(folder / f"{name}-state.json"),
     }
     path = replace_private_file(folder / f"{name}.json", json.dumps(config, indent=2).encode())
     return ProviderSetup(config_file=path, issuer=issuer, audience=audience, host=host, port=port,

@@ -47,20 +47,7 @@ function readConfig(path) {
 // Signing keys and cookie keys: made once, kept owner-only, reused on every start so tokens
 // issued before a restart still verify.
 function loadKeys(path) {
-  let stat;
-  try {
-    stat = fs.lstatSync(path);
-  } catch (err) {
-    if (err.code !== 'ENOENT') fail(`cannot read the key file ${path}: ${err.message}`);
-  }
-  if (stat) {
-    if (!stat.isFile()) fail(`the key file ${path} is not a plain file (a link?); refusing to use it`);
-    if (stat.mode & 0o077) fail(`the key file ${path} is readable by others (mode ${(stat.mode & 0o777).toString(8)}); refusing to use it`);
-    if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
-      fail(`the key file ${path} belongs to someone else; refusing to use it`);
-    }
-    return JSON.parse(fs.readFileSync(path, 'utf8'));
-  }
+  if (privateFileCheck(path, 'key file')) return JSON.parse(fs.readFileSync(path, 'utf8'));
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = privateKey.export({ format: 'jwk' });
   const keys = {
@@ -72,6 +59,106 @@ function loadKeys(path) {
   fs.writeSync(fd, JSON.stringify(keys));
   fs.closeSync(fd);
   return keys;
+}
+
+// The provider's state (sessions, grants, refresh tokens, device codes) in one owner-only JSON
+// file, so a restart of the provider does not sign everyone out. Written whole on each change
+// (a fresh file renamed over the old one); a local stack holds a few dozen entries.
+function privateFileCheck(path, what) {
+  let stat;
+  try {
+    stat = fs.lstatSync(path);
+  } catch (err) {
+    if (err.code === 'ENOENT') return false;
+    fail(`cannot read the ${what} ${path}: ${err.message}`);
+  }
+  if (!stat.isFile()) fail(`the ${what} ${path} is not a plain file (a link?); refusing to use it`);
+  if (stat.mode & 0o077) fail(`the ${what} ${path} is readable by others (mode ${(stat.mode & 0o777).toString(8)}); refusing to use it`);
+  if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
+    fail(`the ${what} ${path} belongs to someone else; refusing to use it`);
+  }
+  return true;
+}
+
+function writePrivate(path, text) {
+  const fresh = `${path}.${crypto.randomBytes(6).toString('hex')}.new`;
+  const fd = fs.openSync(fresh, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(fresh, path);
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function fileAdapter(path) {
+  const entries = new Map();
+  if (path && privateFileCheck(path, 'state file')) {
+    try {
+      for (const [key, entry] of Object.entries(JSON.parse(fs.readFileSync(path, 'utf8')))) {
+        if (!entry.exp || entry.exp > now()) entries.set(key, entry);
+      }
+    } catch (err) {
+      process.stderr.write(`oidc provider: the state file ${path} is unreadable (${err.message}); starting afresh\n`);
+    }
+  }
+  const save = () => {
+    if (!path) return;
+    for (const [key, entry] of entries) if (entry.exp && entry.exp <= now()) entries.delete(key);
+    writePrivate(path, JSON.stringify(Object.fromEntries(entries)));
+  };
+  return class FileAdapter {
+    constructor(model) { this.model = model; }
+
+    key(id) { return `${this.model}:${id}`; }
+
+    entry(id) {
+      const entry = entries.get(this.key(id));
+      if (entry && entry.exp && entry.exp <= now()) return undefined;
+      return entry;
+    }
+
+    scan(field, value) {
+      for (const [key, entry] of entries) {
+        if (key.startsWith(`${this.model}:`) && entry.payload[field] === value && (!entry.exp || entry.exp > now())) {
+          return entry.payload;
+        }
+      }
+      return undefined;
+    }
+
+    async upsert(id, payload, expiresIn) {
+      entries.set(this.key(id), { payload, exp: expiresIn ? now() + expiresIn : undefined });
+      save();
+    }
+
+    async find(id) { return this.entry(id)?.payload; }
+
+    async findByUserCode(userCode) { return this.scan('userCode', userCode); }
+
+    async findByUid(uid) { return this.scan('uid', uid); }
+
+    async consume(id) {
+      const entry = this.entry(id);
+      if (entry) {
+        entry.payload.consumed = now();
+        save();
+      }
+    }
+
+    async destroy(id) {
+      entries.delete(this.key(id));
+      save();
+    }
+
+    async revokeByGrantId(grantId) {
+      for (const [key, entry] of entries) if (entry.payload.grantId === grantId) entries.delete(key);
+      save();
+    }
+  };
 }
 
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -123,6 +210,7 @@ const RESOURCE_SCOPE = 'les';
 const firstParty = new Set(config.clients.map((client) => client.client_id));
 
 const provider = new Provider(config.issuer, {
+  adapter: fileAdapter(config.store_file),
   clients: config.clients,
   jwks: keys.jwks,
   cookies: { keys: keys.cookie_keys },

@@ -95,3 +95,22 @@ def test_a_planted_keys_file_readable_by_others_stops_the_provider_in_words(tmp_
         LocalProvider(setup, tmp_path / "provider.log").start()
     assert "the key file" in (tmp_path / "provider.log").read_text()
     assert "is readable by others (mode 644); refusing to use it" in (tmp_path / "provider.log").read_text()
+
+
+def test_a_restart_of_the_provider_signs_no_one_out_and_forgets_no_revocation(oidc_provider):
+    from les.login import NotSignedIn
+
+    other = oidc_provider.start_another("restart-keeps-sessions")
+    client = OidcClient(other.settings)
+    kept = client.sign_in_with_password("mlee", "mlee-dev")
+    revoked = client.sign_in_with_password("asmith", "asmith-dev")
+    client.revoke(revoked)
+    other.provider.stop()
+    other.provider.start()
+    state_file = other.provider.setup.config_file.with_name("restart-keeps-sessions-state.json")
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(state_file.parent.stat().st_mode) == 0o700  # it holds live refresh tokens
+    renewed = OidcClient(other.settings).refresh(kept)
+    assert renewed.subject == "mlee" and renewed.access_token != kept.access_token
+    with pytest.raises(NotSignedIn, match="the sign-in of asmith has ended"):
+        OidcClient(other.settings).refresh(revoked)
