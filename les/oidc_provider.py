@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from les.login import CLI_REDIRECT_URI
 from les.oidc import DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID, ProviderUnreachable
 from les.paths import PROJECT_ROOT
 from les.private_files import private_dir, read_private_file, replace_private_file
@@ -32,8 +33,6 @@ PROVIDER_PORT = 8236
 CODEC_CLIENT_ID = "les-codec"
 PASSWORD_RULE = "<user>-dev"
 """The development passwords of the local provider (never used anywhere else)."""
-CLI_REDIRECT_URI = "http://127.0.0.1/callback"
-"""The command line's loopback redirect (RFC 8252 §7.3: any port on 127.0.0.1 is accepted)."""
 ACCESS_TOKEN_TTL = 3600
 REFRESH_TOKEN_TTL = 12 * 3600
 
@@ -243,7 +242,3 @@ def start_local_provider(state_dir: Path, *, port: int, name: str = "provider", 
     setup = write_provider_config(state_dir, port=port, name=name, **options)
     return LocalProvider(setup, Path(state_dir) / f"oidc-{name}.log").start()
 
-
-def environment_for(issuer: str, audience: str = DEFAULT_AUDIENCE) -> dict[str, str]:
-    """The environment variables that point the product at a provider."""
-    return {"LES_OIDC_ISSUER": issuer, "LES_OIDC_AUDIENCE": audience}

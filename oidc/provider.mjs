@@ -348,8 +348,8 @@ async function interaction(req, res) {
   }
   if (details.prompt.name === 'consent' && firstParty.has(clientId)) {
     const { Grant } = provider;
-    const grant = details.grantId ? await Grant.find(details.grantId)
-      : new Grant({ accountId: details.session.accountId, clientId });
+    const grant = (details.grantId && await Grant.find(details.grantId))
+      || new Grant({ accountId: details.session.accountId, clientId });
     const missing = details.prompt.details;
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);

@@ -297,3 +297,21 @@ def test_device_sign_in_approved_by_someone_else_is_refused(person):
     assert err == "starter: the provider signed in 'jdoe', not 'tnguyen'; nothing was kept\n"
     assert not person.token_file.exists()
 
+
+
+def test_ctrl_c_while_waiting_for_the_device_code_stops_in_words(person):
+    import signal
+
+    process = subprocess.Popen([sys.executable, str(REPO / "starter.py"), "login", "jdoe", "--device"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=person.env, cwd=REPO)
+    try:
+        assert process.stdout.readline().startswith("To sign in, open ")
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 1
+    assert err == "starter: interrupted; nothing was changed\n"
+    assert not person.token_file.exists()
