@@ -172,9 +172,9 @@ function page(title, body) {
 <body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
-function loginForm(uid, clientId, error, username = '') {
+function loginForm(uid, clientName, error, username = '') {
   return page('LES Orchestrator sign-in', `
-<p>Signing in to <b>${escapeHtml(clientId)}</b>.</p>
+<p>Signing in to <b>${escapeHtml(clientName)}</b>.</p>
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/interaction/${escapeHtml(uid)}/login" autocomplete="off">
 <label for="username">User name</label><input id="username" name="username" value="${escapeHtml(username)}" required autofocus>
@@ -236,7 +236,7 @@ const provider = new Provider(config.issuer, {
       },
       async userCodeConfirmSource(ctx, form, client, deviceInfo, userCode) {
         ctx.body = page('Confirm the sign-in', `
-<p>Sign in <b>${escapeHtml(client.clientName || client.clientId)}</b> as you?</p>
+<p>Let <b>${escapeHtml(client.clientName || client.clientId)}</b> act as you?</p>
 <p>Continue only if the command line you are using shows the code <code>${escapeHtml(userCode)}</code>.</p>
 ${form}
 <button type="submit" form="op.deviceConfirmForm">Continue</button>
@@ -320,9 +320,10 @@ async function interaction(req, res) {
     return true;
   }
   const clientId = details.params.client_id;
+  const clientName = (await provider.Client.find(clientId))?.clientName ?? clientId;
   if (details.prompt.name === 'login') {
     if (req.method === 'GET') {
-      send(200, loginForm(details.uid, clientId));
+      send(200, loginForm(details.uid, clientName));
       return true;
     }
     if (req.method !== 'POST' || !match[2]) {
@@ -340,7 +341,7 @@ async function interaction(req, res) {
     const user = users.get(username);
     const ok = samePassword(form.get('password') ?? '', user ? user.password : crypto.randomUUID());
     if (!user || !ok) {
-      send(401, loginForm(details.uid, clientId, 'Wrong user name or password.', username));
+      send(401, loginForm(details.uid, clientName, 'Wrong user name or password.', username));
       return true;
     }
     await provider.interactionFinished(req, res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
