@@ -33,7 +33,13 @@ from joserfc import errors as jose_errors
 from joserfc import jwt
 
 from les.oidc import SIGNING_ALGORITHMS, Identity, OidcSettings, Provider, ProviderUnreachable, TokenVerifier
-from les.private_files import private_dir, read_private_file, remove_private_file, replace_private_file
+from les.private_files import (
+    check_private_file,
+    private_dir,
+    read_private_file,
+    remove_private_file,
+    replace_private_file,
+)
 
 CLI_REDIRECT_URI = "http://127.0.0.1/callback"
 """The loopback redirect registered for the command line (RFC 8252 §7.3)."""
@@ -108,7 +114,14 @@ class SessionStore:
             return TokenSet(**json.loads(data))
         except (ValueError, TypeError) as err:
             raise NotSignedIn(f"{self.file} is not a session this command wrote ({type(err).__name__}); run "
-                              "`starter.py logout`, then `starter.py login USER`") from None
+                              "`starter.py login USER` again") from None
+
+    def check(self) -> None:
+        """PrivateFileRefused unless the folder and file are as this class would have made them
+        (or absent); their contents are not read."""
+        if self.folder.exists() or self.folder.is_symlink():
+            private_dir(self.folder)
+            check_private_file(self.file)
 
     def save(self, tokens: TokenSet) -> Path:
         private_dir(self.folder)

@@ -127,7 +127,7 @@ def _login(settings: OidcSettings, state_dir: Path, args: argparse.Namespace, st
     if not USER_ID.fullmatch(args.user):
         raise _BadInput(f"{args.user!r} is not a user id (letters, digits and . _ @ - only)")
     store = SessionStore(state_dir)
-    store.load()  # a planted or foreign session file is refused before anything is asked
+    store.check()  # a planted or foreign session file is refused before anything is asked
     client = OidcClient(settings)
     if args.device or not settings.is_local:
         if args.password_stdin:
@@ -173,7 +173,12 @@ def _roster_line(subject: str) -> str:
 
 def _logout(settings: OidcSettings, state_dir: Path, say) -> int:
     store = SessionStore(state_dir)
-    tokens = store.load()
+    try:
+        tokens = store.load()
+    except NotSignedIn:
+        store.delete()
+        say(f"removed {store.file}, which held no session this command wrote")
+        return OK
     if tokens is None:
         say("no one is signed in on this machine")
         return OK

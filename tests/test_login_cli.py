@@ -315,3 +315,17 @@ def test_ctrl_c_while_waiting_for_the_device_code_stops_in_words(person):
     assert process.returncode == 1
     assert err == "starter: interrupted; nothing was changed\n"
     assert not person.token_file.exists()
+
+
+def test_a_damaged_session_file_is_said_and_can_be_replaced(person):
+    assert person.login("jdoe").returncode == 0
+    person.token_file.write_text("{not json")
+    done = person.run("token")
+    assert done.returncode == 1
+    assert done.stderr == (f"starter: {person.token_file} is not a session this command wrote (JSONDecodeError); "
+                           "run `starter.py login USER` again\n")
+    assert person.login("asmith").returncode == 0
+    assert person.run("whoami").stdout.startswith("asmith, signed in")
+    person.token_file.write_text('{"subject": "x"}')
+    assert person.run("logout").stdout == f"removed {person.token_file}, which held no session this command wrote\n"
+    assert not person.token_file.exists()
