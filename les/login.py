@@ -26,14 +26,20 @@ from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import httpx
 from joserfc import errors as jose_errors
 from joserfc import jwt
 
 from les.oidc import SIGNING_ALGORITHMS, Identity, OidcSettings, Provider, ProviderUnreachable, TokenVerifier
-from les.private_files import private_dir, read_private_file, remove_private_file, replace_private_file
+from les.private_files import (
+    check_private_file,
+    private_dir,
+    read_private_file,
+    remove_private_file,
+    replace_private_file,
+)
 
 CLI_REDIRECT_URI = "http://127.0.0.1/callback"
 """The loopback redirect registered for the command line (RFC 8252 §7.3)."""
@@ -69,16 +75,25 @@ class TokenSet:
     """Epoch seconds: when the access token expires."""
     refresh_token: str | None = None
     scope: str = ""
+    obtained_at: int = 0
+    """Epoch seconds: when the provider issued this access token."""
+
+    def due_for_renewal(self, now: float) -> bool:
+        """Within REFRESH_MARGIN of expiry (or half its life, for short-lived tokens)."""
+        margin = min(REFRESH_MARGIN, (self.expires_at - self.obtained_at) / 2)
+        return self.expires_at - now <= margin
 
     @classmethod
     def from_response(cls, settings: OidcSettings, subject: str, answer: dict[str, Any],
-                      previous: TokenSet | None = None) -> TokenSet:
+                      previous: TokenSet | None = None, client_id: str | None = None) -> TokenSet:
         expires_in = answer.get("expires_in")
-        return cls(issuer=settings.issuer, audience=settings.audience, client_id=settings.client_id, subject=subject,
+        now = int(time.time())
+        return cls(issuer=settings.issuer, audience=settings.audience, client_id=client_id or settings.client_id,
+                   subject=subject,
                    access_token=answer["access_token"],
-                   expires_at=int(time.time()) + (int(expires_in) if isinstance(expires_in, int | float) else 300),
+                   expires_at=now + (int(expires_in) if isinstance(expires_in, int | float) else 300),
                    refresh_token=answer.get("refresh_token") or (previous.refresh_token if previous else None),
-                   scope=str(answer.get("scope", "")))
+                   scope=str(answer.get("scope", "")), obtained_at=now)
 
 
 class SessionStore:
@@ -99,7 +114,14 @@ class SessionStore:
             return TokenSet(**json.loads(data))
         except (ValueError, TypeError) as err:
             raise NotSignedIn(f"{self.file} is not a session this command wrote ({type(err).__name__}); run "
-                              "`starter.py logout`, then `starter.py login USER`") from None
+                              "`starter.py login USER` again") from None
+
+    def check(self) -> None:
+        """PrivateFileRefused unless the folder and file are as this class would have made them
+        (or absent); their contents are not read."""
+        if self.folder.exists() or self.folder.is_symlink():
+            private_dir(self.folder)
+            check_private_file(self.file)
 
     def save(self, tokens: TokenSet) -> Path:
         private_dir(self.folder)
@@ -122,6 +144,16 @@ class SessionStore:
             yield
         finally:
             os.close(fd)
+
+
+@dataclass(frozen=True)
+class PendingAuthorization:
+    """An authorization request on its way: what its answer must match. Secret (the PKCE verifier)."""
+
+    state: str
+    nonce: str
+    code_verifier: str
+    redirect_uri: str
 
 
 class _FormReader(HTMLParser):
@@ -172,13 +204,21 @@ def _is_callback(url: str) -> bool:
 
 
 class OidcClient:
-    """The command line's client at one provider: sign-in, refresh, revocation."""
+    """A client at one provider: sign-in, refresh, revocation.
 
-    def __init__(self, settings: OidcSettings, provider: Provider | None = None, *, timeout: float = HTTP_TIMEOUT):
+    By default the command line's public client (`settings.client_id`, no secret). The codec
+    servers' browser sign-in uses the same class as a confidential client (`client_id`,
+    `client_secret`; HTTP Basic at the token endpoint, RFC 6749 §2.3.1) with
+    `begin_authorization` on `/login` and `finish_authorization` on `/callback`."""
+
+    def __init__(self, settings: OidcSettings, provider: Provider | None = None, *, timeout: float = HTTP_TIMEOUT,
+                 client_id: str | None = None, client_secret: str | None = None):
         self.settings = settings
         self.provider = provider or Provider(settings)
         self.verifier = TokenVerifier(settings, provider=self.provider)
         self.timeout = timeout
+        self.client_id = client_id or settings.client_id
+        self._auth = (quote(self.client_id, safe=""), quote(client_secret, safe="")) if client_secret else None
 
     def _unreachable(self, err: Exception) -> ProviderUnreachable:
         return ProviderUnreachable(f"the OIDC provider {self.settings.issuer} cannot be reached "
@@ -186,7 +226,8 @@ class OidcClient:
 
     def _token_request(self, data: dict[str, str]) -> tuple[int, dict[str, Any]]:
         try:
-            response = httpx.post(self.provider.endpoint("token_endpoint"), data=data, timeout=self.timeout)
+            response = httpx.post(self.provider.endpoint("token_endpoint"), data=data, auth=self._auth,
+                                  timeout=self.timeout)
         except httpx.HTTPError as err:
             raise self._unreachable(err) from None
         try:
@@ -216,26 +257,51 @@ class OidcClient:
         try:
             decoded = jwt.decode(id_token, self.provider.keys(), algorithms=list(SIGNING_ALGORITHMS))
             jwt.JWTClaimsRegistry(leeway=30, iss={"essential": True, "value": self.settings.issuer},
-                                  aud={"essential": True, "value": self.settings.client_id},
+                                  aud={"essential": True, "value": self.client_id},
                                   nonce={"essential": True, "value": nonce},
                                   exp={"essential": True}).validate(decoded.claims)
         except (jose_errors.JoseError, ValueError) as err:
             raise LoginRefused(f"the provider's ID token does not check out ({type(err).__name__})") from None
 
+    def begin_authorization(self, redirect_uri: str, *, prompt: str | None = None) -> tuple[str, PendingAuthorization]:
+        """The URL that starts an authorization code flow with PKCE (S256) for `redirect_uri`, and
+        what `finish_authorization` needs to check the answer (keep it server-side, keyed by state)."""
+        pending = PendingAuthorization(state=secrets.token_urlsafe(16), nonce=secrets.token_urlsafe(16),
+                                       code_verifier=secrets.token_urlsafe(64), redirect_uri=redirect_uri)
+        params = {
+            "response_type": "code", "client_id": self.client_id, "redirect_uri": redirect_uri,
+            "scope": self.settings.scope, "state": pending.state, "nonce": pending.nonce,
+            "code_challenge": _b64url(hashlib.sha256(pending.code_verifier.encode()).digest()),
+            "code_challenge_method": "S256", **({"prompt": prompt} if prompt else {}),
+        }
+        authorize = httpx.URL(self.provider.endpoint("authorization_endpoint"))
+        return str(authorize.copy_merge_params(params)), pending
+
+    def finish_authorization(self, pending: PendingAuthorization, callback: str,
+                             expected_user: str | None = None) -> TokenSet:
+        """Check the provider's answer at the redirect URI (state, RFC 9207 issuer, error), redeem
+        the code, check the ID token, verify the access token; LoginRefused otherwise."""
+        query = {key: values[0] for key, values in parse_qs(urlsplit(callback).query).items()}
+        if query.get("state") != pending.state:
+            raise LoginRefused("the provider's answer does not carry this sign-in's state; nothing was kept")
+        if "iss" in query and query["iss"] != self.settings.issuer:  # RFC 9207: mix-up defence
+            raise LoginRefused(f"the answer came from {query['iss']!r}, not {self.settings.issuer!r}")
+        if "error" in query:
+            raise LoginRefused(f"the provider refused: {_oauth_error(query)}")
+        answer = self._redeem({"grant_type": "authorization_code", "code": query.get("code", ""),
+                               "redirect_uri": pending.redirect_uri, "client_id": self.client_id,
+                               "code_verifier": pending.code_verifier})
+        self.check_id_token(answer.get("id_token"), pending.nonce)
+        identity = self._identity(answer, expected_user)
+        return TokenSet.from_response(self.settings, identity.subject, answer, client_id=self.client_id)
+
     def sign_in_with_password(self, user: str, password: str) -> TokenSet:
         """Authorization code + PKCE, the command line submitting the provider's own sign-in form."""
-        verifier = secrets.token_urlsafe(64)
-        state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-        params = {
-            "response_type": "code", "client_id": self.settings.client_id, "redirect_uri": CLI_REDIRECT_URI,
-            "scope": self.settings.scope, "state": state, "nonce": nonce, "prompt": "login consent",
-            "code_challenge": _b64url(hashlib.sha256(verifier.encode()).digest()), "code_challenge_method": "S256",
-        }
-        authorize = self.provider.endpoint("authorization_endpoint")
-        origin = urlsplit(authorize)[:2]
+        url, pending = self.begin_authorization(CLI_REDIRECT_URI, prompt="login consent")
+        origin = urlsplit(url)[:2]
         try:
             with httpx.Client(timeout=self.timeout, follow_redirects=False) as browser:
-                page, callback = self._follow(browser, browser.get(authorize, params=params), origin)
+                page, callback = self._follow(browser, browser.get(url), origin)
                 if callback is None:
                     form = _password_form(page.text)
                     if form is None or form["method"] != "post":
@@ -253,19 +319,7 @@ class OidcClient:
                     raise LoginRefused(f"the provider did not come back to the command line (HTTP {page.status_code})")
         except httpx.HTTPError as err:
             raise self._unreachable(err) from None
-        query = {key: values[0] for key, values in parse_qs(urlsplit(callback).query).items()}
-        if query.get("state") != state:
-            raise LoginRefused("the provider's answer does not carry this sign-in's state; nothing was kept")
-        if "iss" in query and query["iss"] != self.settings.issuer:  # RFC 9207: mix-up defence
-            raise LoginRefused(f"the answer came from {query['iss']!r}, not {self.settings.issuer!r}")
-        if "error" in query:
-            raise LoginRefused(f"the provider refused: {_oauth_error(query)}")
-        answer_tokens = self._redeem({"grant_type": "authorization_code", "code": query.get("code", ""),
-                                      "redirect_uri": CLI_REDIRECT_URI, "client_id": self.settings.client_id,
-                                      "code_verifier": verifier})
-        self.check_id_token(answer_tokens.get("id_token"), nonce)
-        identity = self._identity(answer_tokens, user)
-        return TokenSet.from_response(self.settings, identity.subject, answer_tokens)
+        return self.finish_authorization(pending, callback, expected_user=user)
 
     def _follow(self, browser: httpx.Client, response: httpx.Response,
                 origin: tuple[str, str]) -> tuple[httpx.Response, str | None]:
@@ -286,7 +340,7 @@ class OidcClient:
         """RFC 8628: show the person where to go and which code to type, then poll until they did."""
         try:
             response = httpx.post(self.provider.endpoint("device_authorization_endpoint"),
-                                  data={"client_id": self.settings.client_id, "scope": self.settings.scope},
+                                  data={"client_id": self.client_id, "scope": self.settings.scope},
                                   timeout=self.timeout)
         except httpx.HTTPError as err:
             raise self._unreachable(err) from None
@@ -301,11 +355,11 @@ class OidcClient:
         while time.monotonic() < deadline:
             sleep(interval)
             status, answer = self._token_request({"grant_type": DEVICE_GRANT, "device_code": grant["device_code"],
-                                                  "client_id": self.settings.client_id})
+                                                  "client_id": self.client_id})
             error = answer.get("error")
             if status == 200 and isinstance(answer.get("access_token"), str):
                 identity = self._identity(answer, user)
-                return TokenSet.from_response(self.settings, identity.subject, answer)
+                return TokenSet.from_response(self.settings, identity.subject, answer, client_id=self.client_id)
             if error == "authorization_pending":
                 continue
             if error == "slow_down":  # RFC 8628 §3.5: add five seconds
@@ -327,7 +381,8 @@ class OidcClient:
             raise NotSignedIn(f"the sign-in of {tokens.subject} has ended ({_oauth_error(answer, status)}); run "
                               f"`starter.py login {tokens.subject}`")
         identity = self._identity(answer, tokens.subject)
-        return TokenSet.from_response(self.settings, identity.subject, answer, previous=tokens)
+        return TokenSet.from_response(self.settings, identity.subject, answer, previous=tokens,
+                                      client_id=tokens.client_id)
 
     def revoke(self, tokens: TokenSet) -> None:
         """RFC 7009: the refresh token (which ends the grant) and the access token."""
@@ -367,13 +422,13 @@ def current_session(state_dir: Path | None = None, settings: OidcSettings | None
     if (tokens.issuer, tokens.audience) != (settings.issuer, settings.audience):
         raise NotSignedIn(f"the session on this machine is for {tokens.issuer} ({tokens.audience}), not for "
                           f"{settings.issuer} ({settings.audience}); {how}")
-    if tokens.expires_at - time.time() > REFRESH_MARGIN:
+    if not tokens.due_for_renewal(time.time()):
         return tokens
     with store.locked():
         tokens = store.load()  # another process may have refreshed meanwhile
         if tokens is None:
             raise NotSignedIn(f"no one is signed in on this machine; {how}")
-        if tokens.expires_at - time.time() > REFRESH_MARGIN:
+        if not tokens.due_for_renewal(time.time()):
             return tokens
         tokens = (client or OidcClient(settings)).refresh(tokens)
         store.save(tokens)

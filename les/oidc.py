@@ -115,9 +115,11 @@ def _text(moment: datetime | None) -> str:
 class Provider:
     """The provider's discovery document and keys, fetched on first use and cached (thread-safe)."""
 
-    def __init__(self, settings: OidcSettings, *, timeout: float = HTTP_TIMEOUT) -> None:
+    def __init__(self, settings: OidcSettings, *, timeout: float = HTTP_TIMEOUT,
+                 keys_refresh_interval: float = KEYS_REFRESH_INTERVAL) -> None:
         self.settings = settings
         self._timeout = timeout
+        self._keys_refresh_interval = keys_refresh_interval
         self._lock = threading.Lock()
         self._discovery: dict[str, Any] | None = None
         self._discovered_at = 0.0
@@ -162,7 +164,7 @@ class Provider:
         """The provider's public keys; `refresh` refetches them, at most once per few seconds."""
         jwks_uri = self.endpoint("jwks_uri")
         with self._lock:
-            stale = refresh and time.monotonic() - self._keys_fetched_at > KEYS_REFRESH_INTERVAL
+            stale = refresh and time.monotonic() - self._keys_fetched_at > self._keys_refresh_interval
             if self._keys is None or stale:
                 document = self._get_json(jwks_uri, "signing keys")
                 try:

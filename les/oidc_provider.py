@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from les.login import CLI_REDIRECT_URI
 from les.oidc import DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID, ProviderUnreachable
 from les.paths import PROJECT_ROOT
 from les.private_files import private_dir, read_private_file, replace_private_file
@@ -32,8 +33,6 @@ PROVIDER_PORT = 8236
 CODEC_CLIENT_ID = "les-codec"
 PASSWORD_RULE = "<user>-dev"
 """The development passwords of the local provider (never used anywhere else)."""
-CLI_REDIRECT_URI = "http://127.0.0.1/callback"
-"""The command line's loopback redirect (RFC 8252 §7.3: any port on 127.0.0.1 is accepted)."""
 ACCESS_TOKEN_TTL = 3600
 REFRESH_TOKEN_TTL = 12 * 3600
 
@@ -118,7 +117,8 @@ def write_provider_config(state_dir: Path, *, port: int = PROVIDER_PORT, host: s
                           keys_file: Path | None = None) -> ProviderSetup:
     """Write <state>/oidc/<name>.json (0600) for a provider on host:port with the demo roster;
     its signing keys go to `keys_file` (default <state>/oidc/<name>-keys.json), made by the
-    provider on first start and reused after."""
+    provider on first start and reused after; its sessions, grants and refresh tokens to
+    <state>/oidc/<name>-state.json (0600), so a restart signs no one out."""
     folder = provider_folder(state_dir)
     issuer = (issuer or f"http://{host}:{port}").rstrip("/")
     config = {
@@ -131,6 +131,7 @@ def write_provider_config(state_dir: Path, *, port: int = PROVIDER_PORT, host: s
         "users": demo_users(),
         "clients": [cli_client(), codec_client(codec_client_secret(state_dir), codec_redirect_uris(codec_ports))],
         "keys_file": str(keys_file or folder / f"{name}-keys.json"),
+        "store_file": str(folder / f"{name}-state.json"),
     }
     path = replace_private_file(folder / f"{name}.json", json.dumps(config, indent=2).encode())
     return ProviderSetup(config_file=path, issuer=issuer, audience=audience, host=host, port=port,
@@ -241,7 +242,3 @@ def start_local_provider(state_dir: Path, *, port: int, name: str = "provider", 
     setup = write_provider_config(state_dir, port=port, name=name, **options)
     return LocalProvider(setup, Path(state_dir) / f"oidc-{name}.log").start()
 
-
-def environment_for(issuer: str, audience: str = DEFAULT_AUDIENCE) -> dict[str, str]:
-    """The environment variables that point the product at a provider."""
-    return {"LES_OIDC_ISSUER": issuer, "LES_OIDC_AUDIENCE": audience}

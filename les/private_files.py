@@ -37,7 +37,10 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def _check_existing(path: Path) -> os.stat_result | None:
+def check_private_file(path: Path) -> os.stat_result | None:
+    """`path`'s status, None if it does not exist; PrivateFileRefused when it is not a file this
+    module would have made (a link, not a plain file, someone else's, readable by others,
+    hard-linked)."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -64,7 +67,7 @@ def replace_private_file(path: Path, data: bytes) -> Path:
     name, never writes through it; an existing `path` that this module would not have made (a
     link, someone else's, readable by others, hard-linked) is refused, not replaced."""
     path = Path(path)
-    _check_existing(path)
+    check_private_file(path)
     fresh = path.with_name(f".{path.name}.{secrets.token_hex(8)}.new")
     fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE_FILE_MODE)
     try:
@@ -72,7 +75,7 @@ def replace_private_file(path: Path, data: bytes) -> Path:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        _check_existing(path)
+        check_private_file(path)
         os.replace(fresh, path)
     except BaseException:
         fresh.unlink(missing_ok=True)
@@ -84,7 +87,7 @@ def read_private_file(path: Path) -> bytes | None:
     """The contents of `path`, or None if it does not exist; refused when it is not a file this
     module would have made (a link, someone else's, readable by others, hard-linked)."""
     path = Path(path)
-    if _check_existing(path) is None:
+    if check_private_file(path) is None:
         return None
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     with os.fdopen(fd, "rb") as source:

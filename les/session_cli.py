@@ -6,13 +6,17 @@ input, 3 the OIDC provider cannot be reached."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import re
+import signal
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from les.config import ConfigurationError
 from les.login import (
     LoginRefused,
     NotSignedIn,
@@ -48,6 +52,29 @@ def run_session_command(args: argparse.Namespace, *, stdin=None, say=None) -> in
     stdin = stdin or sys.stdin
     say = say or (lambda text: print(text, flush=True))
     try:
+        with _interruptible():
+            return _run(args, stdin, say)
+    except KeyboardInterrupt:
+        _complain("interrupted; nothing was changed")
+        return REFUSED
+
+
+@contextlib.contextmanager
+def _interruptible():
+    """Ctrl-C stops a sign-in at once: these commands block (a prompt, the device code's polling)
+    inside asyncio.run, whose own SIGINT handler would only cancel the task at its next await."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run(args: argparse.Namespace, stdin, say) -> int:
+    try:
         settings = OidcSettings.from_env()
         state_dir = state_dir_from_env()
         if args.command == "login":
@@ -58,7 +85,7 @@ def run_session_command(args: argparse.Namespace, *, stdin=None, say=None) -> in
             return _logout(settings, state_dir, say)
         print(current_session(state_dir, settings).access_token, flush=True)
         return OK
-    except (OidcConfigurationError, _BadInput) as err:
+    except (OidcConfigurationError, ConfigurationError, _BadInput) as err:
         _complain(err)
         return BAD_INPUT
     except (LoginRefused, NotSignedIn, TokenRefused, PrivateFileRefused) as err:
@@ -67,13 +94,16 @@ def run_session_command(args: argparse.Namespace, *, stdin=None, say=None) -> in
     except ProviderUnreachable as err:
         _complain(err)
         return UNAVAILABLE
+    except OSError as err:  # the state folder unwritable, the disk full …
+        _complain(f"{err.strerror or err}: {err.filename or ''}".rstrip(": "))
+        return REFUSED
 
 
 class _BadInput(ValueError):
     pass
 
 
-def _complain(err: Exception) -> None:
+def _complain(err: Exception | str) -> None:
     print(f"starter: {err}", file=sys.stderr, flush=True)
 
 
@@ -97,7 +127,7 @@ def _login(settings: OidcSettings, state_dir: Path, args: argparse.Namespace, st
     if not USER_ID.fullmatch(args.user):
         raise _BadInput(f"{args.user!r} is not a user id (letters, digits and . _ @ - only)")
     store = SessionStore(state_dir)
-    store.load()  # a planted or foreign session file is refused before anything is asked
+    store.check()  # a planted or foreign session file is refused before anything is asked
     client = OidcClient(settings)
     if args.device or not settings.is_local:
         if args.password_stdin:
@@ -143,7 +173,12 @@ def _roster_line(subject: str) -> str:
 
 def _logout(settings: OidcSettings, state_dir: Path, say) -> int:
     store = SessionStore(state_dir)
-    tokens = store.load()
+    try:
+        tokens = store.load()
+    except NotSignedIn:
+        store.delete()
+        say(f"removed {store.file}, which held no session this command wrote")
+        return OK
     if tokens is None:
         say("no one is signed in on this machine")
         return OK

@@ -24,6 +24,9 @@ from urllib.parse import urlsplit
 
 from les.config import PROJECT_ROOT, ConfigurationError, Settings, redacted_url
 from les.keyring import KeyringError, ensure_local_keyring
+from les.oidc import OidcConfigurationError, OidcSettings, ProviderUnreachable
+from les.oidc_provider import PASSWORD_RULE, ProviderSetup, ensure_node_modules, wait_for_discovery
+from les.oidc_provider import write_provider_config as write_oidc_config
 from les.paths import make_delivery_dir, state_file
 from les.seals import SealError, ensure_seal_keys
 from les.supervisor import Service, Supervisor
@@ -58,6 +61,24 @@ def codec_service(settings: Settings, port: int, ui_port: int, *, cleared: bool)
         command += ["--ui-origin", origin]
     return Service("cleared codec server" if cleared else "general codec server", command,
                    log=state_file(settings.state_dir, "codec-server.log"), cwd=PROJECT_ROOT)
+
+
+def oidc_service(settings: Settings, codec_port: int) -> tuple[Service, ProviderSetup] | None:
+    """The local OIDC provider (oidc/provider.mjs, the demo roster as its users) on LES_OIDC_ISSUER's
+    port (default 127.0.0.1:8236), unless that issuer is another machine's or already answers."""
+    issuer = OidcSettings.from_env().issuer
+    url = urlsplit(issuer)
+    if not OidcSettings.from_env().is_local:
+        print(f"OIDC provider {issuer}; no local provider started")
+        return None
+    if port_open(url.hostname or "127.0.0.1", url.port or 80):
+        print(f"an OIDC provider already answers at {issuer}; using it")
+        return None
+    ensure_node_modules()
+    setup = write_oidc_config(settings.state_dir, host=url.hostname or "127.0.0.1", port=url.port or 80,
+                              issuer=issuer, codec_ports=(codec_port, codec_port + 1))
+    return Service("OIDC provider", setup.command(), log=state_file(settings.state_dir, "oidc-provider.log"),
+                   cwd=PROJECT_ROOT / "oidc"), setup
 
 
 def temporal_service(settings: Settings, ui_port: int, codec_endpoint: str) -> Service | None:
@@ -200,6 +221,9 @@ async def up(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        if (oidc := oidc_service(settings, args.codec_port)) is not None:
+            provider = supervisor.start(oidc[0])
+            await asyncio.to_thread(wait_for_discovery, oidc[1].issuer, provider.process, log=provider.log)
         supervisor.start(codec_service(settings, args.codec_port, args.ui_port, cleared=False))
         supervisor.start(codec_service(settings, args.codec_port + 1, args.ui_port, cleared=True))
         # The UI calls the codec server from the browser, with the person's session cookie: both under
@@ -233,6 +257,8 @@ def print_guide(settings: Settings, ui_port: int, summary: str, sample: str, cod
     print(f"""
 LES Orchestrator is up.
   Temporal Web UI   http://localhost:{ui_port}/namespaces/{settings.temporal_namespace}/workflows
+  sign-in (OIDC)    {OidcSettings.from_env().issuer}; the local provider's users are the demo roster, each with
+                    the DEVELOPMENT-ONLY password {PASSWORD_RULE} (e.g. `starter.py login jdoe`, password jdoe-dev)
   sample subpoena   {request_id} (workflow {wid}): {sample}
   codec servers     http://localhost:{codec_port} (general), http://localhost:{codec_port + 1} (cleared: NSL and FISA
                     too); sign in for the Web UI at http://localhost:{codec_port}/login (or :{codec_port + 1}/login,
@@ -283,7 +309,8 @@ def main() -> int:
         return asyncio.run(up(args))
     except KeyboardInterrupt:
         return 0
-    except (KeyringError, SealError, ConfigurationError, SchemaUnknown) as err:
+    except (KeyringError, SealError, ConfigurationError, SchemaUnknown, ProviderUnreachable,
+            OidcConfigurationError) as err:
         print(f"stack.py up: {err}", file=sys.stderr)
         return 1
     except TemporalUnavailable as err:  # e.g. a server already on the port whose state is gone

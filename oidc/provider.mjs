@@ -47,20 +47,7 @@ function readConfig(path) {
 // Signing keys and cookie keys: made once, kept owner-only, reused on every start so tokens
 // issued before a restart still verify.
 function loadKeys(path) {
-  let stat;
-  try {
-    stat = fs.lstatSync(path);
-  } catch (err) {
-    if (err.code !== 'ENOENT') fail(`cannot read the key file ${path}: ${err.message}`);
-  }
-  if (stat) {
-    if (!stat.isFile()) fail(`the key file ${path} is not a plain file (a link?); refusing to use it`);
-    if (stat.mode & 0o077) fail(`the key file ${path} is readable by others (mode ${(stat.mode & 0o777).toString(8)}); refusing to use it`);
-    if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
-      fail(`the key file ${path} belongs to someone else; refusing to use it`);
-    }
-    return JSON.parse(fs.readFileSync(path, 'utf8'));
-  }
+  if (privateFileCheck(path, 'key file')) return JSON.parse(fs.readFileSync(path, 'utf8'));
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = privateKey.export({ format: 'jwk' });
   const keys = {
@@ -74,6 +61,106 @@ function loadKeys(path) {
   return keys;
 }
 
+// The provider's state (sessions, grants, refresh tokens, device codes) in one owner-only JSON
+// file, so a restart of the provider does not sign everyone out. Written whole on each change
+// (a fresh file renamed over the old one); a local stack holds a few dozen entries.
+function privateFileCheck(path, what) {
+  let stat;
+  try {
+    stat = fs.lstatSync(path);
+  } catch (err) {
+    if (err.code === 'ENOENT') return false;
+    fail(`cannot read the ${what} ${path}: ${err.message}`);
+  }
+  if (!stat.isFile()) fail(`the ${what} ${path} is not a plain file (a link?); refusing to use it`);
+  if (stat.mode & 0o077) fail(`the ${what} ${path} is readable by others (mode ${(stat.mode & 0o777).toString(8)}); refusing to use it`);
+  if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
+    fail(`the ${what} ${path} belongs to someone else; refusing to use it`);
+  }
+  return true;
+}
+
+function writePrivate(path, text) {
+  const fresh = `${path}.${crypto.randomBytes(6).toString('hex')}.new`;
+  const fd = fs.openSync(fresh, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(fresh, path);
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function fileAdapter(path) {
+  const entries = new Map();
+  if (path && privateFileCheck(path, 'state file')) {
+    try {
+      for (const [key, entry] of Object.entries(JSON.parse(fs.readFileSync(path, 'utf8')))) {
+        if (!entry.exp || entry.exp > now()) entries.set(key, entry);
+      }
+    } catch (err) {
+      process.stderr.write(`oidc provider: the state file ${path} is unreadable (${err.message}); starting afresh\n`);
+    }
+  }
+  const save = () => {
+    if (!path) return;
+    for (const [key, entry] of entries) if (entry.exp && entry.exp <= now()) entries.delete(key);
+    writePrivate(path, JSON.stringify(Object.fromEntries(entries)));
+  };
+  return class FileAdapter {
+    constructor(model) { this.model = model; }
+
+    key(id) { return `${this.model}:${id}`; }
+
+    entry(id) {
+      const entry = entries.get(this.key(id));
+      if (entry && entry.exp && entry.exp <= now()) return undefined;
+      return entry;
+    }
+
+    scan(field, value) {
+      for (const [key, entry] of entries) {
+        if (key.startsWith(`${this.model}:`) && entry.payload[field] === value && (!entry.exp || entry.exp > now())) {
+          return entry.payload;
+        }
+      }
+      return undefined;
+    }
+
+    async upsert(id, payload, expiresIn) {
+      entries.set(this.key(id), { payload, exp: expiresIn ? now() + expiresIn : undefined });
+      save();
+    }
+
+    async find(id) { return this.entry(id)?.payload; }
+
+    async findByUserCode(userCode) { return this.scan('userCode', userCode); }
+
+    async findByUid(uid) { return this.scan('uid', uid); }
+
+    async consume(id) {
+      const entry = this.entry(id);
+      if (entry) {
+        entry.payload.consumed = now();
+        save();
+      }
+    }
+
+    async destroy(id) {
+      entries.delete(this.key(id));
+      save();
+    }
+
+    async revokeByGrantId(grantId) {
+      for (const [key, entry] of entries) if (entry.payload.grantId === grantId) entries.delete(key);
+      save();
+    }
+  };
+}
+
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(title, body) {
@@ -85,9 +172,9 @@ function page(title, body) {
 <body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
-function loginForm(uid, clientId, error, username = '') {
+function loginForm(uid, clientName, error, username = '') {
   return page('LES Orchestrator sign-in', `
-<p>Signing in to <b>${escapeHtml(clientId)}</b>.</p>
+<p>Signing in to <b>${escapeHtml(clientName)}</b>.</p>
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/interaction/${escapeHtml(uid)}/login" autocomplete="off">
 <label for="username">User name</label><input id="username" name="username" value="${escapeHtml(username)}" required autofocus>
@@ -123,6 +210,7 @@ const RESOURCE_SCOPE = 'les';
 const firstParty = new Set(config.clients.map((client) => client.client_id));
 
 const provider = new Provider(config.issuer, {
+  adapter: fileAdapter(config.store_file),
   clients: config.clients,
   jwks: keys.jwks,
   cookies: { keys: keys.cookie_keys },
@@ -137,7 +225,38 @@ const provider = new Provider(config.issuer, {
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: false },
-    deviceFlow: { enabled: true },
+    // RFC 8628; the pages are this file's own (the defaults fetch web fonts from the internet).
+    deviceFlow: {
+      enabled: true,
+      async userCodeInputSource(ctx, form, out, err) {
+        const said = err ? '<p class="error">That code is not valid (or has expired); try again.</p>'
+          : '<p>Enter the code the command line showed you.</p>';
+        ctx.body = page('LES Orchestrator device sign-in', `${said}${form}
+<button type="submit" form="op.deviceInputForm">Continue</button>`);
+      },
+      async userCodeConfirmSource(ctx, form, client, deviceInfo, userCode) {
+        ctx.body = page('Confirm the sign-in', `
+<p>Let <b>${escapeHtml(client.clientName || client.clientId)}</b> act as you?</p>
+<p>Continue only if the command line you are using shows the code <code>${escapeHtml(userCode)}</code>.</p>
+${form}
+<button type="submit" form="op.deviceConfirmForm">Continue</button>
+<button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Abort</button>`);
+      },
+      async successSource(ctx) {
+        ctx.body = page('Signed in', '<p>The command line is signed in; you can close this page.</p>');
+      },
+    },
+    rpInitiatedLogout: {
+      enabled: true,
+      async logoutSource(ctx, form) {
+        ctx.body = page('Sign out', `${form}<p>Sign out of the LES Orchestrator provider?</p>
+<button type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button>
+<button type="submit" form="op.logoutForm">Stay signed in</button>`);
+      },
+      async postLogoutSuccessSource(ctx) {
+        ctx.body = page('Signed out', '<p>You are signed out.</p>');
+      },
+    },
     // A client revokes only the tokens issued to it (RFC 7009 §2.1).
     revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId },
     introspection: { enabled: false },
@@ -201,9 +320,10 @@ async function interaction(req, res) {
     return true;
   }
   const clientId = details.params.client_id;
+  const clientName = (await provider.Client.find(clientId))?.clientName ?? clientId;
   if (details.prompt.name === 'login') {
     if (req.method === 'GET') {
-      send(200, loginForm(details.uid, clientId));
+      send(200, loginForm(details.uid, clientName));
       return true;
     }
     if (req.method !== 'POST' || !match[2]) {
@@ -221,7 +341,7 @@ async function interaction(req, res) {
     const user = users.get(username);
     const ok = samePassword(form.get('password') ?? '', user ? user.password : crypto.randomUUID());
     if (!user || !ok) {
-      send(401, loginForm(details.uid, clientId, 'Wrong user name or password.', username));
+      send(401, loginForm(details.uid, clientName, 'Wrong user name or password.', username));
       return true;
     }
     await provider.interactionFinished(req, res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
@@ -229,8 +349,8 @@ async function interaction(req, res) {
   }
   if (details.prompt.name === 'consent' && firstParty.has(clientId)) {
     const { Grant } = provider;
-    const grant = details.grantId ? await Grant.find(details.grantId)
-      : new Grant({ accountId: details.session.accountId, clientId });
+    const grant = (details.grantId && await Grant.find(details.grantId))
+      || new Grant({ accountId: details.session.accountId, clientId });
     const missing = details.prompt.details;
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
@@ -262,5 +382,9 @@ server.listen(config.port, config.host, () => {
   process.stdout.write(`oidc provider: ${config.issuer} (audience ${config.audience}, ${users.size} users)\n`);
 });
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => server.close(() => process.exit(0)));
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  });
 }

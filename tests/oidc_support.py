@@ -130,3 +130,25 @@ def submit_provider_forms(browser: httpx.Client, page: httpx.Response, user: str
             fields.setdefault("confirm", "yes")
         page = browser.post(urljoin(str(page.url), unescape(form.group(1))), data=fields)
     return page
+
+
+def browser_sign_in(url: str, user: str, redirect_uri: str, password: str | None = None) -> str:
+    """Be the person's browser from an authorization URL to the client's redirect URI: follow the
+    provider's redirects, fill in its sign-in form; the URL the provider sends the browser back to
+    (never fetched: nothing listens there in a test)."""
+    password = password or development_password(user)
+    with httpx.Client(follow_redirects=False, timeout=15) as browser:
+        response = browser.get(url)
+        for _ in range(10):
+            if response.is_redirect:
+                target = urljoin(str(response.url), response.headers["location"])
+                if target.startswith(redirect_uri):
+                    return target
+                response = browser.get(target)
+                continue
+            form = re.search(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>', response.text, re.S | re.I)
+            if response.status_code != 200 or form is None or 'type="password"' not in form.group(2):
+                raise AssertionError(f"the provider stopped at HTTP {response.status_code}: {response.text[:300]}")
+            response = browser.post(urljoin(str(response.url), unescape(form.group(1))),
+                                    data={"username": user, "password": password})
+        raise AssertionError("the provider never sent the browser back to the client")

@@ -17,8 +17,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
+from les.login import LoginRefused
 from les.oidc import OidcSettings, ProviderUnreachable, TokenRefused, TokenVerifier
-from tests.oidc_support import free_port
+from tests.oidc_support import browser_sign_in, free_port
 
 
 def b64url(data: bytes) -> str:
@@ -216,3 +217,123 @@ def test_a_plain_http_issuer_elsewhere_is_refused():
 
     with pytest.raises(OidcConfigurationError, match="must use https"):
         OidcSettings.from_env({"LES_OIDC_ISSUER": "http://sso.carrier.example"})
+
+
+CODEC_CALLBACK = "http://127.0.0.1:8234/callback"
+
+
+def codec_client(oidc_provider, secret: str | None = None):
+    from les.login import OidcClient
+    from les.oidc_provider import codec_client_secret
+
+    settings = OidcSettings(issuer=oidc_provider.issuer, audience="les-orchestrator", client_id="les-codec",
+                            scope="openid profile les")
+    return OidcClient(settings, client_id="les-codec",
+                      client_secret=secret or codec_client_secret(oidc_provider.state_dir))
+
+
+def test_the_codec_servers_client_signs_a_person_in_through_the_browser(oidc_provider):
+    """What a codec server's /login and /callback do: the confidential les-codec client, PKCE, the
+    person at the provider's own form; the access token is for the orchestrator like the CLI's."""
+    client = codec_client(oidc_provider)
+    url, pending = client.begin_authorization(CODEC_CALLBACK)
+    assert url.startswith(f"{oidc_provider.issuer}/auth?")
+    assert "code_challenge_method=S256" in url and "client_id=les-codec" in url
+    callback = browser_sign_in(url, "rcruz", CODEC_CALLBACK)
+    tokens = client.finish_authorization(pending, callback)
+    assert tokens.subject == "rcruz" and tokens.client_id == "les-codec"
+    claims = parts_of(tokens.access_token)[1]
+    assert (claims["aud"], claims["client_id"], claims["sub"]) == ("les-orchestrator", "les-codec", "rcruz")
+    assert tokens.refresh_token is None  # the codec servers keep no refresh token
+    assert TokenVerifier(oidc_provider.settings).verify(tokens.access_token).subject == "rcruz"
+    with pytest.raises(LoginRefused, match="invalid_grant"):  # a code redeems once (RFC 6749 §4.1.2)
+        client.finish_authorization(pending, callback)
+
+
+def test_the_codec_client_with_a_wrong_secret_is_refused(oidc_provider):
+    client = codec_client(oidc_provider, secret="not-the-secret")
+    url, pending = client.begin_authorization(CODEC_CALLBACK)
+    callback = browser_sign_in(url, "jdoe", CODEC_CALLBACK)
+    with pytest.raises(LoginRefused, match="invalid_client"):
+        client.finish_authorization(pending, callback)
+
+
+def test_an_answer_for_another_sign_in_is_refused(oidc_provider):
+    client = codec_client(oidc_provider)
+    url, _mine = client.begin_authorization(CODEC_CALLBACK)
+    _url, other = client.begin_authorization(CODEC_CALLBACK)
+    callback = browser_sign_in(url, "jdoe", CODEC_CALLBACK)
+    with pytest.raises(LoginRefused, match="does not carry this sign-in's state"):
+        client.finish_authorization(other, callback)
+
+
+def test_an_unregistered_redirect_uri_is_refused_by_the_provider(oidc_provider):
+    client = codec_client(oidc_provider)
+    url, _pending = client.begin_authorization("http://attacker.example/callback")
+    page = httpx.get(url)
+    assert page.status_code == 400
+    assert "invalid_redirect_uri: redirect_uri did not match any of the client&#39;s registered" in page.text
+
+
+def test_a_real_id_token_is_not_accepted_as_an_access_token(oidc_provider):
+    """Same signing key, same issuer; its audience is the client, not the orchestrator."""
+    from les.login import CLI_REDIRECT_URI, OidcClient
+
+    client = OidcClient(oidc_provider.settings)
+    url, pending = client.begin_authorization(CLI_REDIRECT_URI)
+    callback = browser_sign_in(url, "jdoe", CLI_REDIRECT_URI)
+    code = dict(part.split("=", 1) for part in callback.split("?", 1)[1].split("&"))["code"]
+    answer = httpx.post(client.provider.endpoint("token_endpoint"), data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": CLI_REDIRECT_URI, "client_id": "les-cli",
+        "code_verifier": pending.code_verifier}).json()
+    assert parts_of(answer["id_token"])[1]["aud"] == "les-cli"
+    with pytest.raises(TokenRefused, match="meant for 'les-cli', not for 'les-orchestrator'"):
+        TokenVerifier(oidc_provider.settings).verify(answer["id_token"])
+
+
+def test_a_rotated_signing_key_is_fetched_once_when_a_token_names_it(oidc_provider):
+    """The provider starts signing with a new key: a verifier that cached the old key set fetches
+    the keys again for the unknown key id, and both old and new tokens verify."""
+    from les.oidc import Provider
+
+    rotating = oidc_provider.start_another("rotating")
+    old_token = rotating.token_for("jdoe")
+    fetches: list[str] = []
+    provider = Provider(rotating.settings, keys_refresh_interval=0)
+    fetch = provider._get_json
+    provider._get_json = lambda url, what: fetches.append(what) or fetch(url, what)
+    verifier = TokenVerifier(rotating.settings, provider=provider)
+    assert verifier.verify(old_token).subject == "jdoe"
+    assert fetches == ["discovery document", "signing keys"]
+
+    keys_file = rotating.provider.setup.keys_file
+    keys = json.loads(keys_file.read_text())
+    new_key = RSAKey.generate_key(2048, parameters={"kid": "rotated-2026", "alg": "RS256", "use": "sig"},
+                                  private=True)
+    keys["jwks"]["keys"].insert(0, new_key.as_dict(private=True))
+    keys_file.write_text(json.dumps(keys))
+    rotating.provider.stop()
+    rotating.provider.start()
+    new_token = rotating.token_for("tnguyen")
+    assert parts_of(new_token)[0]["kid"] == "rotated-2026"
+
+    assert verifier.verify(new_token).subject == "tnguyen"
+    assert fetches == ["discovery document", "signing keys", "signing keys"]
+    assert verifier.verify(old_token).subject == "jdoe"  # the old key is still published
+    assert fetches == ["discovery document", "signing keys", "signing keys"]
+
+
+def test_the_sign_in_page_shows_what_was_typed_escaped(oidc_provider):
+    from les.login import CLI_REDIRECT_URI, OidcClient
+
+    url, _pending = OidcClient(oidc_provider.settings).begin_authorization(CLI_REDIRECT_URI)
+    with httpx.Client(follow_redirects=True) as browser:
+        page = browser.get(url)
+        assert page.status_code == 200 and 'type="password"' in page.text
+        action = page.text.split('action="')[1].split('"')[0]
+        again = browser.post(f"{oidc_provider.issuer}{action}",
+                             data={"username": '"><script>alert(1)</script>', "password": "x"})
+    assert again.status_code == 401
+    assert "Wrong user name or password." in again.text
+    assert "<script>alert(1)</script>" not in again.text
+    assert "&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;" in again.text
