@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import EXAMPLES, REPO, environ_without_les
+from tests.conftest import EXAMPLES, REPO, environ_without_les, free_port
 
 
 def starter(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -79,21 +79,52 @@ def test_a_missing_file_exits_2(tmp_path):
     assert "nowhere.json" in run.stderr and "Traceback" not in run.stderr
 
 
-def test_submit_without_a_server_exits_3_with_advice(keyring_dir):
-    run = starter("submit", str(EXAMPLES / "subpoena.json"),
-                  env={"LES_TEMPORAL_ADDRESS": "127.0.0.1:1", "LES_KEYRING_DIR": str(keyring_dir)})
+@pytest.fixture
+def jdoe(oidc_provider, database_url, prepared_store, tmp_path) -> dict[str, str]:
+    """jdoe's shell: signed in at the session's OIDC provider (`starter.py login jdoe --password-stdin`),
+    the roster in the test store; no codec server and no Temporal server unless a test adds them."""
+    from les.oidc_provider import development_password
+
+    env = {**oidc_provider.env, "LES_DATABASE_URL": database_url, "LES_STATE_DIR": str(tmp_path / "jdoe")}
+    login = subprocess.run([sys.executable, str(REPO / "starter.py"), "login", "jdoe", "--password-stdin"],
+                           input=development_password("jdoe") + "\n", capture_output=True, text=True, timeout=60,
+                           env={**environ_without_les(), **env}, cwd=REPO)
+    assert login.returncode == 0, login.stderr
+    return env
+
+
+def test_submit_without_a_server_exits_3_with_advice(jdoe):
+    run = starter("submit", str(EXAMPLES / "subpoena.json"), env={**jdoe, "LES_TEMPORAL_ADDRESS": "127.0.0.1:1"})
     assert run.returncode == 3
     assert "cannot reach the Temporal server at 127.0.0.1:1" in run.stderr
     assert "Traceback" not in run.stderr
 
 
-def test_submit_without_payload_keys_sends_nothing_and_says_how_to_get_them(tmp_path):
+def test_submit_signed_out_sends_nothing_and_says_to_sign_in(tmp_path):
+    # SPEC §6: every command acts as the signed-in person; nobody signed in, nothing is sent (not even
+    # a connection to Temporal is tried: the unreachable address is never the complaint).
     run = starter("submit", str(EXAMPLES / "subpoena.json"),
-                  env={"LES_TEMPORAL_ADDRESS": "127.0.0.1:1", "LES_KEYRING_DIR": str(tmp_path / "none")})
-    assert run.returncode == 3
-    assert run.stderr == (f"starter: cannot encrypt payloads: no payload-encryption keys ({tmp_path / 'none'}, "
-                          "LES_PAYLOAD_KEYS unset); `python3 stack.py up` creates a local keyring, or set "
-                          "LES_KEYRING_DIR / LES_PAYLOAD_KEYS\n")
+                  env={"LES_TEMPORAL_ADDRESS": "127.0.0.1:1", "LES_STATE_DIR": str(tmp_path / "nobody")})
+    assert run.returncode == 1
+    assert run.stderr == "starter: no one is signed in on this machine; run `starter.py login USER`\n"
+
+
+async def test_submit_without_the_codec_servers_sends_nothing_and_says_where_they_should_be(
+        jdoe, time_skipping_env, tmp_path):
+    # Behaviour changed on purpose (issue 20): starter.py holds no payload key, so a missing keyring no
+    # longer matters; what it needs is the codec servers. Without them nothing reaches the server.
+    from temporalio.service import RPCError
+
+    address = time_skipping_env.client.service_client.config.target_host
+    general = f"http://127.0.0.1:{free_port()}"
+    run = starter("submit", str(EXAMPLES / "subpoena.json"),
+                  env={**jdoe, "LES_TEMPORAL_ADDRESS": address, "LES_KEYRING_DIR": str(tmp_path / "none"),
+                       "LES_CODEC_URL": general, "LES_CLEARED_CODEC_URL": f"http://127.0.0.1:{free_port()}"})
+    assert run.returncode == 3, run.stderr
+    assert run.stderr == (f"starter: the codec server at {general} did not answer (ConnectError); is the stack up "
+                          "(`python3 stack.py up`)?\n")
+    with pytest.raises(RPCError, match="not found"):
+        await time_skipping_env.client.get_workflow_handle("case-LES-2026-000101").describe()
 
 
 def test_submit_of_an_unknown_type_is_a_clear_error(tmp_path):
@@ -116,10 +147,18 @@ def test_submit_without_request_id_is_refused(tmp_path):
     assert "has no `request_id`" in run.stderr
 
 
-def test_a_decision_needs_actor_and_role():
+def test_a_decision_needs_a_role():
     run = starter("approve", "LES-2026-000101")
     assert run.returncode == 2
-    assert "--actor" in run.stderr and "Traceback" not in run.stderr
+    assert "the following arguments are required: --role" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_decision_takes_no_typed_name():
+    # Behaviour changed on purpose (issue 20, SPEC §6): the decider is the signed-in person; `--actor`,
+    # a name anyone could type, is gone from every command.
+    run = starter("approve", "LES-2026-000101", "--actor", "rcruz", "--role", "legal")
+    assert run.returncode == 2
+    assert "unrecognized arguments: --actor rcruz" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_check_and_submit_refuse_a_request_id_that_is_not_well_formed(tmp_path):
@@ -136,6 +175,6 @@ def test_check_and_submit_refuse_a_request_id_that_is_not_well_formed(tmp_path):
 
 
 def test_status_and_decisions_refuse_a_request_id_that_is_not_well_formed():
-    for args in (("status", "../x"), ("approve", "../x", "--actor", "jdoe", "--role", "analyst")):
+    for args in (("status", "../x"), ("approve", "../x", "--role", "analyst")):
         run = starter(*args, env={"LES_TEMPORAL_ADDRESS": "127.0.0.1:1"})
         assert run.returncode == 2 and "'../x' is not well-formed" in run.stderr, args
