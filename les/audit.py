@@ -20,6 +20,7 @@ from les.config import Settings
 from les.histories import FilingReader, decoded, every_run, filed_events
 from les.paths import PathRefused, audit_export_file
 from les.person import NotPermitted, Person, codec_for, require, signed_in
+from les.remote_codec import RemoteCodec
 from les.temporal import connect, workflow_id_for
 
 OK, FAILED = 0, 1
@@ -338,7 +339,9 @@ async def run_replay(settings: Settings, query: str | None, files: list[str]) ->
                 raise AuditRefused(f"{name}: not a readable history ({err})", 2) from None
     from les.temporal import data_converter
 
-    failures = await replay_histories(histories, data_converter(codec=codec), progress=Progress(len(histories)))
+    replaying = RemoteCodec(codec.general_url, codec.cleared_url, person.token, ca_file=settings.codec_ca_file,
+                            read_only=True)
+    failures = await replay_histories(histories, data_converter(codec=replaying), progress=Progress(len(histories)))
     print(f"replayed {len(histories)} history(ies): {len(histories) - len(failures)} cleanly, {len(failures)} failed")
     for name, why in failures:
         print(f"  - {name}: {why}")
