@@ -65,6 +65,8 @@ from les.seals import SealingKey, seal
 MAX_BODY = 8 * 1024 * 1024
 """The largest body a codec server reads (a case's biggest payloads are a few hundred KiB)."""
 SESSION_COOKIE = "les_codec_session"
+"""Followed by the endpoint's kind: a browser shares cookies across ports, so the general and the
+cleared server (one host, two ports) each need a cookie of their own."""
 NATIONAL_SECURITY_TYPES = frozenset(str(t) for t in CLEARED_ONLY)
 access_log = logging.getLogger("les.codec_server.access")
 
@@ -131,6 +133,10 @@ class CodecService:
     @property
     def kind(self) -> str:
         return "cleared" if self.cleared else "general"
+
+    @property
+    def cookie(self) -> str:
+        return f"{SESSION_COOKIE}_{self.kind}"
 
     def person(self, token: str | None) -> str:
         """The signed-in person the token proves, active on the roster (and cleared, here if need be)."""
@@ -282,7 +288,7 @@ def _bearer(request: Request, service: CodecService) -> str | None:
     authorization = request.headers.get("authorization", "")
     if authorization[:7].lower() == "bearer ":
         return authorization[7:].strip() or None
-    return service.sessions.token(request.cookies.get(SESSION_COOKIE))
+    return service.sessions.token(request.cookies.get(service.cookie))
 
 
 def _cors(service: CodecService, request: Request) -> dict[str, str]:
@@ -399,14 +405,14 @@ def make_app(service: CodecService, login: LoginFlow | None = None, *, secure_co
         response = JSONResponse({"signed_in": person, "endpoint": service.kind,
                                  "next": "open the Web UI; its codec setting 'Include cross-origin credentials' "
                                          "must be on"}, headers={"Cache-Control": "no-store"})
-        response.set_cookie(SESSION_COOKIE, service.sessions.open(token, expires), max_age=int(expires - time.time()),
+        response.set_cookie(service.cookie, service.sessions.open(token, expires), max_age=int(expires - time.time()),
                             httponly=True, samesite="lax", secure=secure_cookie, path="/")
         return response
 
     async def logout(request: Request) -> Response:
-        service.sessions.close(request.cookies.get(SESSION_COOKIE))
+        service.sessions.close(request.cookies.get(service.cookie))
         response = _answer(200, {"signed_out": True}, {})
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(service.cookie, path="/")
         return response
 
     async def healthz(request: Request) -> Response:

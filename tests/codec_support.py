@@ -74,12 +74,12 @@ def start_codec_servers(keyring, database_url: str, oidc, seal_dir: Path, ports=
     return under_test
 
 
-def sign_in_at_codec(codec_url: str, user: str, password: str) -> httpx.Client:
+def sign_in_at_codec(codec_url: str, user: str, password: str, browser: httpx.Client | None = None) -> httpx.Client:
     """A browser's sign-in at a codec server's /login, through the provider's own form: the returned
     client holds the session cookie. Written from the pages' HTML, not with the product's code."""
     from tests.oidc_support import submit_provider_forms
 
-    browser = httpx.Client(follow_redirects=True, timeout=15)
+    browser = browser or httpx.Client(follow_redirects=True, timeout=15)
     page = submit_provider_forms(browser, browser.get(f"{codec_url}/login"), user, password)
     if page.status_code != 200 or "signed_in" not in page.text:
         raise AssertionError(f"sign-in at {codec_url} failed: {page.status_code} {page.text[:300]}")

@@ -208,6 +208,18 @@ def test_a_person_signs_in_at_the_codec_server_and_the_session_cookie_stands_for
         browser.close()
 
 
+def test_one_browser_keeps_a_session_at_each_server(servers):
+    """A browser shares cookies across ports: the general and the cleared server's sessions must not
+    overwrite each other."""
+    browser = sign_in_at_codec(servers.general_ui, "tnguyen", development_password("tnguyen"))
+    try:
+        sign_in_at_codec(servers.cleared_ui, "tnguyen", development_password("tnguyen"), browser)
+        for url in (servers.general_ui, servers.cleared_ui):
+            assert browser.post(f"{url}/decode", json={"payloads": []}).status_code == 200, url
+    finally:
+        browser.close()
+
+
 def test_a_wrong_password_gets_no_session(servers):
     with pytest.raises(AssertionError, match=r"sign-in at .* failed"):
         sign_in_at_codec(servers.general_ui, "jdoe", "not-jdoes-password")
