@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def main(argv: list[str]) -> int:
+    if any(arg == "--actor" or arg.startswith("--actor=") for arg in argv):
+        print("starter: --actor is gone: every command acts as the person signed in (`starter.py login USER`, "
+              "`starter.py whoami`)", file=sys.stderr)
+        return BAD_INPUT
     args = build_parser().parse_args(argv)
     if args.command in SESSION_COMMANDS:
         return run_session_command(args)
