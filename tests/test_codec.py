@@ -5,6 +5,7 @@ ciphertext and still replays after a rotation."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -21,9 +22,19 @@ from les.codec import EncryptionCodec, PayloadUndecryptable, key_id_of
 from les.keyring import Compartment, Keyring, KeyringError, add_key, ensure_local_keyring
 from les.temporal import data_converter, register_search_attributes
 from tests.conftest import BIN
-from tests.workflow_support import dated, decision, example, finish, running_worker, submit, wait_for_state
+from tests.seal_support import sealing_data_converter
+from tests.workflow_support import (
+    dated,
+    decision,
+    example,
+    finish,
+    running_worker,
+    status,
+    submit,
+    wait_for_state,
+)
 from workflows import ALL_WORKFLOWS, SubpoenaWorkflow
-from workflows.case_desk import LOCAL_CASE_STORE
+from workflows.case_desk import LOCAL_CASE_STORE, SEALED_DECISIONS
 
 
 def json_payload(value) -> Payload:
@@ -198,8 +209,12 @@ LOCAL_ACTIVITY_BOOKKEEPING = {"seq", "attempt", "activity_id", "activity_type", 
 
 
 async def run_case(keyring, settings, name: str, request_id: str, decisions: list[dict]) -> str:
+    # The decisions are sealed as a codec server seals them (tests/seal_support.py): the worker takes
+    # no other (SPEC §6); the seal travels inside the encrypted payload, so the history still shows no name.
+    converter = sealing_data_converter(keyring, settings.seal_dir)
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=data_converter(keyring))
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=converter)
+    converter.payload_codec.clock[0] = env.get_current_time
     async with env:
         await register_search_attributes(env.client, "default")
         async with running_worker(env.client, settings):
@@ -226,10 +241,12 @@ async def test_histories_hold_only_ciphertext_and_replay_after_a_rotation(tmp_pa
         plain = [json.loads(base64.b64decode(p["data"])) for name, p in payloads_in(history)
                  if name == "payloads" and "encryption-key-id" not in p["metadata"]]
         # What stays plain in the markers names code and steps, nothing about the case: the patch
-        # marker (one: LOCAL_CASE_STORE implies every patch before it, which leave none), and each
-        # local activity's bookkeeping (its type, number, attempt, times). Its answer is sealed.
+        # markers (LOCAL_CASE_STORE, which implies every patch before it, which leave none; and since
+        # issue 20 SEALED_DECISIONS, asked at the run's first decision), and each local activity's
+        # bookkeeping (its type, number, attempt, times). Its answer is sealed.
         patches = [p for p in plain if "activity_type" not in p]
-        assert patches == [{"id": LOCAL_CASE_STORE, "deprecated": False}]
+        assert patches == [{"id": LOCAL_CASE_STORE, "deprecated": False},
+                           {"id": SEALED_DECISIONS, "deprecated": False}]
         local = [p for p in plain if "activity_type" in p]
         assert {p["activity_type"] for p in local} >= {"open_case", "record_case_event", "close_case"}
         assert all(set(p) <= LOCAL_ACTIVITY_BOOKKEEPING for p in local), [set(p) for p in local]
@@ -258,3 +275,90 @@ async def test_histories_hold_only_ciphertext_and_replay_after_a_rotation(tmp_pa
                                                   raise_on_replay_failure=False)
     # The failure's own message is sealed too ("Encoded failure"): only that it failed shows.
     assert "Workflow activation completion failed" in str(result.replay_failure)
+
+
+# ---- binding: a ciphertext belongs to its workflow and its compartment (SPEC §6, issue 20) ------------
+
+
+def refusal_in(payload: Payload) -> str:
+    """The words of the refusal the worker's codec hands over in place of a payload it will not open."""
+    assert metadata_of(payload) == {"encoding": "json/plain"}, metadata_of(payload)
+    value = json.loads(payload.data)
+    assert set(value) == {"les_refused"}, value
+    return value["les_refused"]
+
+
+def in_workflow(codec: EncryptionCodec, workflow_id: str) -> EncryptionCodec:
+    return codec.with_context(WorkflowSerializationContext(namespace="default", workflow_id=workflow_id))
+
+
+async def test_a_ciphertext_moved_to_another_workflow_is_refused_there(tmp_path):
+    codec = EncryptionCodec(fresh_keyring(tmp_path))
+    original = json_payload({"actor": "jdoe", "role": "analyst", "case": "BIND-1"})
+    [bound] = await in_workflow(codec, "case-BIND-1").encode([original])
+    assert metadata_of(bound)["les-bound-to"] == "case-BIND-1"
+    assert await in_workflow(codec, "case-BIND-1").decode([bound]) == [original]  # at home it opens
+    [moved] = await in_workflow(codec, "case-BIND-2").decode([bound])
+    assert refusal_in(moved) == ("a payload encrypted for workflow case-BIND-1 was sent to case-BIND-2: a "
+                                 "ciphertext is bound to its workflow")
+    # Relabelled to claim the other workflow, the authentication tag no longer matches: refused too.
+    relabelled = Payload(metadata={**bound.metadata, "les-bound-to": b"case-BIND-2"}, data=bound.data)
+    with pytest.raises(PayloadUndecryptable, match="general-v1"):
+        await in_workflow(codec, "case-BIND-2").decode([relabelled])
+
+
+async def test_a_general_key_payload_in_a_national_security_workflow_is_refused(tmp_path):
+    from les.codec import encrypt
+
+    codec = EncryptionCodec(fresh_keyring(tmp_path))
+    nsl = in_workflow(codec, "case-BIND-NSL-1")
+    await nsl.encode([json_payload({"request_id": "BIND-NSL-1", "request_type": "national_security_letter"})])
+    # A decision sent to the NSL through the general codec server: general key, bound to the NSL's workflow.
+    planted = encrypt(json_payload({"actor": "jdoe", "role": "analyst", "case": "BIND-NSL-1"}), codec.keyring,
+                      Compartment.GENERAL, "case-BIND-NSL-1")
+    [opened] = await nsl.decode([planted])
+    assert refusal_in(opened).startswith("a payload under the general key was sent to a national security case")
+
+
+async def test_a_national_security_ciphertext_moved_into_a_subpoena_is_refused_and_recorded(
+        time_skipping_env, keyring, settings, prepared_store, seal_dir):
+    """A cleared person's sealed NSL decision, taken from the NSL's history and sent as it is to a
+    subpoena case through the raw API (as someone holding the bytes would): the worker refuses to open
+    it, the subpoena records the refusal, nothing changes, and nothing was stored under the general key."""
+    from temporalio.api.common.v1 import Payloads, WorkflowExecution
+    from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
+
+    from les.codec import decrypt, encrypt
+    from les.seals import load_sealing_key, seal
+
+    client = time_skipping_env.client
+    async with running_worker(client, settings):
+        handle = await submit(client, settings, dated(example("subpoena", "MOVE-SUB-1"),
+                                                      await time_skipping_env.get_current_time()))
+        await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+        envelope = seal({"actor": "tnguyen", "role": "analyst", "note": "in order", "case": "MOVE-NSL-1"},
+                        person="tnguyen", case="MOVE-NSL-1", compartment="natsec", key=load_sealing_key(seal_dir),
+                        at=await time_skipping_env.get_current_time())
+        nsl_ciphertext = encrypt(json_payload(envelope), keyring, Compartment.NATIONAL_SECURITY, "case-MOVE-NSL-1")
+        await client.workflow_service.signal_workflow_execution(SignalWorkflowExecutionRequest(
+            namespace="default", workflow_execution=WorkflowExecution(workflow_id="case-MOVE-SUB-1"),
+            signal_name="approve", input=Payloads(payloads=[nsl_ciphertext]), identity="holder of the bytes"))
+        deadline = asyncio.get_running_loop().time() + 20
+        shown = await status(handle)
+        while all(e.accepted for e in shown.history):
+            assert asyncio.get_running_loop().time() < deadline, shown.history
+            await asyncio.sleep(0.1)
+            shown = await status(handle)
+        history = (await handle.fetch_history()).to_json()
+    [refused] = [e for e in shown.history if not e.accepted]
+    assert (refused.name, refused.via) == ("approve", "signal")
+    assert refused.reason == ("a payload encrypted for workflow case-MOVE-NSL-1 was sent to case-MOVE-SUB-1: a "
+                              "ciphertext is bound to its workflow")
+    assert shown.state is CaseState.AWAITING_APPROVAL and shown.approvals == {}
+    # The subpoena never re-stored the NSL's decision under the general key: no general-key payload of its
+    # history, opened, names the NSL or its cleared analyst.
+    general = [decrypt(Payload(metadata={k: base64.b64decode(v) for k, v in p["metadata"].items()},
+                               data=base64.b64decode(p["data"])), keyring, "case-MOVE-SUB-1").data
+               for _, p in payloads_in(history) if base64.b64decode(p["metadata"].get("encryption-key-id", ""))
+               == b"general-v1"]
+    assert general and not [data for data in general if b"tnguyen" in data or b"MOVE-NSL-1" in data]
