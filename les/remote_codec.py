@@ -9,6 +9,7 @@ open for this person stays encrypted, and the command says the contents are with
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,7 +43,7 @@ class RemoteCodec(PayloadCodec):
         self.general_url = general_url.rstrip("/")
         self.cleared_url = cleared_url.rstrip("/")
         self._token = token
-        self._verify: str | bool = str(ca_file) if ca_file else True
+        self._verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=str(ca_file)) if ca_file else True
         self.read_only = read_only
         """For a replayer: what the workflow code produces while replaying is compared, never sent, so it
         is not encoded (the codec servers encode only what a person sends)."""

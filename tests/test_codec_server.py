@@ -8,6 +8,7 @@ import base64
 import json
 import resource
 import socket
+import ssl
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -283,3 +284,60 @@ def test_the_general_server_never_holds_a_natsec_key_even_when_handed_one(keyrin
 def test_health_and_readiness(servers):
     assert httpx.get(f"{servers.general}/healthz").json() == {"status": "alive", "endpoint": "general"}
     assert httpx.get(f"{servers.cleared}/readyz").json() == {"status": "ready", "endpoint": "cleared"}
+
+
+def test_the_codec_server_serves_tls_and_a_client_trusting_its_ca_reads_through_it(tmp_path, keyring, seal_dir,
+                                                                                    oidc_provider, tokens):
+    """The codec server over HTTPS (uvicorn with --tls-cert/--tls-key): a client trusting the CA is
+    answered; one that does not is refused by its own TLS check, before any payload is sent."""
+    import ipaddress
+    import threading
+    import time
+
+    import uvicorn
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from les.codec_server import make_app, server_config
+    from les.oidc import TokenVerifier
+    from tests.conftest import free_port
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "codec test CA")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=1))
+            .not_valid_after(now + timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    from les.seals import load_sealing_key
+
+    service = CodecService(keyring, TokenVerifier(oidc_provider.settings), lambda person: (True, {"analyst"}),
+                           lambda case: None, load_sealing_key(seal_dir), cleared=False, ui_origins=[UI])
+    port = free_port()
+    server = uvicorn.Server(server_config(make_app(service), "127.0.0.1", port, tls_cert=str(tmp_path / "cert.pem"),
+                                          tls_key=str(tmp_path / "key.pem")))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        url = f"https://127.0.0.1:{port}"
+        answer = httpx.post(f"{url}/decode", json={"payloads": []}, verify=ssl.create_default_context(cafile=str(tmp_path / "cert.pem")),
+                            headers={"Authorization": f"Bearer {tokens['jdoe']}"})
+        assert (answer.status_code, answer.json()) == (200, {})
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            httpx.post(f"{url}/decode", json={"payloads": []})
+        with pytest.raises(httpx.HTTPError):
+            httpx.post(f"http://127.0.0.1:{port}/decode", json={"payloads": []})  # no plain HTTP on a TLS port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
