@@ -331,7 +331,8 @@ def test_the_codec_server_serves_tls_and_a_client_trusting_its_ca_reads_through_
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.02)
         url = f"https://127.0.0.1:{port}"
-        answer = httpx.post(f"{url}/decode", json={"payloads": []}, verify=ssl.create_default_context(cafile=str(tmp_path / "cert.pem")),
+        trusting = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+        answer = httpx.post(f"{url}/decode", json={"payloads": []}, verify=trusting,
                             headers={"Authorization": f"Bearer {tokens['jdoe']}"})
         assert (answer.status_code, answer.json()) == (200, {})
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
