@@ -307,14 +307,19 @@ def mediation_simulator(folder: Path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "mediation.simulator", "--port", str(port),
-                                "--store", str(folder / "mediation.db")], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    from les.x1_tls import CA_CERT, SERVER_CERT, SERVER_KEY, X1Tls, ensure_local_x1_tls
     from mediation.admin import SimulatorAdmin
 
+    tls = folder / "state" / "x1-tls"  # the settings' <state>/x1-tls: the worker finds them there
+    ensure_local_x1_tls(tls)
+    process = subprocess.Popen([sys.executable, "-m", "mediation.simulator", "--port", str(port),
+                                "--store", str(folder / "mediation.db"), "--tls-cert", str(tls / SERVER_CERT),
+                                "--tls-key", str(tls / SERVER_KEY), "--client-ca", str(tls / CA_CERT)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"https://127.0.0.1:{port}/X1"
+
     deadline = time.monotonic() + 20
-    while not SimulatorAdmin(url, timeout=1.0).healthy():
+    while not SimulatorAdmin(url, tls=X1Tls.local(tls), timeout=1.0).healthy():
         if time.monotonic() > deadline:
             process.kill()
             raise RuntimeError("the mediation simulator did not start")
