@@ -28,9 +28,10 @@ class SimulatorAdmin:
             return http.request(method, path, **options)
 
     def fault(self, mode: str, *, count: int | None = None, seconds: float | None = None,
-              delay: float = 2.0) -> dict[str, Any]:
-        """Be `mode` (slow, flaky, down; none clears) for the next `count` requests and/or `seconds`."""
-        spec = {"mode": mode, "count": count, "seconds": seconds, "delay": delay}
+              delay: float = 2.0, skip: int = 0) -> dict[str, Any]:
+        """Be `mode` (slow, flaky, down; none clears) for the next `count` requests and/or `seconds`,
+        after letting `skip` requests through (e.g. an activation's CreateDestination)."""
+        spec = {"mode": mode, "count": count, "seconds": seconds, "delay": delay, "skip": skip}
         response = self._request("POST", "/admin/fault", json=spec)
         if response.status_code != 200:
             raise ValueError(response.json()["error"])

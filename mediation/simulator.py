@@ -14,7 +14,7 @@ GET  /collected/<xid>  what a task collected in a window: ?product=iri|cc&from=<
                        (stands in for X2/X3 delivery, which a real mediation function pushes to the agency)
 GET  /admin/tasks/<xid>   the store's record of a task, activation and deactivation instants included
 GET|POST /admin/fault     read or set a fault: {"mode": "slow|flaky|down|none", "count": N, "seconds": S,
-                          "delay": D}; faults touch X1 and /collected, never /admin
+                          "delay": D, "skip": K (requests let through first)}; faults touch X1 and /collected, never /admin
 GET  /admin/health
 
 Every endpoint needs the client certificate (TLS 1.2 or later, signed by --client-ca). Bodies are
@@ -81,14 +81,18 @@ class Faults:
         self._mode: str | None = None
         self._count: int | None = None
         self._until: float | None = None
+        self._skip = 0
         self.delay = 0.0
 
-    def set(self, mode: str, count: int | None = None, seconds: float | None = None, delay: float = 2.0) -> None:
+    def set(self, mode: str, count: int | None = None, seconds: float | None = None, delay: float = 2.0,
+            skip: int = 0) -> None:
+        """`mode` for the next `count` requests and/or `seconds`, after letting `skip` requests through."""
         if mode not in (*FAULT_MODES, "none"):
             raise ValueError(f"mode is one of {', '.join(FAULT_MODES)} or none, not {mode!r}")
-        if (count is not None and count < 1) or (seconds is not None and seconds <= 0) or delay < 0:
-            raise ValueError("count and seconds are positive, delay is not negative")
+        if (count is not None and count < 1) or (seconds is not None and seconds <= 0) or delay < 0 or skip < 0:
+            raise ValueError("count and seconds are positive, delay and skip are not negative")
         with self._lock:
+            self._skip = skip
             self._mode = None if mode == "none" else mode
             self._count = count
             self._until = None if seconds is None else time.monotonic() + seconds
@@ -98,6 +102,9 @@ class Faults:
         """The fault this request meets, if any, counting it against `count`."""
         with self._lock:
             if self._mode is None:
+                return None
+            if self._skip > 0:
+                self._skip -= 1
                 return None
             if self._until is not None and time.monotonic() >= self._until:
                 self._mode = None
@@ -300,7 +307,7 @@ def build_app(simulator: Simulator) -> Starlette:
         try:
             spec = json.loads(await capped_body(request, 4096) or b"{}")
             simulator.faults.set(spec.get("mode", "none"), spec.get("count"), spec.get("seconds"),
-                                 float(spec.get("delay", 2.0)))
+                                 float(spec.get("delay", 2.0)), int(spec.get("skip", 0)))
         except BodyRefused as refused:
             return JSONResponse({"error": str(refused)}, refused.status)
         except (ValueError, TypeError, AttributeError) as err:
