@@ -405,3 +405,19 @@ def parse(data: bytes) -> X1Message:
         )
     except ValueError as err:
         raise MalformedMessage(str(err)) from None
+
+
+def request_header(data: bytes) -> X1Message | None:
+    """Only the type and header of an X1Request's message, for answering one this subset cannot read
+    (schema-invalid): None when the document is not an X1Request naming an xsi:type at all."""
+    try:
+        root = SafeET.fromstring(data, forbid_dtd=True)
+    except (ET.ParseError, DefusedXmlException):
+        return None
+    body = root.find(q("x1RequestMessage")) if root.tag == q("X1Request") else None
+    kind = (body.get(f"{{{XSI_NS}}}type") or "").rpartition(":")[2] if body is not None else ""
+    if body is None or not kind:
+        return None
+    tid = _text(body, "x1TransactionId") or ""
+    return X1Message(type=kind, admf_id=_text(body, "admfIdentifier") or "", ne_id=_text(body, "neIdentifier") or "",
+                     transaction_id=tid if UUID_PATTERN.fullmatch(tid) else "")

@@ -14,7 +14,8 @@ GET  /collected/<xid>  what a task collected in a window: ?product=iri|cc&from=<
                        (stands in for X2/X3 delivery, which a real mediation function pushes to the agency)
 GET  /admin/tasks/<xid>   the store's record of a task, activation and deactivation instants included
 GET|POST /admin/fault     read or set a fault: {"mode": "slow|flaky|down|none", "count": N, "seconds": S,
-                          "delay": D, "skip": K (requests let through first)}; faults touch X1 and /collected, never /admin
+                          "delay": D, "skip": K (requests let through first)}; faults touch X1 and
+                          /collected, never /admin
 GET  /admin/health
 
 Every endpoint needs the client certificate (TLS 1.2 or later, signed by --client-ca). Bodies are
@@ -133,19 +134,18 @@ class Simulator:
 
     def handle_x1(self, body: bytes) -> bytes:
         """The answer to one X1 request document (always an X1 document itself)."""
-        try:
-            request = x1.parse(body)
-        except MalformedMessage:
-            request = None
-        if request is None or request.type == "X1TopLevelErrorResponse" or not body.lstrip().startswith(b"<"):
-            return self._top_level_error()
-        kind = request.type.removesuffix("Request")
-        if kind not in REQUEST_TYPES or not request.type.endswith("Request"):
-            return self._top_level_error()
+        header = x1.request_header(body)
+        kind = header.type.removesuffix("Request") if header is not None else ""
+        if header is None or kind not in REQUEST_TYPES or not header.type.endswith("Request"):
+            return self._top_level_error()  # not an X1Request of a type the schema knows: no message to answer
         problems = schema_errors(body)
         if problems:
             return self.error(kind, ErrorCode.REQUEST_INVALID, "not valid against TS 103 221-1: " + "; ".join(problems),
-                              request)
+                              header)
+        try:
+            request = x1.parse(body)
+        except MalformedMessage as err:
+            return self.error(kind, ErrorCode.UNSUPPORTED, f"valid, but not readable by this NE: {err}", header)
         if request.ne_id != self.ne_id:
             return self.error(kind, ErrorCode.REQUEST_INVALID,
                               f"neIdentifier {request.ne_id!r} is not this NE ({self.ne_id})", request)
