@@ -209,17 +209,19 @@ async def test_a_failing_switch_off_is_retried_escalated_and_shown_pending_until
 async def test_the_reconciliation_switches_off_and_reports_a_task_no_running_order_justifies(
     time_skipping_env, wired, prepared_store, mediation_simulator
 ):
-    from mediation.messages import TaskDetails
-    from mediation.x1 import X1Client
+    from mediation.messages import DestinationDetails, TaskDetails
     from recordstore.models import UnauthorisedInterceptionReport
     from workflows.reconciliation import MediationReconciliation, ReconciliationInput
 
     env = time_skipping_env
     now = await env.get_current_time()
     orphan = "4b0c1d9e-0000-4000-8000-00000000beef"
-    with X1Client(mediation_simulator.url) as x1:  # switched on by hand at the mediation system: no order
+    did = "4b0c1d9e-0000-4000-8000-00000000d1d0"
+    with mediation_simulator.client() as x1:  # switched on by hand at the mediation system: no order
+        x1.create_destination(DestinationDetails(did=did, delivery_type="X2Only", address="https://lea.invalid/x2"))
         x1.activate_task(TaskDetails(xid=orphan, targets=("+16125550111",), delivery_type="X2Only",
-                                     liid="NO-SUCH-ORDER", start_time=now, end_time=now + timedelta(days=30)), at=now)
+                                     liid="NO-SUCH-ORDER", start_time=now, end_time=now + timedelta(days=30),
+                                     destination_ids=(did,)), at=now)
     async with running_worker(env.client, wired):
         lawful = await start(env, wired, "pen_register", "TS-PEN-LAWFUL", duration=5)
         await switched_on(lawful)

@@ -280,7 +280,7 @@ def test_plain_http_is_refused_unless_named_and_https_needs_the_files(tmp_path) 
     X1Client("http://127.0.0.1:8733/X1", ne_id="ne", plain_http=True).close()
     from les.x1_tls import X1Tls
 
-    with pytest.raises(X1TlsError, match="LES_X1_CLIENT_CERT .*: no such file"):
+    with pytest.raises(X1TlsError, match=r"LES_X1_CLIENT_CERT .*: no such file"):
         X1Client("https://127.0.0.1:8733/X1", ne_id="ne", tls=X1Tls.local(tmp_path))
 
 
