@@ -291,9 +291,14 @@ SCENARIOS.update({re.sub(r"_v\d_", "_v4_", name, count=1): SCENARIOS[name] for n
 # one marker: the same scenarios again, recorded under v5 names.
 SCENARIOS.update({re.sub(r"_v\d_", "_v5_", name, count=1): SCENARIOS[name] for name in V4_OF})
 
+# v6: X1 identifiers per case (workflows/surveillance.py X1_IDS_PER_CASE): a UUIDv4 XID and DID drawn
+# once, the destination created before the task, both carried across continue-as-new.
+V6_OF = ("pen_register_v2_extended_continued_expires", "title3_wiretap_v1_interception_then_vacated")
+SCENARIOS.update({re.sub(r"_v\d_", "_v6_", name, count=1): SCENARIOS[name] for name in V6_OF})
+
 # Scenarios whose submission continues as new after this many productions (the recorder saves every run).
 CONTINUE_AFTER = {"pen_register_v2_extended_continued_expires": 2, "pen_register_v4_extended_continued_expires": 2,
-                  "pen_register_v5_extended_continued_expires": 2}
+                  "pen_register_v5_extended_continued_expires": 2, "pen_register_v6_extended_continued_expires": 2}
 
 
 
