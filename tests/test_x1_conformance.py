@@ -10,7 +10,7 @@ import hashlib
 import ssl
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -298,3 +298,35 @@ def test_the_simulator_caps_bodies_before_reading_them(mediation_simulator) -> N
     assert raw(b"POST /X1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 411")
     assert raw(b"POST /X1 HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n"
                ).startswith(b"HTTP/1.1 413")
+
+
+# ---- the reconciliation never concludes "nothing active" from an answer it could not read -------------------------
+
+
+async def test_an_unreadable_list_makes_a_faulty_sweep_not_an_empty_one(time_skipping_env, settings, prepared_store,
+                                                                        far_end) -> None:
+    from dataclasses import replace
+
+    from tests.workflow_support import running_worker
+    from workflows.reconciliation import MediationReconciliation, ReconciliationInput
+
+    legacy_names = peer("ListAllDetailsResponse", f"<listOfXIDs><xId>{XID}</xId></listOfXIDs>")
+    far, _ = far_end(legacy_names)
+    env = time_skipping_env
+    wired = replace(settings, mediation_url=far.url, mediation_ne_id="peer-ne-1")
+    async with running_worker(env.client, wired):
+        sweep = await env.client.start_workflow(
+            MediationReconciliation.run, ReconciliationInput(interval_seconds=3600, sweeps_per_run=2),
+            id="reconciliation-unreadable", task_queue=wired.task_queue)
+        swept = []
+        for _ in range(200):
+            swept = await sweep.query(MediationReconciliation.sweeps)
+            if swept:
+                break
+            await env.sleep(timedelta(seconds=1))
+        description = await sweep.describe()
+        await sweep.terminate("test over")
+    assert len(swept) == 1 and swept[0].active == 0 and swept[0].orphans == []
+    assert swept[0].fault is not None and swept[0].fault.startswith("MediationUnreadable: ListAllDetails: "
+                                                                    "the answer is not valid X1")
+    assert description.status.name == "RUNNING"  # the reconciliation goes on to its next sweep

@@ -72,7 +72,7 @@ class MediationReconciliation:
                 raise
             cause = err.cause
             kind = cause.type if isinstance(cause, ApplicationError) else type(cause).__name__
-            fault = f"{kind}: {cause}"
+            fault = str(cause) if str(cause).startswith(f"{kind}:") else f"{kind}: {cause}"
             workflow.logger.error("reconciliation could not read what the mediation function holds; "
                                   "nothing concluded", extra={"fault": fault})
             self._sweeps.append(Sweep(at=workflow.now().isoformat(), active=0, fault=fault))
