@@ -54,7 +54,7 @@ from starlette.routing import Route
 from mediation import messages as x1
 from mediation.events import DEFAULT_PERIOD, PRODUCTS, ActiveSpan, collected
 from mediation.messages import COMPLETE, ErrorCode, MalformedMessage, X1Message
-from mediation.schema import schema_errors
+from mediation.schema import SchemaUnavailable, schema_errors, x1_schema
 from mediation.store import TaskStore
 
 MAX_BODY = 1 << 20
@@ -361,6 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     for path in (p for p in tls if p is not None):
         if not path.is_file():
             parser.error(f"{path}: no such file")
+    try:
+        x1_schema()  # built before listening: the first request waits for no one, a missing schema stops here
+    except SchemaUnavailable as err:
+        print(f"mediation simulator: {err}", file=sys.stderr)
+        return 1
     simulator = Simulator(TaskStore(args.store), args.event_period, args.ne_id)
     if args.fault:
         simulator.faults.set(args.fault, args.fault_count, args.fault_seconds, args.fault_delay)
