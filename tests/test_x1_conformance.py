@@ -299,7 +299,11 @@ def test_the_simulator_caps_bodies_before_reading_them(mediation_simulator) -> N
 
     assert raw(b"POST /X1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startswith(b"HTTP/1.1 411")
     assert raw(b"POST /X1 HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n"
-               ).startswith(b"HTTP/1.1 413")
+               ).startswith(b"HTTP/1.1 413")  # refused before a byte of the body is read
+    assert raw(b"POST /X1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+               b"5\r\n<X1Re\r\n").startswith(b"HTTP/1.1 411")  # streamed without a length: refused unread
+    assert raw(b"POST /X1 HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\nConnection: close\r\n\r\n"
+               ).startswith(b"HTTP/1.1 400")
 
 
 # ---- the reconciliation never concludes "nothing active" from an answer it could not read -------------------------
