@@ -37,6 +37,7 @@ from les.logging import activity_logger
 from les.x1_tls import TLS_FOLDER, X1Tls, X1TlsError
 from mediation.errors import MediationError, MediationRefused, MediationUnreadable, TaskConflict, UnknownTask
 from mediation.messages import DestinationDetails, TaskDetails
+from mediation.schema import x1_schema
 from mediation.x1 import DELIVERY_ADDRESS, LEGACY_DESTINATION, TaskView, X1Client
 from recordstore.csvfile import atomic_file, csv_lines
 
@@ -107,6 +108,7 @@ class MediationActivities:
     def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
         self._settings = settings
         self._timeout = timeout
+        x1_schema()  # every answer is validated against it: built once, when the worker starts
 
     def _client(self) -> X1Client:
         return x1_client(self._settings, self._timeout)

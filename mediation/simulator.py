@@ -382,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         config.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by each connection: no Nagle wait
     try:
         sock.bind((args.host, args.port))
     except OSError as err:
