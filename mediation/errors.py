@@ -18,6 +18,9 @@ class MediationUnavailable(MediationError):
 class MediationRefused(MediationError):
     """The mediation system refused the request as it stands: retrying changes nothing."""
 
+    code: int | None = None
+    """The X1 errorCode of the ErrorResponse, when the refusal was one."""
+
 
 class UnknownTask(MediationRefused):
     """The far end holds no task with this XID (X1 error 2020): never provisioned, or deactivated."""

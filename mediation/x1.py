@@ -26,7 +26,6 @@ import httpx
 from les.x1_tls import X1Tls, X1TlsError
 from mediation import messages as x1
 from mediation.errors import (
-    MediationError,
     MediationRefused,
     MediationUnavailable,
     MediationUnreadable,
@@ -141,7 +140,7 @@ class X1Client:
         try:
             self._call(X1Message(type="ActivateTaskRequest", task=task), at)
         except MediationRefused as refusal:
-            if getattr(refusal, "code", None) != ErrorCode.XID_EXISTS:
+            if refusal.code != ErrorCode.XID_EXISTS:
                 raise
             try:
                 held = self.get_task_details(task.xid)
@@ -224,11 +223,11 @@ class X1Client:
         return reply
 
 
-def _error_for(kind: str, reply: X1Message) -> MediationError:
+def _error_for(kind: str, reply: X1Message) -> MediationRefused:
     """2020 is UnknownTask; every other code (2010 included, which activate_task reads back) a refusal."""
     what = f"{kind}: X1 error {reply.error_code} ({reply.error_description})"
-    error: MediationRefused = UnknownTask(what) if reply.error_code == ErrorCode.XID_UNKNOWN else MediationRefused(what)
-    error.code = reply.error_code  # type: ignore[attr-defined]
+    error = UnknownTask(what) if reply.error_code == ErrorCode.XID_UNKNOWN else MediationRefused(what)
+    error.code = reply.error_code
     return error
 
 
