@@ -7,6 +7,7 @@ COPY les les
 COPY workflows workflows
 COPY activities activities
 COPY mediation mediation
+COPY standards standards
 COPY worker.py starter.py ./
 RUN pip install --no-cache-dir .
 # The worker runs unprivileged and owns only its state and delivery folders; the papers are read-only.

@@ -2,7 +2,9 @@
 
 A mediation failure worth retrying is a retryable `MediationUnavailable`; one that is not is
 non-retryable and named for what it is (`MediationUnknownTask`, `MediationTaskConflict`,
-`MediationRefused`). Deactivating what is not active succeeds: switching off is always safe."""
+`MediationRefused`, `MediationUnreadable`: an answer that could not be read, never taken for
+"nothing"). Deactivating what the far end does not hold (X1 error 2020) succeeds: switching off is
+always safe. The X1 connection (URL, NE identifier, mutual TLS) comes from the settings (docs/x1.md)."""
 
 from __future__ import annotations
 
@@ -27,14 +29,16 @@ from activities.mediation_models import (
 )
 from activities.production import production_folder
 from domain.case import ProductionFile
-from domain.collection import COLLECTION_LEGEND, DeliveryType, delivery_type_for
+from domain.collection import COLLECTION_LEGEND, DeliveryType, delivery_type_for, liid_for
 from domain.vocabulary import RecordCategory
 from les import paths
 from les.config import Settings
 from les.logging import activity_logger
-from mediation.errors import MediationError, MediationRefused, TaskConflict, UnknownTask
-from mediation.messages import DEACTIVATED, TaskDetails
-from mediation.x1 import TaskView, X1Client
+from les.x1_tls import TLS_FOLDER, X1Tls, X1TlsError
+from mediation.errors import MediationError, MediationRefused, MediationUnreadable, TaskConflict, UnknownTask
+from mediation.messages import DestinationDetails, TaskDetails
+from mediation.schema import x1_schema
+from mediation.x1 import DELIVERY_ADDRESS, LEGACY_DESTINATION, TaskView, X1Client
 from recordstore.csvfile import atomic_file, csv_lines
 
 PRODUCT_OF = {RecordCategory.PEN_TRAP: "iri", RecordCategory.INTERCEPT_CONTENT: "cc"}
@@ -47,28 +51,55 @@ def mediation_failures() -> Iterator[None]:
     """A MediationError as the ApplicationError a workflow's retry policy understands."""
     try:
         yield
+    except X1TlsError as err:
+        raise ApplicationError(str(err), type="MediationMisconfigured", non_retryable=True) from None
     except MediationError as err:
         if err.transient:
             raise ApplicationError(str(err), type="MediationUnavailable") from None
-        kind = {UnknownTask: "MediationUnknownTask", TaskConflict: "MediationTaskConflict"}.get(
-            type(err), "MediationRefused")
+        kind = {UnknownTask: "MediationUnknownTask", TaskConflict: "MediationTaskConflict",
+                MediationUnreadable: "MediationUnreadable"}.get(type(err), "MediationRefused")
         raise ApplicationError(str(err), type=kind, non_retryable=True) from None
 
 
 def task_of(view: TaskView) -> MediationTask:
+    """A held task as the workflows see it: any provisioningStatus is held (ACTIVE), for the
+    reconciliation must switch off even a task the far end reports `failed` or not yet complete."""
     task = view.task
+    delivery = task.delivery_type if task.delivery_type in tuple(DeliveryType) else None
     return MediationTask(
-        xid=task.xid, state=TaskState.DEACTIVATED if view.status == DEACTIVATED else TaskState.ACTIVE,
-        liid=task.liid, targets=list(task.targets), delivery_type=DeliveryType(task.delivery_type),
-        start=task.start_time, end=task.end_time,
+        xid=task.xid, state=TaskState.ACTIVE, liid=task.liid, targets=list(task.targets),
+        delivery_type=DeliveryType(delivery) if delivery else None, start=task.start_time, end=task.end_time,
+        provisioning_status=view.status, faults=[f"{code} {words}" for code, words in view.faults],
     )
 
 
 def task_details(order: ActivateTaskInput) -> tuple[DeliveryType, TaskDetails]:
-    """The X1 task an order asks for: its delivery type from the permitted categories."""
+    """The X1 task an order asks for: its delivery type from the permitted categories, its LIID
+    from the request id, its destination the case's DID."""
     delivery = delivery_type_for(order.categories)
     return delivery, TaskDetails(xid=order.xid, targets=tuple(order.targets), delivery_type=str(delivery),
-                                 liid=order.request_id, start_time=order.start, end_time=order.end)
+                                 liid=liid_for(order.request_id), start_time=order.start, end_time=order.end,
+                                 destination_ids=(order.did or LEGACY_DESTINATION,))
+
+
+def destination_of(order: ActivateTaskInput, delivery: DeliveryType) -> DestinationDetails:
+    """The case's destination: its DID, and what may be delivered to it. The legacy DID, shared
+    by the tasks of older runs, takes X2 and X3 (it serves pen registers and wiretaps alike)."""
+    if order.did is None:
+        return DestinationDetails(did=LEGACY_DESTINATION, delivery_type="X2andX3", address=DELIVERY_ADDRESS,
+                                  friendly_name="LES collection (shared)")
+    return DestinationDetails(did=order.did, delivery_type=str(delivery), address=DELIVERY_ADDRESS,
+                              friendly_name=f"LES {liid_for(order.request_id)}")
+
+
+def x1_client(settings: Settings, timeout: float) -> X1Client:
+    """The X1 client the settings describe: URL, NE identifier, and the mutual-TLS files (the local
+    run's under <state>/x1-tls/ unless LES_X1_CLIENT_CERT, LES_X1_CLIENT_KEY, LES_X1_CA name others)."""
+    local = X1Tls.local(settings.state_dir / TLS_FOLDER)
+    tls = X1Tls(settings.x1_client_cert or local.client_cert, settings.x1_client_key or local.client_key,
+                settings.x1_ca or local.ca)
+    return X1Client(settings.mediation_url, ne_id=settings.mediation_ne_id, tls=tls,
+                    plain_http=settings.x1_plain_http, timeout=timeout)
 
 
 class MediationActivities:
@@ -77,16 +108,20 @@ class MediationActivities:
     def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
         self._settings = settings
         self._timeout = timeout
+        x1_schema()  # every answer is validated against it: built once, when the worker starts
 
     def _client(self) -> X1Client:
-        return X1Client(self._settings.mediation_url, timeout=self._timeout)
+        return x1_client(self._settings, self._timeout)
 
     @activity.defn
     def activate_task(self, order: ActivateTaskInput) -> TaskActivation:
-        """Provision the task and switch collection on; the same task again is success, unchanged."""
+        """Create the case's destination (the same one already held is success), then provision the
+        task and switch collection on; the same task again is success, unchanged."""
         log = activity_logger(order.request_id, xid=order.xid)
         delivery, task = task_details(order)
         with mediation_failures(), self._client() as x1:
+            created = x1.create_destination(destination_of(order, delivery), at=order.at)
+            log.info("mediation destination ready", did=task.destination_ids[0], created=created)
             activation = x1.activate_task(task, at=order.at)
         log.info("mediation task active", delivery_type=str(delivery), already_active=activation.already_active)
         return TaskActivation(xid=order.xid, delivery_type=delivery, already_active=activation.already_active)
@@ -103,7 +138,8 @@ class MediationActivities:
 
     @activity.defn
     def deactivate_task(self, order: DeactivateTaskInput) -> TaskDeactivation:
-        """Switch collection off. A task that is absent or already off needs nothing: success."""
+        """Switch collection off. A task the far end does not hold (2020: never provisioned, or
+        already off and forgotten) needs nothing: success, `was_active=False`."""
         log = activity_logger(order.request_id, xid=order.xid)
         with mediation_failures(), self._client() as x1:
             try:
@@ -124,10 +160,11 @@ class MediationActivities:
 
     @activity.defn
     def list_active_tasks(self, _: ListActiveTasksInput) -> ActiveTasks:
-        """Every task provisioned now, with its details (a task switched off meanwhile is left out)."""
+        """Every task the far end holds now, with its details (one switched off meanwhile, 2020, is
+        left out). An answer that cannot be read fails as MediationUnreadable: never an empty list."""
         tasks = []
         with mediation_failures(), self._client() as x1:
-            for xid in x1.list_all_details():
+            for xid in x1.list_all_details().xids:
                 try:
                     task = task_of(x1.get_task_details(xid))
                 except UnknownTask:

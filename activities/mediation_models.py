@@ -16,18 +16,21 @@ from domain.vocabulary import PROSPECTIVE_CATEGORIES, RecordCategory
 
 class TaskState(StrEnum):
     ACTIVE = "active"
-    """Provisioned: the mediation function is collecting."""
+    """Held by the mediation function (provisioningStatus complete, awaitingProvisioning or failed)."""
     DEACTIVATED = "deactivated"
-    """Switched off; the mediation function keeps the record, the XID is never used again."""
+    """Switched off and still reported (a far end speaking TS 103 221-1 forgets it instead: absent)."""
     ABSENT = "absent"
-    """The mediation function has never heard of this XID."""
+    """The mediation function holds no task with this XID (X1 error 2020)."""
 
 
 class ActivateTaskInput(BaseModel):
     request_id: str
     """The request whose order authorises the task; sent as the task's LIID."""
     xid: str
-    """The task's XID (UUID); domain/collection.py task_xid derives it from the request id."""
+    """The task's XID (UUIDv4 drawn once per case; runs before the x1-ids-per-case patch derive it
+    from the request id, domain/collection.py task_xid)."""
+    did: str | None = None
+    """The DID of the case's destination, created before the task names it; None: the legacy one."""
     targets: list[str] = Field(min_length=1)
     """E.164 numbers (`+` and up to 15 digits) to intercept."""
     categories: list[RecordCategory] = Field(min_length=1)
@@ -84,7 +87,12 @@ class MediationTask(BaseModel):
     xid: str
     state: TaskState
     liid: str | None = None
-    """The request id the task was provisioned for (None when absent)."""
+    """The task's LIID (domain/collection.py liid_for of its request id); None when absent or the
+    far end holds the task without mediation details."""
+    provisioning_status: str | None = None
+    """taskStatus/provisioningStatus as the far end reports it: complete, awaitingProvisioning, failed."""
+    faults: list[str] = Field(default_factory=list)
+    """taskStatus/listOfFaults, `<code> <description>` each."""
     targets: list[str] = Field(default_factory=list)
     delivery_type: DeliveryType | None = None
     start: AwareDatetime | None = None

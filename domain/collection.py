@@ -5,6 +5,8 @@ Pure: used by the mediation adapter, the simulator, the activities and the workf
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from collections.abc import Iterable
 from enum import StrEnum
@@ -39,6 +41,20 @@ def task_xid(request_id: str, serial: int = 1) -> str:
     if isinstance(serial, bool) or not isinstance(serial, int) or serial < 1:
         raise ValueError(f"a task serial is a positive integer, not {serial!r}")
     return str(uuid.uuid5(XID_NAMESPACE, f"{request_id}/{serial}"))
+
+
+SHORT_LIID = re.compile(r"[!-~]{1,25}")
+"""The first form of a TS 103 280 LIID: 1-25 printable ASCII characters (the other: 26-50 lowercase hex)."""
+
+
+def liid_for(request_id: str) -> str:
+    """The LIID a request's mediation task is provisioned under: the request id itself when it is
+    a short LIID (1-25 printable ASCII), else the first 50 hex digits of its SHA-256 (the schema's
+    long form). Distinct request ids give distinct LIIDs (the two forms never meet: one is at most
+    25 characters, the other 50)."""
+    if SHORT_LIID.fullmatch(request_id):
+        return request_id
+    return hashlib.sha256(request_id.encode()).hexdigest()[:50]
 
 
 PEN_TRAP_LEGEND: list[tuple[str, str]] = [

@@ -15,8 +15,10 @@ __all__ = ["DEFAULT_BULK_TASK_QUEUE", "DEFAULT_MEDIATION_URL", "PROJECT_ROOT", "
 DEFAULT_BULK_TASK_QUEUE = "les-bulk"
 """The bulk activities' task queue unless LES_BULK_TASK_QUEUE names another."""
 
-DEFAULT_MEDIATION_URL = "http://127.0.0.1:8733"
-"""Where the local stack's mediation simulator listens (python -m mediation.simulator)."""
+DEFAULT_MEDIATION_URL = "https://127.0.0.1:8733/X1"
+"""Where the local stack's mediation simulator serves X1 over mutual TLS (python -m mediation.simulator)."""
+DEFAULT_MEDIATION_NE_ID = "les-mediation-simulator"
+"""The local simulator's NE identifier: a real mediation function's is configured (LES_MEDIATION_NE_ID)."""
 
 
 SANDBOX_MODES = ("off", "shared", "strict")
@@ -50,7 +52,16 @@ class Settings:
     keyring_dir: Path
     """Folder of payload-encryption keys, one file per key id (les/keyring.py)."""
     mediation_url: str = DEFAULT_MEDIATION_URL
-    """The intercept mediation function's X1 endpoint (base URL): the simulator locally."""
+    """The intercept mediation function's X1 endpoint (https://host:port/X1): the simulator locally."""
+    mediation_ne_id: str = DEFAULT_MEDIATION_NE_ID
+    """The mediation function's NE identifier, sent in every X1 request's neIdentifier."""
+    x1_client_cert: Path | None = None
+    """X1 mutual TLS (docs/x1.md): the client certificate, its key and the far end's CA bundle;
+    None: the local run's, made by `stack.py up` under <state>/x1-tls/ (les/x1_tls.py)."""
+    x1_client_key: Path | None = None
+    x1_ca: Path | None = None
+    x1_plain_http: bool = False
+    """LES_X1_PLAIN_HTTP=1: a development setting allowing X1 over plain http (warned about loudly)."""
     temporal_profile: TemporalProfile | None = None
     """The Temporal connection profile read from the environment (TLS, API key; les/temporal.connect)."""
     bulk_task_queue: str = DEFAULT_BULK_TASK_QUEUE
@@ -95,6 +106,11 @@ class Settings:
             carrier_name=env("LES_CARRIER_NAME", "Example Carrier Communications, Inc."),
             keyring_dir=Path(env("LES_KEYRING_DIR", str(state / "keyring"))),
             mediation_url=env("LES_MEDIATION_URL", DEFAULT_MEDIATION_URL),
+            mediation_ne_id=env("LES_MEDIATION_NE_ID", DEFAULT_MEDIATION_NE_ID),
+            x1_client_cert=_optional_path(env("LES_X1_CLIENT_CERT")),
+            x1_client_key=_optional_path(env("LES_X1_CLIENT_KEY")),
+            x1_ca=_optional_path(env("LES_X1_CA")),
+            x1_plain_http=env("LES_X1_PLAIN_HTTP", "") == "1",
             temporal_profile=profile,
             bulk_task_queue=env("LES_BULK_TASK_QUEUE", DEFAULT_BULK_TASK_QUEUE),
             workflow_sandbox=_sandbox_mode(env("LES_WORKFLOW_SANDBOX", DEFAULT_SANDBOX)),
@@ -106,6 +122,10 @@ class Settings:
             cleared_codec_url=env("LES_CLEARED_CODEC_URL", "http://127.0.0.1:8235").rstrip("/"),
             codec_ca_file=Path(env("LES_CODEC_CA_FILE")) if env("LES_CODEC_CA_FILE") else None,
         )
+
+
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def _sandbox_mode(value: str) -> str:

@@ -102,19 +102,42 @@ def temporal_service(settings: Settings, ui_port: int, codec_endpoint: str) -> S
     return Service("Temporal dev server", command, log=state_file(settings.state_dir, "temporal.log"))
 
 
-def mediation_service(settings: Settings) -> Service | None:
-    """The mediation simulator (tasks in <state>/mediation.db) unless LES_MEDIATION_URL names
-    another host or something already answers there: a real mediation function is then used."""
+def mediation_port(settings: Settings) -> tuple[str, int]:
     url = urlsplit(settings.mediation_url)
-    host, port = url.hostname or "127.0.0.1", url.port or 80
+    return url.hostname or "127.0.0.1", url.port or (80 if url.scheme == "http" else 443)
+
+
+def plain_http_x1(settings: Settings) -> bool:
+    """LES_X1_PLAIN_HTTP=1 with an http:// LES_MEDIATION_URL: X1 unencrypted, for development only."""
+    return settings.x1_plain_http and urlsplit(settings.mediation_url).scheme == "http"
+
+
+def mediation_service(settings: Settings) -> Service | None:
+    """The mediation simulator (tasks in <state>/mediation.db) over mutual TLS with the local
+    certificates (made on first use under <state>/x1-tls/, les/x1_tls.py), unless LES_MEDIATION_URL
+    names another host or something already answers there: a real mediation function is then used."""
+    from les.x1_tls import CA_CERT, SERVER_CERT, SERVER_KEY, TLS_FOLDER, ensure_local_x1_tls
+
+    host, port = mediation_port(settings)
     if host not in ("127.0.0.1", "localhost"):
         print(f"mediation function at {settings.mediation_url}; no simulator started")
         return None
+    tls = settings.state_dir / TLS_FOLDER
+    created = ensure_local_x1_tls(tls)
+    if created:
+        print(f"created the local X1 CA and certificates in {tls} ({', '.join(created)}; keys 0600, never committed)")
     if port_open(host, port):
         print(f"a mediation function already answers at {settings.mediation_url}; using it")
         return None
     command = [sys.executable, "-m", "mediation.simulator", "--host", "127.0.0.1", "--port", str(port),
-               "--store", str(state_file(settings.state_dir, "mediation.db"))]
+               "--store", str(state_file(settings.state_dir, "mediation.db")), "--ne-id", settings.mediation_ne_id]
+    if plain_http_x1(settings):
+        print("WARNING: LES_X1_PLAIN_HTTP=1: the simulator serves X1 over PLAIN HTTP, unencrypted and "
+              "unauthenticated (development only)", flush=True)
+        command += ["--plain-http"]
+    else:
+        command += ["--tls-cert", str(tls / SERVER_CERT), "--tls-key", str(tls / SERVER_KEY),
+                    "--client-ca", str(tls / CA_CERT)]
     return Service("mediation simulator", command, log=state_file(settings.state_dir, "mediation.log"),
                    cwd=PROJECT_ROOT)
 
@@ -236,8 +259,7 @@ async def up(args: argparse.Namespace) -> int:
         mediation = mediation_service(settings)
         if mediation is not None:
             supervisor.start(mediation)
-            url = urlsplit(settings.mediation_url)
-            await wait_for_port(mediation, url.hostname or "127.0.0.1", url.port or 80)
+            await wait_for_port(mediation, *mediation_port(settings))
         workers = [supervisor.start(service) for service in worker_services(settings, args.workers)]
         sample = await submit_sample(settings)
         print_guide(settings, args.ui_port, summary, sample, args.codec_port, len(workers))
@@ -254,6 +276,8 @@ def print_guide(settings: Settings, ui_port: int, summary: str, sample: str, cod
                 workers: int = 1) -> None:
     request_id = SAMPLE_ID
     wid = workflow_id_for(request_id)
+    x1_transport = ("WARNING: PLAIN HTTP (LES_X1_PLAIN_HTTP=1), development only" if plain_http_x1(settings)
+                    else f"mutual TLS, certificates in {settings.state_dir / 'x1-tls'} unless LES_X1_* name others")
     print(f"""
 LES Orchestrator is up.
   Temporal Web UI   http://localhost:{ui_port}/namespaces/{settings.temporal_namespace}/workflows
@@ -266,7 +290,8 @@ LES Orchestrator is up.
                     keys in {settings.keyring_dir}, seal keys in {settings.seal_dir}
   records store     {settings.database_url} ({summary})
   deliveries        {settings.delivery_root}
-  mediation (X1)    {settings.mediation_url} (simulator; tasks in {state_file(settings.state_dir, 'mediation.db')})
+  mediation (X1)    {settings.mediation_url} (NE {settings.mediation_ne_id}; {x1_transport}; the simulator
+                    keeps its tasks in {state_file(settings.state_dir, 'mediation.db')}; docs/x1.md)
   workers           {workers} on task queue {settings.task_queue}, bulk exports on {settings.bulk_task_queue}
                     (restarted if one dies)
   logs              {state_file(settings.state_dir, 'temporal.log')}, {state_file(settings.state_dir, 'worker.log')},

@@ -10,7 +10,7 @@ class MediationError(Exception):
 
 
 class MediationUnavailable(MediationError):
-    """Down, slow past the timeout, refusing for now, or the answer was cut off: retry."""
+    """Down, slow past the timeout, refusing for now (HTTP 5xx/429), or the answer was cut off: retry."""
 
     transient = True
 
@@ -18,10 +18,18 @@ class MediationUnavailable(MediationError):
 class MediationRefused(MediationError):
     """The mediation system refused the request as it stands: retrying changes nothing."""
 
+    code: int | None = None
+    """The X1 errorCode of the ErrorResponse, when the refusal was one."""
+
 
 class UnknownTask(MediationRefused):
-    """No provisioned task has this XID."""
+    """The far end holds no task with this XID (X1 error 2020): never provisioned, or deactivated."""
 
 
 class TaskConflict(MediationRefused):
-    """The XID is already on record with other details, or was deactivated (XIDs are never reused)."""
+    """The XID (or DID) is held with other details than asked: never overwritten, never reused."""
+
+
+class MediationUnreadable(MediationError):
+    """An answer that is not schema-valid X1 of the kind asked for. Never read as "nothing": a
+    fault to report and alert on (the reconciliation does), not a reason to conclude anything."""

@@ -1,6 +1,8 @@
-"""The simulator's own task store: one SQLite file, so tasks survive a restart as they were.
+"""The simulator's own task and destination store: one SQLite file, so both survive a restart as they were.
 
-A deactivated task stays on record with the instant it went off; it is never provisioned again."""
+A deactivated task stays on record with the instant it went off (for /collected and /admin), but X1
+no longer sees it; an ActivateTask for its XID provisions it again, as a real mediation function
+that forgot it would (the ADMF must remember what it switched off)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from mediation.messages import DEACTIVATED, PROVISIONED, TaskDetails, parse_time, x1_time
+from mediation.messages import DestinationDetails, TaskDetails, parse_time, x1_time
+
+PROVISIONED, DEACTIVATED = "provisioned", "deactivated"
+"""The store's own states of a task (X1 reports a provisioned one as `complete`; a deactivated one not at all)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (
@@ -29,6 +34,12 @@ CREATE TABLE IF NOT EXISTS tasks (
     activated_at TEXT NOT NULL,
     modified_at TEXT,
     deactivated_at TEXT
+);
+CREATE TABLE IF NOT EXISTS destinations (
+    did TEXT PRIMARY KEY,
+    delivery_type TEXT NOT NULL,
+    address TEXT NOT NULL,
+    friendly_name TEXT
 )
 """
 
@@ -44,7 +55,8 @@ class TaskRecord:
     def as_json(self) -> dict[str, object]:
         d = self.details
         return {
-            "xid": d.xid, "liid": d.liid, "targets": list(d.targets), "delivery_type": d.delivery_type,
+            "xid": d.xid, "liid": d.liid, "destination_ids": list(d.destination_ids), "targets": list(d.targets),
+            "delivery_type": d.delivery_type,
             "start_time": _text(d.start_time), "end_time": _text(d.end_time), "status": self.status,
             "activated_at": _text(self.activated_at), "modified_at": _text(self.modified_at),
             "deactivated_at": _text(self.deactivated_at),
@@ -68,7 +80,7 @@ class TaskStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(SCHEMA)
+            conn.executescript(SCHEMA)
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -88,16 +100,46 @@ class TaskStore:
             rows = conn.execute("SELECT xid FROM tasks WHERE status = ? ORDER BY activated_at, xid", (PROVISIONED,))
             return [xid for (xid,) in rows]
 
+    def by_liid(self, liid: str) -> list[TaskRecord]:
+        with self._connection() as conn:
+            rows = conn.execute("SELECT * FROM tasks WHERE liid = ? ORDER BY activated_at, xid", (liid,)).fetchall()
+        return [_record(row) for row in rows]
+
     def activate(self, task: TaskDetails, at: datetime) -> TaskRecord | None:
-        """Provision `task`; None when its XID is already on record (nothing changed)."""
+        """Provision `task` (again, if its XID was deactivated); None when it is provisioned now (nothing changed)."""
         with self._lock, self._connection() as conn:
             inserted = conn.execute(
-                "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL) ON CONFLICT (xid) DO NOTHING",
-                (task.xid, task.liid, json.dumps(list(task.targets)), task.delivery_type, _text(task.start_time),
-                 _text(task.end_time), json.dumps(list(task.destination_ids)), int(task.implicit_deactivation_allowed),
-                 PROVISIONED, _text(at)),
+                "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL) ON CONFLICT (xid) DO UPDATE SET "
+                "liid = excluded.liid, targets = excluded.targets, delivery_type = excluded.delivery_type, "
+                "start_time = excluded.start_time, end_time = excluded.end_time, "
+                "destination_ids = excluded.destination_ids, "
+                "implicit_deactivation_allowed = excluded.implicit_deactivation_allowed, status = excluded.status, "
+                "activated_at = excluded.activated_at, modified_at = NULL, deactivated_at = NULL "
+                "WHERE tasks.status = 'deactivated'",
+                (task.xid, task.liid or "", json.dumps(list(task.targets)), task.delivery_type,
+                 _text(task.start_time), _text(task.end_time), json.dumps(list(task.destination_ids)),
+                 int(task.implicit_deactivation_allowed), PROVISIONED, _text(at)),
             ).rowcount
         return self.get(task.xid) if inserted else None
+
+    def create_destination(self, destination: DestinationDetails) -> bool:
+        """Hold `destination`; False when its DID is already held (nothing changed)."""
+        with self._lock, self._connection() as conn:
+            return conn.execute(
+                "INSERT INTO destinations VALUES (?, ?, ?, ?) ON CONFLICT (did) DO NOTHING",
+                (destination.did, destination.delivery_type, destination.address, destination.friendly_name),
+            ).rowcount == 1
+
+    def destination(self, did: str) -> DestinationDetails | None:
+        with self._connection() as conn:
+            row = conn.execute("SELECT did, delivery_type, address, friendly_name FROM destinations WHERE did = ?",
+                               (did,)).fetchone()
+        return None if row is None else DestinationDetails(did=row[0], delivery_type=row[1], address=row[2],
+                                                           friendly_name=row[3])
+
+    def dids(self) -> list[str]:
+        with self._connection() as conn:
+            return [did for (did,) in conn.execute("SELECT did FROM destinations ORDER BY did")]
 
     def modify(self, task: TaskDetails, at: datetime) -> bool:
         """Replace a provisioned task's details (targets, products, window); False when none is."""
@@ -106,7 +148,7 @@ class TaskStore:
                 "UPDATE tasks SET liid = ?, targets = ?, delivery_type = ?, start_time = ?, end_time = ?, "
                 "destination_ids = ?, implicit_deactivation_allowed = ?, modified_at = ? "
                 "WHERE xid = ? AND status = ?",
-                (task.liid, json.dumps(list(task.targets)), task.delivery_type, _text(task.start_time),
+                (task.liid or "", json.dumps(list(task.targets)), task.delivery_type, _text(task.start_time),
                  _text(task.end_time), json.dumps(list(task.destination_ids)), int(task.implicit_deactivation_allowed),
                  _text(at), task.xid, PROVISIONED),
             ).rowcount == 1
@@ -124,7 +166,7 @@ def _record(row: tuple) -> TaskRecord:
     (xid, liid, targets, delivery_type, start_time, end_time, dids, implicit, status, activated_at, modified_at,
      deactivated_at) = row
     details = TaskDetails(
-        xid=xid, targets=tuple(json.loads(targets)), delivery_type=delivery_type, liid=liid,
+        xid=xid, targets=tuple(json.loads(targets)), delivery_type=delivery_type, liid=liid or None,
         start_time=_time(start_time), end_time=_time(end_time), destination_ids=tuple(json.loads(dids)),
         implicit_deactivation_allowed=bool(implicit),
     )

@@ -245,15 +245,29 @@ async def dev_server(keyring, codec_servers, tmp_path):
 
 
 class SimulatorProcess:
-    """`python -m mediation.simulator` on a free port with its store in a temporary folder."""
+    """`python -m mediation.simulator` on a free port with its store in a temporary folder, serving
+    X1 over mutual TLS with the certificates `stack.py up` would make, in `tls_folder` (the test
+    settings' <state>/x1-tls, so a worker under test finds them as a local run's worker does)."""
 
-    def __init__(self, store: Path, log: Path, period: int = 60) -> None:
+    def __init__(self, store: Path, log: Path, period: int = 60, *, tls_folder: Path) -> None:
+        from les.x1_tls import X1Tls, ensure_local_x1_tls
+
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"https://127.0.0.1:{self.port}/X1"
         self.store = store
+        self.tls_folder = tls_folder
+        ensure_local_x1_tls(tls_folder)
+        self.tls = X1Tls.local(tls_folder)
         self._log = log
         self._period = period
         self._process = None
+
+    def command(self) -> list[str]:
+        from les.x1_tls import CA_CERT, SERVER_CERT, SERVER_KEY
+
+        return [sys.executable, "-m", "mediation.simulator", "--port", str(self.port), "--store", str(self.store),
+                "--event-period", str(self._period), "--tls-cert", str(self.tls_folder / SERVER_CERT),
+                "--tls-key", str(self.tls_folder / SERVER_KEY), "--client-ca", str(self.tls_folder / CA_CERT)]
 
     def start(self, *fault_flags: str) -> SimulatorProcess:
         import subprocess
@@ -261,12 +275,10 @@ class SimulatorProcess:
 
         from mediation.admin import SimulatorAdmin
 
-        command = [sys.executable, "-m", "mediation.simulator", "--port", str(self.port), "--store", str(self.store),
-                   "--event-period", str(self._period), *fault_flags]
         with open(self._log, "ab") as log:
-            self._process = subprocess.Popen(command, cwd=REPO, env=environ_without_les(), stdout=log,
-                                             stderr=subprocess.STDOUT)
-        admin, deadline = SimulatorAdmin(self.url, timeout=1.0), time.monotonic() + 20
+            self._process = subprocess.Popen([*self.command(), *fault_flags], cwd=REPO, env=environ_without_les(),
+                                             stdout=log, stderr=subprocess.STDOUT)
+        admin, deadline = SimulatorAdmin(self.url, tls=self.tls, timeout=1.0), time.monotonic() + 20
         while not admin.healthy():
             if self._process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the mediation simulator did not start; see {self._log}")
@@ -284,17 +296,25 @@ class SimulatorProcess:
         self.stop()
         return self.start(*fault_flags)
 
+    def client(self, **options):
+        """An X1Client for this simulator, as the worker's: its URL, its NE identifier, the client certificate."""
+        from mediation.simulator import NE_ID
+        from mediation.x1 import X1Client
+
+        return X1Client(self.url, ne_id=NE_ID, tls=self.tls, **options)
+
     @property
     def admin(self):
         from mediation.admin import SimulatorAdmin
 
-        return SimulatorAdmin(self.url)
+        return SimulatorAdmin(self.url, tls=self.tls)
 
 
 @pytest.fixture
 def mediation_simulator(tmp_path):
     """A mediation simulator process of the test's own (60-second event slots), stopped after it."""
-    simulator = SimulatorProcess(tmp_path / "mediation" / "tasks.db", tmp_path / "mediation.log")
+    simulator = SimulatorProcess(tmp_path / "mediation" / "tasks.db", tmp_path / "mediation.log",
+                                 tls_folder=tmp_path / "state" / "x1-tls")
     simulator.start()
     try:
         yield simulator

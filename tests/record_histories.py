@@ -291,9 +291,14 @@ SCENARIOS.update({re.sub(r"_v\d_", "_v4_", name, count=1): SCENARIOS[name] for n
 # one marker: the same scenarios again, recorded under v5 names.
 SCENARIOS.update({re.sub(r"_v\d_", "_v5_", name, count=1): SCENARIOS[name] for name in V4_OF})
 
+# v6: X1 identifiers per case (workflows/surveillance.py X1_IDS_PER_CASE): a UUIDv4 XID and DID drawn
+# once, the destination created before the task, both carried across continue-as-new.
+V6_OF = ("pen_register_v2_extended_continued_expires", "title3_wiretap_v1_interception_then_vacated")
+SCENARIOS.update({re.sub(r"_v\d_", "_v6_", name, count=1): SCENARIOS[name] for name in V6_OF})
+
 # Scenarios whose submission continues as new after this many productions (the recorder saves every run).
 CONTINUE_AFTER = {"pen_register_v2_extended_continued_expires": 2, "pen_register_v4_extended_continued_expires": 2,
-                  "pen_register_v5_extended_continued_expires": 2}
+                  "pen_register_v5_extended_continued_expires": 2, "pen_register_v6_extended_continued_expires": 2}
 
 
 
@@ -307,14 +312,19 @@ def mediation_simulator(folder: Path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "mediation.simulator", "--port", str(port),
-                                "--store", str(folder / "mediation.db")], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    from les.x1_tls import CA_CERT, SERVER_CERT, SERVER_KEY, X1Tls, ensure_local_x1_tls
     from mediation.admin import SimulatorAdmin
 
+    tls = folder / "state" / "x1-tls"  # the settings' <state>/x1-tls: the worker finds them there
+    ensure_local_x1_tls(tls)
+    process = subprocess.Popen([sys.executable, "-m", "mediation.simulator", "--port", str(port),
+                                "--store", str(folder / "mediation.db"), "--tls-cert", str(tls / SERVER_CERT),
+                                "--tls-key", str(tls / SERVER_KEY), "--client-ca", str(tls / CA_CERT)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"https://127.0.0.1:{port}/X1"
+
     deadline = time.monotonic() + 20
-    while not SimulatorAdmin(url, timeout=1.0).healthy():
+    while not SimulatorAdmin(url, tls=X1Tls.local(tls), timeout=1.0).healthy():
         if time.monotonic() > deadline:
             process.kill()
             raise RuntimeError("the mediation simulator did not start")

@@ -188,7 +188,7 @@ def test_the_schema_job_sets_up_both_temporal_databases():
 
 
 def test_the_worker_is_given_only_settings_it_reads():
-    read = set(re.findall(r'env\("(LES_[A-Z_]+)"', (REPO / "les" / "config.py").read_text()))
+    read = set(re.findall(r'env\("(LES_[A-Z0-9_]+)"', (REPO / "les" / "config.py").read_text()))
     for name in LES_IMAGE:
         given = set(SERVICES[name].get("environment") or {})
         assert given <= read, (name, given - read)

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from domain.collection import task_xid
 from tests.e2e_support import Terminal, require_postgres
 from tests.workflow_support import example
 
@@ -47,7 +46,7 @@ async def test_a_pen_register_ending_a_minute_from_now_goes_off_by_itself(
     assert on["collection"]["state"] == "active" and on["collection"]["certification_id"] == "CERT-E2E-PEN-0001"
     assert closed["resolution"] == "expired"
     assert closed["collection"]["state"] == "off"
-    off = instant(mediation_simulator.admin.task_record(task_xid("E2E-PEN-0001"))["deactivated_at"])
+    off = instant(mediation_simulator.admin.task_for("E2E-PEN-0001")["deactivated_at"])
     assert end - timedelta(seconds=2) <= off <= end  # by itself, at the legal instant, never after
     assert [p["production_id"] for p in closed["productions"]] == ["E2E-PEN-0001-P01"]  # the final one
     assert shown.returncode == 0 and "closed (expired)" in shown.stdout

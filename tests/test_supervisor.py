@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from les.config import Settings
@@ -153,18 +152,24 @@ def free_port() -> int:
 def test_the_real_mediation_simulator_comes_back_on_its_port(tmp_path: Path, monkeypatch):
     port = free_port()
     monkeypatch.setenv("LES_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("LES_MEDIATION_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("LES_MEDIATION_URL", f"https://127.0.0.1:{port}/X1")
     service = mediation_service(Settings.from_env())
     assert service is not None and service.log == tmp_path / "mediation.log"
+    tls = tmp_path / "x1-tls"  # made by mediation_service on first use, as stack.py up does
+    assert {p.name for p in tls.iterdir()} == {"ca.pem", "ca-key.pem", "simulator.pem", "simulator-key.pem",
+                                               "worker.pem", "worker-key.pem"}
+    assert oct(tls.stat().st_mode & 0o777) == "0o700"
+    assert {oct(p.stat().st_mode & 0o777) for p in tls.glob("*-key.pem")} == {"0o600"}
     said: list[str] = []
     supervisor = Supervisor(first_delay=0.1, say=said.append)
     supervisor.start(service)
+    from les.x1_tls import X1Tls
+    from mediation.admin import SimulatorAdmin
+
+    admin = SimulatorAdmin(f"https://127.0.0.1:{port}/X1", tls=X1Tls.local(tls), timeout=0.5)
 
     def answers() -> bool:
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/admin/health", timeout=0.5).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return admin.healthy()
 
     try:
         wait_until(answers, supervisor, seconds=20)

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from temporalio.client import WorkflowUpdateFailedError
 
 from domain.case import CaseState, DecisionReceipt, RequestSubmission, Resolution
-from domain.collection import task_xid
 from les.temporal import workflow_id_for
 from recordstore.models import InterceptionCertification, Invoice, Notification
 from tests.workflow_support import dated, decision, example, finish, running_worker, status, wait_for_state
@@ -81,7 +80,7 @@ async def test_a_pen_register_goes_off_at_exactly_day_60_with_a_production_each_
         collection = on.collection
         await sleep_until(env, end - timedelta(minutes=5))
         before_end = await status(handle)
-        task_before = mediation_simulator.admin.task_record(task_xid("TS-PEN-60"))
+        task_before = mediation_simulator.admin.task_for("TS-PEN-60")
         await env.sleep(timedelta(minutes=10))
         outcome = await finish(env, handle)
         final = await status(handle)
@@ -90,7 +89,7 @@ async def test_a_pen_register_goes_off_at_exactly_day_60_with_a_production_each_
     assert end == issued + timedelta(days=60)  # 18 U.S.C. 3123(c)(1)
     assert collection["state"] == "active" and collection["certification_id"] == "CERT-TS-PEN-60"
     assert before_end.state is S.COLLECTING and task_before["status"] != "deactivated"
-    task = mediation_simulator.admin.task_record(task_xid("TS-PEN-60"))
+    task = mediation_simulator.admin.task_for("TS-PEN-60")
     off = instant(task["deactivated_at"])
     assert end - timedelta(seconds=1) <= off <= end, task  # off at the legal instant, to the second, never after
     assert outcome.resolution is Resolution.EXPIRED
@@ -137,7 +136,7 @@ async def test_title3_runs_30_days_from_first_interception_or_day_ten_and_a_vaca
     assert instant(late_on.deadlines["expires_at"]) == issued + timedelta(days=40)  # day ten + 30
     assert twice.endswith(f"first interception was already recorded at {first.isoformat()}")
     assert withdrawn.resolution is Resolution.VACATED
-    off = instant(mediation_simulator.admin.task_record(task_xid("TS-T3-EARLY"))["deactivated_at"])
+    off = instant(mediation_simulator.admin.task_for("TS-T3-EARLY")["deactivated_at"])
     assert abs(off - vacated_at) < timedelta(minutes=1)  # at once, not at the order's end
 
 
@@ -172,7 +171,7 @@ async def test_an_extension_order_moves_the_end_and_a_too_long_one_is_refused(
     assert extended.accepted and extended.message.startswith("extended by TS-PEN-EXT-2")
     assert still_on.collection["state"] == "active"  # past the first end: the extension holds
     assert outcome.resolution is Resolution.EXPIRED
-    task = mediation_simulator.admin.task_record(task_xid("TS-PEN-EXT"))
+    task = mediation_simulator.admin.task_for("TS-PEN-EXT")
     assert end + timedelta(days=4, seconds=-1) <= instant(task["deactivated_at"]) <= end + timedelta(days=4)
     assert final.details["extensions"] == ["TS-PEN-EXT-2"]
     assert description.run_id != order.first_execution_run_id  # continued as new, every clock carried
@@ -204,23 +203,25 @@ async def test_a_failing_switch_off_is_retried_escalated_and_shown_pending_until
                                                            Notification.kind == "deprovision_failing"))
     assert notice is not None and notice.recipient_role == "supervisor"
     assert outcome.resolution is Resolution.EXPIRED
-    assert mediation_simulator.admin.task_record(task_xid("TS-PEN-DOWN"))["status"] == "deactivated"
+    assert mediation_simulator.admin.task_for("TS-PEN-DOWN")["status"] == "deactivated"
 
 
 async def test_the_reconciliation_switches_off_and_reports_a_task_no_running_order_justifies(
     time_skipping_env, wired, prepared_store, mediation_simulator
 ):
-    from mediation.messages import TaskDetails
-    from mediation.x1 import X1Client
+    from mediation.messages import DestinationDetails, TaskDetails
     from recordstore.models import UnauthorisedInterceptionReport
     from workflows.reconciliation import MediationReconciliation, ReconciliationInput
 
     env = time_skipping_env
     now = await env.get_current_time()
     orphan = "4b0c1d9e-0000-4000-8000-00000000beef"
-    with X1Client(mediation_simulator.url) as x1:  # switched on by hand at the mediation system: no order
+    did = "4b0c1d9e-0000-4000-8000-00000000d1d0"
+    with mediation_simulator.client() as x1:  # switched on by hand at the mediation system: no order
+        x1.create_destination(DestinationDetails(did=did, delivery_type="X2Only", address="https://lea.invalid/x2"))
         x1.activate_task(TaskDetails(xid=orphan, targets=("+16125550111",), delivery_type="X2Only",
-                                     liid="NO-SUCH-ORDER", start_time=now, end_time=now + timedelta(days=30)), at=now)
+                                     liid="NO-SUCH-ORDER", start_time=now, end_time=now + timedelta(days=30),
+                                     destination_ids=(did,)), at=now)
     async with running_worker(env.client, wired):
         lawful = await start(env, wired, "pen_register", "TS-PEN-LAWFUL", duration=5)
         await switched_on(lawful)
@@ -238,7 +239,7 @@ async def test_the_reconciliation_switches_off_and_reports_a_task_no_running_ord
 
     assert swept[0].orphans == [orphan] and swept[0].active == 2
     assert mediation_simulator.admin.task_record(orphan)["status"] == "deactivated"
-    assert mediation_simulator.admin.task_record(task_xid("TS-PEN-LAWFUL"))["status"] == "deactivated"  # withdrawn
+    assert mediation_simulator.admin.task_for("TS-PEN-LAWFUL")["status"] == "deactivated"  # withdrawn
     with Session(prepared_store) as session:
         report = session.scalar(select(UnauthorisedInterceptionReport).where(
             UnauthorisedInterceptionReport.xid == orphan))
@@ -275,7 +276,7 @@ async def test_a_fisa_order_naming_collection_is_switched_on_and_off_and_its_sto
     issued = instant(document["legal_process"]["issued_at"])
     assert end == issued + timedelta(days=2)
     assert outcome.resolution is Resolution.EXPIRED and final.collection["state"] == "off"
-    off = instant(mediation_simulator.admin.task_record(task_xid("TS-FISA-PEN"))["deactivated_at"])
+    off = instant(mediation_simulator.admin.task_for("TS-FISA-PEN")["deactivated_at"])
     assert end - timedelta(seconds=1) <= off <= end
     first = final.productions[0]
     assert first.production_id == "TS-FISA-PEN-P01"  # the stored subscriber record, at switch-on
@@ -318,7 +319,7 @@ async def test_an_emergency_pen_trap_without_a_court_order_goes_off_at_48_hours_
     received = instant(handle.document["received_at"])
     assert end == received + timedelta(hours=48) == instant(on.deadlines["court_order_due"])
     assert outcome.resolution is Resolution.FOLLOW_UP_MISSING
-    off = instant(mediation_simulator.admin.task_record(task_xid("TS-PEN-EMERG"))["deactivated_at"])
+    off = instant(mediation_simulator.admin.task_for("TS-PEN-EMERG")["deactivated_at"])
     assert end - timedelta(seconds=1) <= off <= end
     with Session(prepared_store) as session:
         notice = session.scalar(select(Notification).where(Notification.request_id == "TS-PEN-EMERG",
@@ -353,5 +354,5 @@ async def test_an_emergency_pen_trap_followed_by_its_court_order_runs_to_the_ord
     assert filed_outcome.resolution is Resolution.FILED_AS_FOLLOW_UP
     assert end == instant(court["legal_process"]["issued_at"]) + timedelta(days=3)  # the order's own term
     assert outcome.resolution is Resolution.EXPIRED
-    off = instant(mediation_simulator.admin.task_record(task_xid("TS-PEN-EMERG2"))["deactivated_at"])
+    off = instant(mediation_simulator.admin.task_for("TS-PEN-EMERG2")["deactivated_at"])
     assert end - timedelta(seconds=1) <= off <= end

@@ -73,7 +73,8 @@ async def desk(prepared_store, database_url, tmp_path_factory, keyring, keyring_
     from playwright.async_api import async_playwright
 
     folder = tmp_path_factory.mktemp("desk")
-    simulator = SimulatorProcess(folder / "mediation" / "tasks.db", folder / "mediation.log").start()
+    simulator = SimulatorProcess(folder / "mediation" / "tasks.db", folder / "mediation.log",
+                                 tls_folder=folder / "state" / "x1-tls").start()
     settings = replace(worker_settings(database_url, folder, keyring_dir), mediation_url=simulator.url)
     shots = REPO / "docs" / "img" if os.environ.get("LES_SCREENSHOTS") else tmp_path_factory.mktemp("shots")
     async with AsyncExitStack() as stack:

@@ -1,7 +1,9 @@
 """MediationReconciliation: every hour, the mediation system's active tasks against the running orders.
 
 A task that no running order justifies (no open 47 CFR 1.20004 record names it, or its order's end
-has passed) is an unauthorised interception: it is switched off at once and reported (1.20003)."""
+has passed) is an unauthorised interception: it is switched off at once and reported (1.20003).
+An answer from the mediation function that cannot be read is never taken for "nothing active":
+the sweep is recorded as faulty, logged at error level, and the next sweep tries again."""
 
 from __future__ import annotations
 
@@ -9,15 +11,21 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.certification import CertificationActivities
     from activities.contracts_surveillance import UnauthorisedReport
     from activities.mediation import MediationActivities
     from activities.mediation_models import DeactivateTaskInput, ListActiveTasksInput
+    from domain.collection import liid_for
     from les.codec import RECONCILIATION_WORKFLOW_ID
     from workflows.activity_options import QUICK
 
+UNREADABLE_IS_A_FAULT = "reconciliation-unreadable-fault"
+"""Patch: a sweep whose list of active tasks fails (an unreadable answer, a refusal) is recorded
+with its fault and the workflow goes on to the next sweep; before it, that failure failed the run.
+Retire it once no reconciliation run started before it is open (each run lasts 24 sweeps, a day)."""
 RECONCILIATION_ID = RECONCILIATION_WORKFLOW_ID
 """One reconciliation per namespace: every worker makes sure it runs, none starts a second."""
 
@@ -33,6 +41,9 @@ class Sweep(BaseModel):
     at: str
     active: int
     orphans: list[str] = Field(default_factory=list)
+    fault: str | None = None
+    """Why the sweep could not see what is active (e.g. an unreadable answer); `active` is then 0
+    and means nothing."""
 
 
 @workflow.defn(name="MediationReconciliation")
@@ -54,8 +65,19 @@ class MediationReconciliation:
         return list(self._sweeps[-24:])
 
     async def _sweep(self) -> None:
-        active = await workflow.execute_activity_method(
-            MediationActivities.list_active_tasks, ListActiveTasksInput(), **QUICK)
+        try:
+            active = await workflow.execute_activity_method(
+                MediationActivities.list_active_tasks, ListActiveTasksInput(), **QUICK)
+        except ActivityError as err:
+            if not workflow.patched(UNREADABLE_IS_A_FAULT):
+                raise
+            cause = err.cause
+            kind = cause.type if isinstance(cause, ApplicationError) else type(cause).__name__
+            fault = str(cause) if str(cause).startswith(f"{kind}:") else f"{kind}: {cause}"
+            workflow.logger.error("reconciliation could not read what the mediation function holds; "
+                                  "nothing concluded", extra={"fault": fault})
+            self._sweeps.append(Sweep(at=workflow.now().isoformat(), active=0, fault=fault))
+            return
         running = await workflow.execute_activity_method(
             CertificationActivities.running_interceptions, **QUICK)
         justified = {r.xid: r for r in running.running}
@@ -63,7 +85,7 @@ class MediationReconciliation:
         orphans: list[str] = []
         for task in active.tasks:
             record = justified.get(task.xid)
-            if record is None or record.request_id != task.liid:
+            if record is None or liid_for(record.request_id) != task.liid:
                 reason = "no running order's interception record names this task"
             elif task.end is not None and task.end <= now:
                 reason = f"its order ended at {task.end.isoformat()}; the task was still collecting"

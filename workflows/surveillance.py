@@ -41,6 +41,13 @@ SWITCH_OFF_ATTEMPTS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum
                                   maximum_attempts=3)
 """One round of switch-off attempts; the workflow repeats rounds without end, escalating after the first."""
 SWITCH_OFF_PAUSE = timedelta(seconds=30)
+X1_IDS_PER_CASE = "x1-ids-per-case"
+"""Patch: a run so patched draws its mediation task's XID and its destination's DID as UUIDv4
+(TS 103 221-1 clause 5.1) once, at the switch-on, with `workflow.uuid4()` (recorded, so replay
+draws the same), and carries both across continue-as-new; the activation creates the destination
+first. Runs without it keep the UUIDv5 XID derived from the request id (`task_xid`) and the one
+legacy DID. Retire it once no open surveillance run started before it (the longest order, a
+FISA term, is a year) and the histories in tests/histories/ without it are re-recorded."""
 SWITCH_OFF_LEAD = timedelta(seconds=1)
 """A timer fires once the workflow task that set it completes, a little after the moment asked for:
 switching off this much before the end keeps collection within the order, to the second."""
@@ -59,6 +66,12 @@ class CollectionCarry(BaseModel):
     next_production: int
     productions: list[Any]
     escalated: bool
+    xid: str | None = None
+    """The task's XID and its destination's DID (runs with X1_IDS_PER_CASE); None in a carry made
+    before them: the XID derived from the request id, the legacy DID."""
+    did: str | None = None
+    deactivated_at: datetime | None = None
+    """Set once collection was switched off: the case remembers it and never switches on again."""
 
 
 class SurveillanceShape(ProducesRecords):
@@ -71,6 +84,8 @@ class SurveillanceShape(ProducesRecords):
     _delivered_until: datetime | None = None
     _next_production: int = 1
     _escalated: bool = False
+    _task_ids: tuple[str, str | None] | None = None
+    """(XID, DID) of this case's mediation task, drawn once (X1_IDS_PER_CASE) or derived (older runs)."""
 
     async def _story(self, submission: RequestSubmission) -> CaseOutcome:
         if submission.carried is not None:
@@ -137,13 +152,29 @@ class SurveillanceShape(ProducesRecords):
 
     @property
     def _xid(self) -> str:
-        return task_xid(self._request_id)
+        return self._task_ids[0] if self._task_ids is not None else task_xid(self._request_id)
+
+    @property
+    def _did(self) -> str | None:
+        return self._task_ids[1] if self._task_ids is not None else None
+
+    def _draw_task_ids(self) -> None:
+        """The XID and DID of this case's task, once: UUIDv4 from the workflow's seeded random
+        source (replays draw the same) where X1_IDS_PER_CASE is patched in, else the derived XID."""
+        if self._task_ids is None:
+            if workflow.patched(X1_IDS_PER_CASE):
+                self._task_ids = (str(workflow.uuid4()), str(workflow.uuid4()))
+            else:
+                self._task_ids = (task_xid(self._request_id), None)
 
     async def _switch_on(self) -> None:
         """Write the 47 CFR 1.20004 record, then provision and activate at the mediation system (in
         that order, so the hourly reconciliation never finds an active task without its record)."""
         case = self._case
         assert case.order_end is not None and case.order_issued_at is not None
+        if self._deactivated_at is not None:  # never again: a far end may have forgotten the XID
+            return
+        self._draw_task_ids()
         self._collection = CollectionState.PROVISIONING
         switch_on_at = workflow.now()
         process = self._document.get("legal_process") or {}
@@ -165,7 +196,7 @@ class SurveillanceShape(ProducesRecords):
         self._certification_id = certification.certification_id
         await workflow.execute_activity_method(
             MediationActivities.activate_task,
-            ActivateTaskInput(request_id=self._request_id, xid=self._xid, targets=self._targets(),
+            ActivateTaskInput(request_id=self._request_id, xid=self._xid, did=self._did, targets=self._targets(),
                               categories=self._collected_categories(),
                               start=max(switch_on_at, case.order_issued_at), end=case.order_end, at=switch_on_at),
             summary="switch collection on at the mediation system", **QUICK,
@@ -344,10 +375,11 @@ class SurveillanceShape(ProducesRecords):
                                                reason=reason, note=other))
 
     async def _after_decision_end_moved(self) -> None:
-        if self._collection is CollectionState.ACTIVE and self._case.order_end is not None:
+        if (self._collection is CollectionState.ACTIVE and self._case.order_end is not None
+                and self._deactivated_at is None):
             await workflow.execute_activity_method(
                 MediationActivities.modify_task_end,
-                ActivateTaskInput(request_id=self._request_id, xid=self._xid, targets=self._targets(),
+                ActivateTaskInput(request_id=self._request_id, xid=self._xid, did=self._did, targets=self._targets(),
                                   categories=self._collected_categories(),
                                   start=self._activated_at or workflow.now(), end=self._case.order_end,
                                   at=workflow.now()),
@@ -369,7 +401,7 @@ class SurveillanceShape(ProducesRecords):
             case=self._case, check=self._check, collection=self._collection, activated_at=self._activated_at,
             certification_id=self._certification_id, delivered_until=self._delivered_until,
             next_production=self._next_production, productions=[p.model_dump(mode="json") for p in self._productions],
-            escalated=self._escalated,
+            escalated=self._escalated, xid=self._xid, did=self._did, deactivated_at=self._deactivated_at,
         )
         workflow.continue_as_new(submission.model_copy(update={"carried": carry.model_dump(mode="json")}))
 
@@ -378,6 +410,8 @@ class SurveillanceShape(ProducesRecords):
         self._collection, self._activated_at = carry.collection, carry.activated_at
         self._certification_id, self._delivered_until = carry.certification_id, carry.delivered_until
         self._next_production, self._escalated = carry.next_production, carry.escalated
+        self._task_ids = (carry.xid or task_xid(self._request_id), carry.did)
+        self._deactivated_at = carry.deactivated_at
         self._productions = [Delivery.model_validate(p) for p in carry.productions]
         self._published = None
         self._publish_state()
