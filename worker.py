@@ -163,6 +163,18 @@ async def main() -> int:
     if refused:
         print(f"worker: {refused}", file=sys.stderr)
         return 3
+    from les.seals import SealError, load_public_keys
+
+    seal_folder = settings.seal_public_dir or settings.seal_dir
+    try:
+        if not load_public_keys(seal_folder):
+            print(f"worker: no seal key in {seal_folder} (seal-vN.pub): every person's decision would be refused "
+                  "as not sealed by this product's codec servers; `python3 stack.py up` makes one, or set "
+                  "LES_SEAL_PUBLIC_KEYS_DIR", file=sys.stderr)
+            return 2
+    except SealError as err:
+        print(f"worker: {err}", file=sys.stderr)
+        return 2
     try:
         client = await connect(settings)
     except TemporalUnavailable as err:

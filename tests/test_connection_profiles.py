@@ -17,6 +17,7 @@ import pytest
 from les.config import ConfigurationError, Settings
 from les.temporal import SEARCH_ATTRIBUTES, connect_config, data_converter, workflow_id_for
 from tests.conftest import BIN, REPO, environ_without_les
+from tests.person_support import signed_in_env
 
 NAMESPACE = "les-profiles"
 
@@ -42,6 +43,15 @@ def settings_from(monkeypatch, env: dict[str, str]) -> Settings:
     return Settings.from_env()
 
 
+@pytest.fixture(scope="module")
+def jdoe(oidc_provider, database_url, prepared_store, codec_servers, tmp_path_factory) -> dict[str, str]:
+    """What jdoe's shell adds (issue 20, SPEC §6: starter.py acts as the signed-in person and reads
+    through the codec servers): signed in once (`starter.py login jdoe --password-stdin`), the provider,
+    the roster's store and the session's codec servers."""
+    return signed_in_env("jdoe", tmp_path_factory.mktemp("profiles-jdoe"), oidc_provider, database_url,
+                         codec_servers)
+
+
 async def starter_here(monkeypatch, capsys, env: dict[str, str], request_id: str = "PROFILE-0001"):
     """`starter.py status` in this process (les/cli.main, what starter.py runs): exit status, stdout, stderr."""
     from les.cli import main
@@ -54,7 +64,7 @@ async def starter_here(monkeypatch, capsys, env: dict[str, str], request_id: str
 
 
 async def test_the_starter_finds_its_server_and_namespace_in_a_profile_file(
-        tmp_path, keyring, keyring_dir, prepared_store, database_url, settings, monkeypatch, capsys):
+        tmp_path, keyring, keyring_dir, prepared_store, database_url, settings, monkeypatch, capsys, jdoe):
     from dataclasses import replace
 
     from temporalio.testing import WorkflowEnvironment
@@ -80,8 +90,7 @@ namespace = "{NAMESPACE}"
         async with running_worker(env.client, settings):
             handle = await submit(env.client, settings, example("subpoena", "PROFILE-0001"))
             await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
-            base = {"TEMPORAL_CONFIG_FILE": str(profile), "LES_KEYRING_DIR": str(keyring_dir),
-                    "LES_DATABASE_URL": database_url}
+            base = {**jdoe, "TEMPORAL_CONFIG_FILE": str(profile), "LES_KEYRING_DIR": str(keyring_dir)}
             # The starter as an operator runs it, in a process of its own (the worker answers here).
             shown = await asyncio.to_thread(run, "starter.py", "status", "PROFILE-0001",
                                             env={**base, "TEMPORAL_PROFILE": "les"})
@@ -162,7 +171,7 @@ client_key_path = "{tmp_path / 'client.key'}"
 
 @pytest.mark.parametrize("case", ["unknown profile", "no such file", "a folder", "not TOML", "missing certificate"])
 async def test_a_profile_that_cannot_be_used_is_one_clear_line(tmp_path, keyring_dir, case, monkeypatch,
-                                                                 capsys):
+                                                                 capsys, jdoe):
     good = write_profile(tmp_path, '[profile.les]\naddress = "127.0.0.1:1"\n'
                                    f'[profile.les.tls]\nclient_cert_path = "{tmp_path / "gone.pem"}"\n'
                                    f'client_key_path = "{tmp_path / "gone.key"}"\n')
@@ -180,7 +189,7 @@ async def test_a_profile_that_cannot_be_used_is_one_clear_line(tmp_path, keyring
                                 f"starter: Temporal profile 'les' of {good}: cannot read the TLS file "
                                 f"{tmp_path / 'gone.pem'}: No such file or directory\n"),
     }[case]
-    code, out, err = await starter_here(monkeypatch, capsys, {**env, "LES_KEYRING_DIR": str(keyring_dir)})
+    code, out, err = await starter_here(monkeypatch, capsys, {**jdoe, **env, "LES_KEYRING_DIR": str(keyring_dir)})
     assert code == 3 and out == ""
     if expected is not None:
         assert err == expected

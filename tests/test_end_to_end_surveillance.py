@@ -19,11 +19,13 @@ def instant(text: str) -> datetime:
 
 
 async def test_a_pen_register_ending_a_minute_from_now_goes_off_by_itself(
-    dev_server, database_url, is_postgres, prepared_store, tmp_path, keyring_dir, mediation_simulator
+    dev_server, database_url, is_postgres, prepared_store, tmp_path, keyring_dir, mediation_simulator,
+    oidc_provider, codec_servers
 ):
     require_postgres(is_postgres)
     address = dev_server.client.service_client.config.target_host
-    terminal = Terminal.for_server(address, database_url, tmp_path, "les-e2e-pen", keyring_dir)
+    terminal = Terminal.for_server(address, database_url, tmp_path, "les-e2e-pen", keyring_dir,
+                                  oidc=oidc_provider, codec=codec_servers)  # jdoe signs in (SPEC §6)
     terminal.env["LES_MEDIATION_URL"] = mediation_simulator.url
     now = await dev_server.get_current_time()
     order = example("pen_register", "E2E-PEN-0001")

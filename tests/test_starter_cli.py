@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tests.conftest import EXAMPLES, REPO, environ_without_les, free_port
+from tests.person_support import signed_in_env
 
 
 def starter(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -83,14 +84,7 @@ def test_a_missing_file_exits_2(tmp_path):
 def jdoe(oidc_provider, database_url, prepared_store, tmp_path) -> dict[str, str]:
     """jdoe's shell: signed in at the session's OIDC provider (`starter.py login jdoe --password-stdin`),
     the roster in the test store; no codec server and no Temporal server unless a test adds them."""
-    from les.oidc_provider import development_password
-
-    env = {**oidc_provider.env, "LES_DATABASE_URL": database_url, "LES_STATE_DIR": str(tmp_path / "jdoe")}
-    login = subprocess.run([sys.executable, str(REPO / "starter.py"), "login", "jdoe", "--password-stdin"],
-                           input=development_password("jdoe") + "\n", capture_output=True, text=True, timeout=60,
-                           env={**environ_without_les(), **env}, cwd=REPO)
-    assert login.returncode == 0, login.stderr
-    return env
+    return signed_in_env("jdoe", tmp_path / "jdoe", oidc_provider, database_url)
 
 
 def test_submit_without_a_server_exits_3_with_advice(jdoe):
@@ -158,7 +152,8 @@ def test_a_decision_takes_no_typed_name():
     # a name anyone could type, is gone from every command.
     run = starter("approve", "LES-2026-000101", "--actor", "rcruz", "--role", "legal")
     assert run.returncode == 2
-    assert "unrecognized arguments: --actor rcruz" in run.stderr and "Traceback" not in run.stderr
+    assert run.stderr == ("starter: --actor is gone: every command acts as the person signed in "
+                          "(`starter.py login USER`, `starter.py whoami`)\n")
 
 
 def test_check_and_submit_refuse_a_request_id_that_is_not_well_formed(tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -29,6 +30,7 @@ from les.paths import delivered_dir, request_staging_dir, staging_dir
 from recordstore.models import CaseEvent as CaseEventRow
 from recordstore.models import Invoice, LedgerEntry
 from tests.conftest import running_dev_server
+from tests.person_support import signed_in_env
 from tests.workflow_support import dated, decision, example, running_worker, status, submit, wait_for_state
 from workflows import SubpoenaWorkflow
 
@@ -60,11 +62,17 @@ async def status_json(settings, request_id: str, capsys) -> dict:
 
 
 async def test_a_withdrawal_during_retrieval_stops_it_and_nothing_is_delivered_or_billed(
-    keyring, settings, prepared_store, slow_retrieval, capsys
+    keyring, settings, prepared_store, slow_retrieval, capsys, oidc_provider, codec_servers, monkeypatch, tmp_path
 ):
+    # `status` is jdoe's, signed in, reading through the codec servers (SPEC §6: starter.py holds no key)
+    shell = signed_in_env("jdoe", tmp_path / "jdoe", oidc_provider, settings.database_url, codec_servers)
+    for name, value in oidc_provider.env.items():
+        monkeypatch.setenv(name, value)
     async with running_dev_server(keyring) as env:
         client = env.client
-        cli = dataclasses.replace(settings, temporal_address=client.service_client.config.target_host)
+        cli = dataclasses.replace(settings, temporal_address=client.service_client.config.target_host,
+                                  state_dir=Path(shell["LES_STATE_DIR"]), codec_url=codec_servers.general,
+                                  cleared_codec_url=codec_servers.cleared)
         document = dated(example("subpoena", "WITHDRAW-RETRIEVING"), await env.get_current_time())
         rid = document["request_id"]
         async with running_worker(client, settings):
