@@ -118,7 +118,10 @@ def email_domain(email: str | None) -> str | None:
 
 
 def unicode_domain(domain: str) -> str | None:
-    """The domain with punycode labels (xn--) decoded; None when a label does not decode."""
+    """The domain with punycode labels (xn--) decoded; None when a label does not decode, or when the
+    domain is longer than a domain can be (decoding is quadratic in a label's length: never unbounded)."""
+    if domain_defect(domain) is not None:
+        return None
     labels = []
     for label in domain.split("."):
         if label.startswith("xn--"):
