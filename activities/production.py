@@ -1,4 +1,4 @@
-"""Packaging and delivering a production: legend, manifest, certificate, then one atomic move."""
+"""Packaging and delivering a production: legend, text copy, manifest, certificate, then one atomic move."""
 
 from __future__ import annotations
 

@@ -161,3 +161,26 @@ def test_a_production_without_evaluated_cells_has_no_copy(tmp_path):
 def test_the_owasp_leading_characters(cell, evaluated, plain_number):
     assert evaluated_cell(cell) is evaluated
     assert (evaluated and plain_signed_number(cell)) is plain_number
+
+
+def test_a_long_file_continues_on_further_worksheets_and_a_long_cell_is_cut_and_counted(tmp_path, monkeypatch):
+    from recordstore import textcopy
+
+    monkeypatch.setattr(textcopy, "SHEET_ROWS", 3)  # Excel's 1,048,576, made small enough to reach
+    (tmp_path / "call_records_outgoing.csv").write_text(
+        "caller_number,note\n+13035550123,=1+1\n+13035550124,b\n+13035550125,c\n+13035550126,d\n")
+    (tmp_path / "billing_records.csv").write_text("account_number,note\nCO-770123,\"" + "x" * 40_000 + "\"\n")
+    copy = textcopy.write_text_copy(tmp_path, ["call_records_outgoing.csv", "billing_records.csv"],
+                                    datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
+    assert (copy.rows, copy.cut_cells) == (5, 1)
+    book = load_workbook(tmp_path / "records_as_text.xlsx")
+    assert book.sheetnames == ["call_records_outgoing", "call_records_outgoing (2)", "billing_records"]
+    values = {sheet.title: [[c.value for c in row] for row in sheet.iter_rows()] for sheet in book.worksheets}
+    assert values["call_records_outgoing"] == [["caller_number", "note"], ["+13035550123", "=1+1"],
+                                               ["+13035550124", "b"]]
+    assert values["call_records_outgoing (2)"] == [["caller_number", "note"], ["+13035550125", "c"],
+                                                   ["+13035550126", "d"]]
+    assert values["billing_records"][1] == ["CO-770123", "x" * 32_767]
+    assert all(c.data_type != "f" for sheet in book.worksheets for row in sheet.iter_rows() for c in row)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "billing_records.csv", "call_records_outgoing.csv", "records_as_text.xlsx"]  # no scratch file left
