@@ -53,7 +53,7 @@ class CustomerActivities:
         with self._sessions() as session:
             account = session.scalar(select(Subscriber).where(Subscriber.account_number == account_number))
         if account is None:
-            raise invalid_request(f"no account {account_number} on file")
+            raise invalid_request("customer.account_number: no account on file with the number the request gives")
         return account
 
     @activity.defn

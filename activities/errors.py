@@ -1,4 +1,8 @@
-"""Business errors activities raise; the workflows list them as non-retryable."""
+"""Business errors activities raise; the workflows list them as non-retryable.
+
+An error that crosses the activity boundary carries codes and paths, never a value of the request
+or of a record (issue 23): its message reaches the workflow history (encrypted) and, through the
+SDK's failure logging, the worker's log (where les/logging.py keeps only its class and type)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,12 +40,27 @@ def quote_mismatch(message: str) -> ApplicationError:
     return ApplicationError(message, type="QuoteMismatch", non_retryable=True)
 
 
+INVALID_FIELDS_SHOWN = 10
+"""Fields a refused document's message names; the rest are counted."""
+
+
+def validation_paths(error: ValidationError) -> str:
+    """A pydantic error as the fields it is about and the kind of each fault (`targets.0.value
+    (string_pattern_mismatch)`): never the input, never the validator's own words, which may quote it."""
+    faults = [f"{'.'.join(str(part) for part in e['loc']) or '(document)'} ({e['type']})"
+              for e in error.errors(include_url=False, include_input=False, include_context=False)]
+    shown = "; ".join(faults[:INVALID_FIELDS_SHOWN])
+    more = len(faults) - INVALID_FIELDS_SHOWN
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
 def parse_or_refuse(request_id: str, document: dict[str, Any]) -> LegalRequest:
-    """The request document parsed; one that does not parse is a non-retryable InvalidRequest."""
+    """The request document parsed; one that does not parse is a non-retryable InvalidRequest
+    naming the fields at fault, not their values."""
     try:
         return parse_request(document)
     except ValidationError as err:
-        raise invalid_request(f"{request_id}: the request document is not valid: {err}") from None
+        raise invalid_request(f"{request_id}: the request document is not valid: {validation_paths(err)}") from None
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Packaging and delivering a production: legend, manifest, certificate, then one atomic move."""
+"""Packaging and delivering a production: legend, text copy, manifest, certificate, then one atomic move."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ from domain.production import (
     LEGEND_FILE,
     LETTER_FILE,
     MANIFEST_FILE,
+    TEXT_COPY_FILE,
     certificate_text,
+    evaluated_warning,
     manifest_bytes,
     sha256_hex,
 )
@@ -47,6 +49,7 @@ from les.logging import activity_logger
 from recordstore.csvfile import atomic_file
 from recordstore.export import legend_for
 from recordstore.models import Production
+from recordstore.textcopy import FileScan, scan_file, write_text_copy
 
 ProductionRef = RetrieveInput | PackageInput | DeliverInput | LetterInput | DiscardInput
 
@@ -132,15 +135,14 @@ class ProductionActivities:
     @activity.defn
     def package_production(self, package: PackageInput) -> PackagedProduction:
         folder = production_folder(paths.staging_dir, self._settings.delivery_root, package)
-        written = [folder / LEGEND_FILE, folder / MANIFEST_FILE, folder / CERTIFICATE_FILE, folder / LETTER_FILE]
+        written = [folder / LEGEND_FILE, folder / MANIFEST_FILE, folder / CERTIFICATE_FILE, folder / LETTER_FILE,
+                   folder / TEXT_COPY_FILE]
         with cancelled_cleanly(written):
             return self._package(package, folder)
 
     def _package(self, package: PackageInput, folder: Path) -> PackagedProduction:
         log = activity_logger(package.request_id, production_id=package.production_id)
         paths.make_delivery_dir(self._settings.delivery_root, folder)
-        legend = legend_csv(str(package.document.get("type")), [f.category for f in package.files])
-        write_atomically(folder / LEGEND_FILE, legend)
         entries = [
             {"name": f.file_name, "category": str(f.category), "rows": f.rows, "sha256": f.sha256, "bytes": f.bytes,
              **({"by_target": [answer.model_dump() for answer in f.by_target]} if package.targets else {})}
@@ -153,8 +155,14 @@ class ProductionActivities:
                 retrieved = paths.inside(folder, paths.plain_file_name(entry["name"]))
             if file_sha256(retrieved, on_chunk=heartbeat.beat) != entry["sha256"]:
                 raise production_conflict(f"{entry['name']} no longer matches the hash taken at retrieval")
+        scans = self._scan(folder, [entry["name"] for entry in entries])
+        legend = legend_csv(str(package.document.get("type")), [f.category for f in package.files], scans)
+        write_atomically(folder / LEGEND_FILE, legend)
+        copy = self._text_copy(folder, scans, package.produced_at)
         entries.append({"name": LEGEND_FILE, "category": None, "rows": legend.count(b"\n") - 1,
                         "sha256": sha256_hex(legend), "bytes": len(legend)})
+        if copy is not None:
+            entries.append(copy)
         letter = None
         if package.targets is not None and package.targets.unresolved:
             letter = self._write_letter(folder, package.document, package.production_id, package.produced_at,
@@ -163,6 +171,7 @@ class ProductionActivities:
             request=package.document, production_id=package.production_id, produced_at=package.produced_at,
             files=entries, refused=package.refused, approved_by=package.approved_by,
             targets=self._targets(package.document, package.targets), letter=letter,
+            evaluated=[finding for scan in scans for finding in scan.findings()],
         )
         write_atomically(folder / MANIFEST_FILE, manifest)
         manifest_sha = sha256_hex(manifest)
@@ -179,6 +188,25 @@ class ProductionActivities:
             manifest_sha256=manifest_sha,
             file_count=len(entries) + 2 + (letter is not None), row_count=rows,
         )
+
+    @staticmethod
+    def _scan(folder: Path, names: list[str]) -> list[FileScan]:
+        """Each retrieved CSV read once for cells a spreadsheet would evaluate (OWASP CSV injection)."""
+        heartbeat = Heartbeat("look for spreadsheet formulas")
+        return [scan_file(folder / name, on_row=lambda rows, name=name: heartbeat.rows(rows, file=name))
+                for name in names]
+
+    @staticmethod
+    def _text_copy(folder: Path, scans: list[FileScan], produced_at: datetime) -> dict[str, object] | None:
+        """When any cell would be evaluated: the XLSX copy with every cell as text, as a manifest entry."""
+        if not any(scan.evaluated for scan in scans):
+            (folder / TEXT_COPY_FILE).unlink(missing_ok=True)  # an earlier attempt's, if the files changed
+            return None
+        heartbeat = Heartbeat(f"write {TEXT_COPY_FILE}")
+        copy = write_text_copy(folder, [scan.name for scan in scans], produced_at, on_row=heartbeat.rows)
+        return {"name": TEXT_COPY_FILE, "category": None, "rows": copy.rows, "sha256": file_sha256(folder / copy.name),
+                "bytes": (folder / copy.name).stat().st_size, "copy_of": [scan.name for scan in scans],
+                "cells_cut_to_32767_characters": copy.cut_cells}
 
     @activity.defn
     def write_no_records_letter(self, letter: LetterInput) -> PackagedProduction:
@@ -265,12 +293,17 @@ class ProductionActivities:
             return row.created_at
 
 
-def legend_csv(request_type: str, categories: list) -> bytes:
-    """One row per column of every delivered file: what the column means (the instrument's columns only)."""
+def legend_csv(request_type: str, categories: list, scans: list[FileScan] = ()) -> bytes:
+    """One row per column of every delivered file: what the column means (the instrument's columns
+    only); then, for each column holding cells a spreadsheet would evaluate, a warning row naming
+    the file, the column and how many cells (never their values)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["file", "column", "meaning"])
     for category in categories:
         for column, meaning in legend_for(RequestType(request_type), category):
             writer.writerow([f"{category}.csv", column, meaning])
+    for scan in scans:
+        for column, cells in scan.evaluated.items():
+            writer.writerow([scan.name, column, evaluated_warning(cells, scan.formulas.get(column, 0))])
     return buffer.getvalue().encode()

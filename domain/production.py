@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,40 @@ LEGEND_FILE = "field_legend.csv"
 MANIFEST_FILE = "manifest.json"
 CERTIFICATE_FILE = "certificate_of_authenticity.txt"
 LETTER_FILE = "no_responsive_records_letter.txt"
+TEXT_COPY_FILE = "records_as_text.xlsx"
+"""The spreadsheet-safe copy of the CSVs, written when any cell would be evaluated (recordstore/textcopy.py)."""
+
+EVALUATED_LEADS = frozenset("=+-@\t\r")
+"""A cell beginning with one of these is evaluated by a spreadsheet (OWASP, CSV injection):
+`=`, `+`, `-`, `@` start a formula; a tab or carriage return is skipped and what follows read."""
+
+
+_SIGNED_NUMBER = re.compile(r"[+-][0-9]+(?:\.[0-9]+)?")
+
+
+def evaluated_cell(text: str) -> bool:
+    """Would a spreadsheet opening the CSV evaluate this cell (a formula, a signed number, a DDE call)?"""
+    return bool(text) and text[0] in EVALUATED_LEADS
+
+
+def plain_signed_number(text: str) -> bool:
+    """An evaluated cell that is only a sign and digits (`+13035550123`, `-360`): a spreadsheet makes
+    it a number (a telephone number loses its `+`), it runs nothing."""
+    return _SIGNED_NUMBER.fullmatch(text) is not None
+
+
+def evaluated_warning(cells: int, formulas: int) -> str:
+    """The legend's warning for one column: fixed words and counts, never a cell's value.
+    `formulas` of the `cells` are not plain signed numbers: a spreadsheet would run them."""
+    advice = (f"open {TEXT_COPY_FILE}, where every cell is text; this CSV keeps the exact bytes retrieved")
+    if formulas:
+        some = "1 cell begins" if formulas == 1 else f"{formulas} cells begin"
+        return (f"WARNING, spreadsheet formulas: {some} with =, +, -, @, a tab or a carriage return and "
+                f"{'is' if formulas == 1 else 'are'} not a plain number: a spreadsheet would run "
+                f"{'it' if formulas == 1 else 'them'} as a formula (a link, a command); {advice}")
+    some = "1 cell is" if cells == 1 else f"{cells} cells are"
+    return (f"NOTE, spreadsheet numbers: {some} a signed number (a leading + or -) that a spreadsheet "
+            f"converts, so a telephone number loses its +; {advice}")
 
 
 def manifest_bytes(
@@ -23,12 +58,15 @@ def manifest_bytes(
     approved_by: dict[str, str],
     targets: list[dict[str, Any]] | None = None,
     letter: dict[str, Any] | None = None,
+    evaluated: list[dict[str, Any]] | None = None,
 ) -> bytes:
     """The manifest as stable bytes (sorted keys), so its SHA-256 is reproducible.
 
     `targets` says per target what it matched (domain/targets.py `manifest_targets`); each file
     entry may say per target the rows it answers and their accounts (`by_target`). `letter` is
-    the no-records letter beside the files: listed apart, since the certificate covers records only."""
+    the no-records letter beside the files: listed apart, since the certificate covers records only.
+    `evaluated` names each file and column holding cells a spreadsheet would evaluate, with their
+    count (`spreadsheet_formula_cells`); the text copy is then one of `files`."""
     process = request.get("legal_process") or {}
     manifest = {
         "request_id": request.get("request_id"),
@@ -47,6 +85,8 @@ def manifest_bytes(
     }
     if letter is not None:
         manifest["no_responsive_records_letter"] = letter
+    if evaluated:
+        manifest["spreadsheet_formula_cells"] = evaluated
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -61,10 +101,18 @@ def certificate_text(
     custodian_title: str,
     carrier_name: str,
 ) -> str:
-    """A certificate of authenticity under Federal Rules of Evidence 902(11) and 902(14)."""
+    """A certificate of authenticity under Federal Rules of Evidence 902(11) and 902(14); when the
+    files include the text copy (TEXT_COPY_FILE), a fourth paragraph says what it is."""
     process = request.get("legal_process") or {}
     reference = process.get("reference") or "(none)"
     listing = "\n".join(f"  {f['name']:<36} {f['rows']:>10} rows  sha256 {f['sha256']}" for f in files)
+    copy = next((f for f in files if f["name"] == TEXT_COPY_FILE), None)
+    fourth = "" if copy is None else f"""
+4. {TEXT_COPY_FILE} is a copy of the CSV files above, one worksheet each, in which every cell
+   is stored as text so that no spreadsheet evaluates a value as a formula. The CSV files are
+   the records as retrieved; the copy is identified by its own SHA-256 below, and a value
+   longer than an XLSX cell holds (32,767 characters) is whole only in the CSV.
+"""
     return f"""CERTIFICATE OF AUTHENTICITY OF BUSINESS RECORDS
 Federal Rules of Evidence 902(11) and 902(14)
 
@@ -85,7 +133,7 @@ I, {custodian_name}, {custodian_title} of {carrier_name}, certify that:
    digital identification: each file below is identified by its SHA-256 hash, listed in the
    manifest whose own SHA-256 is given above, and a copy matching these hashes is a true
    duplicate of the data retrieved (FRE 902(14)).
-
+{fourth}
 Files:
 {listing}
 

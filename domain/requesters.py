@@ -17,6 +17,11 @@ What is found, and how much it weighs:
 
 Customers are authenticated against their account instead (customer_owns_targets, customer_pin);
 attorneys are not agencies and are not looked up here.
+
+Bounded work per input (issue 23): every function here is linear in its input. A domain longer than
+a domain can be (253 characters, a label 63: RFC 1035, SPEC §1) is refused as one before any
+comparison runs (punycode decoding is quadratic in a label's length), the edit distance is banded
+to the two edits it looks for, and a problem message quotes at most QUOTED characters of a value.
 """
 
 from __future__ import annotations
@@ -65,6 +70,30 @@ CONFUSABLE = {
 SEQUENCES = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 """Letter pairs that read as one letter in most fonts."""
 
+DOMAIN_MAX = 253
+"""Characters of a domain name, without its trailing dot (RFC 1035 2.3.4; SPEC §1)."""
+LABEL_MAX = 63
+"""Characters of one label of a domain (RFC 1035 2.3.4)."""
+LOOKALIKE_EDITS = 2
+"""The most edits that still make a look-alike (one for a registered domain of 8 characters or fewer)."""
+QUOTED = 80
+"""Characters of a requester's value a problem message quotes; a longer one is cut with `…`."""
+
+
+def quoted(text: str) -> str:
+    """A value as a problem message quotes it: at most QUOTED characters, a longer one cut with `…`."""
+    return text if len(text) <= QUOTED else text[:QUOTED] + "…"
+
+
+def domain_defect(domain: str) -> str | None:
+    """Why `domain` cannot be a domain name by its length (RFC 1035), or None."""
+    if len(domain) > DOMAIN_MAX:
+        return f"is {len(domain)} characters long; a domain has at most {DOMAIN_MAX} (RFC 1035)"
+    longest = max(len(label) for label in domain.split("."))
+    if longest > LABEL_MAX:
+        return f"has a label of {longest} characters; a label has at most {LABEL_MAX} (RFC 1035)"
+    return None
+
 
 @dataclass(frozen=True)
 class DirectoryAgency:
@@ -89,7 +118,10 @@ def email_domain(email: str | None) -> str | None:
 
 
 def unicode_domain(domain: str) -> str | None:
-    """The domain with punycode labels (xn--) decoded; None when a label does not decode."""
+    """The domain with punycode labels (xn--) decoded; None when a label does not decode, or when the
+    domain is longer than a domain can be (decoding is quadratic in a label's length: never unbounded)."""
+    if domain_defect(domain) is not None:
+        return None
     labels = []
     for label in domain.split("."):
         if label.startswith("xn--"):
@@ -111,15 +143,27 @@ def skeleton(text: str) -> str:
     return plain
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance: insertions, deletions and substitutions of one character each."""
-    previous = list(range(len(b) + 1))
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions of one character each.
+
+    With `limit`, only the band of `limit` cells either side of the diagonal is computed (Ukkonen),
+    so the work is len(a) x (2 limit + 1), and any distance above `limit` is returned as limit + 1."""
+    if limit is None:
+        limit = max(len(a), len(b))
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    beyond = limit + 1
+    previous = {j: j for j in range(min(len(b), limit) + 1)}
     for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        low, high = max(0, i - limit), min(len(b), i + limit)
+        current = {low: i} if low == 0 else {}
+        for j in range(max(1, low), high + 1):
+            current[j] = min(previous.get(j, beyond) + 1, current.get(j - 1, beyond) + 1,
+                             previous.get(j - 1, beyond) + (ca != b[j - 1]))
         previous = current
-    return previous[-1]
+        if min(previous.values(), default=beyond) > limit:
+            return beyond
+    return min(previous.get(len(b), beyond), beyond)
 
 
 def _squeezed(domain: str) -> str:
@@ -136,7 +180,11 @@ def _within(domain: str, registered: str) -> bool:
 
 
 def lookalike(domain: str, registered: Iterable[str]) -> str | None:
-    """Why `domain` imitates one of the registered domains (it is none of them nor below one), or None."""
+    """Why `domain` imitates one of the registered domains (it is none of them nor below one), or None.
+    A domain too long to be one is refused before anything is compared or decoded."""
+    defect = domain_defect(domain)
+    if defect is not None:
+        return f"{quoted(domain)} {defect}"
     decoded = unicode_domain(domain)
     if decoded is None:
         return f"{domain} holds a punycode label that does not decode"
@@ -144,15 +192,17 @@ def lookalike(domain: str, registered: Iterable[str]) -> str | None:
     if any(_within(domain, real) for real in known):
         return None
     shown = domain if decoded == domain else f"{domain} ({decoded})"
+    drawn, squeezed = skeleton(decoded), _squeezed(decoded)
     for real in known:
-        if skeleton(decoded) == skeleton(real) or skeleton(decoded).endswith("." + skeleton(real)):
+        if drawn == skeleton(real) or drawn.endswith("." + skeleton(real)):
             return f"{shown} is drawn like {real} (confusable characters)"
-        if _squeezed(real) in _squeezed(decoded):
+        if _squeezed(real) in squeezed:
             return f"{shown} contains {real} with other words around it"
         if _name(decoded) == _name(real):
             return f"{shown} is {real} under another top-level domain"
-        distance = edit_distance(decoded, real)
-        if distance <= (1 if len(real) <= 8 else 2):
+        allowed = 1 if len(real) <= 8 else LOOKALIKE_EDITS
+        distance = edit_distance(decoded, real, limit=allowed)
+        if distance <= allowed:
             return f"{shown} differs from {real} by {distance} character(s)"
     if decoded != domain or not decoded.isascii():
         return f"{domain} is an internationalized domain ({decoded}); agencies write from ASCII domains"
@@ -176,7 +226,7 @@ def requester_problems(request: LegalRequest, directory: Sequence[DirectoryAgenc
             "contact the agency on its directory number")))
     if agency is None:
         problems.append(warning(UNKNOWN_AGENCY, (
-            f"requester.agency: {claimed or '(none given)'} is not in the agency directory; confirm the agency "
+            f"requester.agency: {quoted(claimed) or '(none given)'} is not in the agency directory; confirm the agency "
             "and add its domains and independently sourced numbers before relying on the request")))
     if domain is None:
         problems.append(warning(DOMAIN_NOT_AGENCYS, "requester.email: no e-mail address to check against "
@@ -188,14 +238,14 @@ def requester_problems(request: LegalRequest, directory: Sequence[DirectoryAgenc
         owners = sorted({a.name for a in directory if any(_within(domain, d) for d in a.domains)})
         held = f"registered to {', '.join(owners)}" if owners else "not registered to any agency"
         problems.append(warning(DOMAIN_NOT_AGENCYS, (
-            f"requester.email: {domain} is {held}, not to {agency.name} "
+            f"requester.email: {quoted(domain)} is {held}, not to {agency.name} "
             f"({', '.join(agency.domains) or 'no domain listed'})")))
     emergency = request.emergency
     if request.type == RequestType.EMERGENCY and emergency is not None and agency is not None:
         number = emergency.callback.number
         if number not in agency.numbers:
             problems.append(warning(CALLBACK_NOT_LISTED, (
-                f"emergency.callback.number: {number} is not {agency.name}'s number in the agency directory "
+                f"emergency.callback.number: {quoted(number)} is not {agency.name}'s number in the agency directory "
                 f"({', '.join(agency.numbers) or 'none listed'}); call back a directory number")))
     return problems
 

@@ -24,6 +24,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from domain.redaction import redact
 from domain.vocabulary import RequestType, TargetKind
 
 T = RequestType
@@ -143,6 +144,8 @@ class CaseFacts:
     """The codes of the fatal problems verification found (why it rejected the request)."""
     rejection_note: str | None = None
     """The note of the accepted `reject` decision, when a person rejected it."""
+    rejection_code: str | None = None
+    """The `reason_code` the reject decision carried (`--set reason_code=...`): one of REJECTION_REASONS."""
     renewals: tuple[datetime, ...] = field(default=())
     """Preservation: when each accepted renewal was received."""
 
@@ -168,7 +171,7 @@ class Rejections(BaseModel):
     """Problem codes; a request rejected for several counts under each."""
     by_decision: int
     by_decision_reasons: list[ReasonCount]
-    """The rejecting person's note, as written."""
+    """The fixed phrase of the decision's reason code; without one, its note redacted (domain/redaction.py)."""
 
 
 class Partials(BaseModel):
@@ -221,33 +224,25 @@ def _listed(counts: Counter[str], always: tuple[RequestType, ...]) -> dict[str, 
     return {str(t): counts[str(t)] for t in always} | {k: n for k, n in sorted(counts.items()) if k not in always}
 
 
-_IDENTIFYING = [
-    (re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+"), "[e-mail]"),
-    (re.compile(r"\b(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}\b"), "[address]"),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "[address]"),
-    (re.compile(r"\b[A-Z]{2,6}-\d{4}-\d{3,}\b"), "[reference]"),
-]
-_NUMBER = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-"""What a published report must not carry from a person's free-text reason: e-mail addresses,
-IP addresses, request references and telephone or account numbers (any run of 7+ digits)."""
+REJECTION_REASONS: dict[str, str] = {
+    "overbroad": "the demand is broader than the law allows for its instrument",
+    "wrong_instrument": "the instrument cannot compel the records asked for",
+    "no_jurisdiction": "the issuer has no jurisdiction over the carrier or the records",
+    "defective_process": "the legal process is defective (unsigned, expired or incomplete)",
+    "unverified_requester": "the requester could not be verified",
+    "not_our_subscriber": "the targets are not the carrier's subscribers",
+    "duplicate": "the demand duplicates one already answered",
+    "other": "another reason, kept in the case file",
+}
+"""What a person may give as a rejection's reason code; the report publishes only these phrases for
+them. A rejection without a known code publishes its note through domain/redaction.py."""
 
 
-def _note(text: str | None) -> str:
-    """A person's reason, one line, with anything identifying masked (the report is published)."""
-    words = " ".join((text or "").split())
-    for pattern, mask in _IDENTIFYING:
-        words = pattern.sub(mask, words)
-    words = _NUMBER.sub(_mask_number, words)
-    return words or NO_REASON
-
-
-def _mask_number(match: re.Match[str]) -> str:
-    """A run of 7 or more digits is a number (telephone, account, IMSI); a date stays."""
-    text = match.group()
-    if _DATE.fullmatch(text.strip()) or sum(c.isdigit() for c in text) < 7:
-        return text
-    return "[number]"
+def _decision_reason(code: str | None, note: str | None) -> str:
+    """A person's rejection as published: the code's fixed phrase, else the redacted note."""
+    if code and code.strip() in REJECTION_REASONS:
+        return REJECTION_REASONS[code.strip()]
+    return redact(note) or NO_REASON
 
 
 def national_security_bands(demands: Counter[str], selectors: Counter[str], banding: Banding) -> NationalSecurityBands:
@@ -292,7 +287,7 @@ def build_report(half: Half, cases: list[CaseFacts], banding: Banding = Banding.
             verification_reasons.update(set(case.fatal_problems) or {NO_REASON})
         elif case.resolution == "rejected_by_analyst":
             by_decision += 1
-            decision_reasons[_note(case.rejection_note)] += 1
+            decision_reasons[_decision_reason(case.rejection_code, case.rejection_note)] += 1
         elif case.verdict == "partial":  # a partial request a person then rejected produced nothing: rejected
             partial += 1
             refused.update(set(case.refused))

@@ -23,7 +23,14 @@ PERSON_FACING = frozenset({DECISION_REFUSED, DECISION_FAULT})
 
 
 class ReadableFailureConverter(DefaultFailureConverter):
-    """The default converter, less the stack trace and the cause chain of person-facing failures."""
+    """The project's converter (message and stack trace moved into an encrypted payload, as
+    les/temporal.py FAILURE_CONVERTER does), less the stack trace and the cause chain of
+    person-facing failures, whose message stays readable: it is written for the person, in the
+    domain's words, and the Web UI and CLI show it as it is. Every other failure's message (an
+    activity's exception) reaches the server's history encrypted, never in clear (issue 23)."""
+
+    def __init__(self) -> None:
+        super().__init__(encode_common_attributes=True)
 
     def to_failure(
         self,
@@ -33,7 +40,9 @@ class ReadableFailureConverter(DefaultFailureConverter):
     ) -> None:
         super().to_failure(exception, payload_converter, failure)
         if failure.application_failure_info.type in PERSON_FACING:
+            failure.message = str(getattr(exception, "message", "") or exception)
             failure.stack_trace = ""
+            failure.ClearField("encoded_attributes")
             failure.ClearField("cause")
 
 

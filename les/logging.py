@@ -1,9 +1,18 @@
-"""Structured logging (structlog) bound to the request, the workflow and the activity."""
+"""Structured logging (structlog) bound to the request, the workflow and the activity.
+
+No record value, target, requester or reference reaches a log (docs/security.md, log policy):
+the product's own events carry ids, counts and hashes only, and every exception logged, the
+product's or the Temporal SDK's ("Completing activity as failed", a failed workflow task), is
+written as codes and paths (`exception_summary`), never its message: an exception's text may
+quote what it was about (a database error its parameters, a validation error its input). The
+whole failure, message and trace, stays in the workflow history, encrypted (les/temporal.py)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import traceback
 from typing import Any
 
 import structlog
@@ -29,6 +38,7 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name, structlog.stdlib.ExtraAdder()],
         processors=[
+            scrub_exception,  # first: no exception text is ever rendered, whoever logged it
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(default=str) if as_json else structlog.dev.ConsoleRenderer(),
@@ -65,3 +75,75 @@ def activity_logger(request_id: str | None = None, **extra: Any) -> structlog.ty
         attempt=info.attempt,
         **extra,
     )
+
+
+# ---- log scrubbing: exceptions as codes and paths (issue 23) --------------------------------------
+
+SUMMARY_DEPTH = 8
+"""Exceptions of a chain (cause or context) named in one summary; a longer chain says how many more."""
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _where(frame: traceback.FrameSummary) -> str:
+    path = frame.filename
+    if path.startswith(_ROOT + os.sep):
+        path = os.path.relpath(path, _ROOT)
+    elif "site-packages" + os.sep in path:
+        path = path.split("site-packages" + os.sep, 1)[1]
+    return f"{path}:{frame.lineno} in {frame.name}"
+
+
+def exception_summary(error: BaseException) -> dict[str, Any]:
+    """An exception as a log may carry it: each exception of its chain by class (and, for a
+    Temporal ApplicationError, its type code) with the place it was raised, and the frames of the
+    outermost one as `file:line in function`. Never a message, never an argument, never a source line."""
+    chain: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if len(chain) == SUMMARY_DEPTH:
+            chain.append("…")
+            break
+        seen.add(id(current))
+        name = type(current).__name__
+        code = getattr(current, "type", None)
+        if isinstance(code, str) and code:
+            name += f"[{code}]"
+        frames = traceback.extract_tb(current.__traceback__) if current.__traceback__ else []
+        chain.append(f"{name} at {_where(frames[-1])}" if frames else name)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
+    return {"error": " <- ".join(chain), "error_frames": [_where(f) for f in frames[-12:]]}
+
+
+def _exception_of(exc_info: Any) -> BaseException | None:
+    if isinstance(exc_info, BaseException):
+        return exc_info
+    if isinstance(exc_info, tuple) and len(exc_info) == 3:
+        return exc_info[1]
+    if exc_info:
+        return sys.exc_info()[1]
+    return None
+
+
+VALUE_BEARING_MESSAGES = (", original error: ",)
+"""The Temporal SDK logs a few messages with an exception's text appended; the text is cut there."""
+
+
+def scrub_exception(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """The formatter's first processor, for structlog's events and every stdlib record alike (the
+    Temporal SDK's "Completing activity as failed", a failed workflow task): `exc_info` becomes
+    `exception_summary`'s fields, and a message the SDK builds from an exception's text is cut
+    before that text. Works on the formatter's copy: other handlers (pytest's) see the record whole."""
+    for key in ("exc_info", "exception"):
+        if key in event_dict:
+            error = _exception_of(event_dict.pop(key))
+            if error is not None:
+                event_dict.update(exception_summary(error))
+    record = event_dict.get("_record")
+    event = event_dict.get("event")
+    if record is not None and record.name.startswith("temporalio") and isinstance(event, str):
+        for marker in VALUE_BEARING_MESSAGES:
+            if marker in event:
+                event_dict["event"] = event.split(marker, 1)[0] + " (the error is in the workflow history)"
+    return event_dict

@@ -105,6 +105,8 @@ def case_facts(database_url: str, half: Half) -> list[CaseFacts]:
             fatal_problems=tuple(str(p.get("code")) for p in details.get("problems") or []
                                  if isinstance(p, dict) and p.get("fatal", True)),
             rejection_note=rejection.note if rejection is not None else None,
+            rejection_code=str((rejection.details or {}).get("reason_code") or "") or None if rejection is not None
+            else None,
             renewals=tuple(r for r in renewals if r is not None),
         ))
     return facts

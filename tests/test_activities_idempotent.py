@@ -130,7 +130,7 @@ def test_delivery_removes_only_its_own_staging_folder_and_a_retry_deletes_nothin
                                                                           **package.model_dump()))
     delivered = {p.name: p.read_bytes() for p in Path(first.path).iterdir()}
     assert sorted(delivered) == ["call_records_outgoing.csv", "certificate_of_authenticity.txt",
-                                 "field_legend.csv", "manifest.json", "subscriber_info.csv"]
+                                 "field_legend.csv", "manifest.json", "records_as_text.xlsx", "subscriber_info.csv"]
     _, _, repackaged = produce(parts, "IDEM-STAGING")  # the workflow retried packaging after the move
     again = env.run(parts["production"].deliver_production, DeliverInput(request_id="IDEM-STAGING",
                                                                           **repackaged.model_dump()))

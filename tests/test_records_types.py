@@ -92,7 +92,8 @@ async def test_a_court_order_produces_its_scope_and_e911_without_location(time_s
     assert outcome.resolution is Resolution.DELIVERED
     files = delivered_files(outcome)
     assert sorted(files) == ["billing_records.csv", "call_records_outgoing.csv", "e911_records.csv",
-                             "field_legend.csv", "subscriber_info.csv", "voicemail_metadata.csv"]
+                             "field_legend.csv", "records_as_text.xlsx", "subscriber_info.csv",
+                             "voicemail_metadata.csv"]
     columns = header(Path(outcome.production.path), "e911_records.csv")
     assert not {"latitude", "longitude"} & set(columns), columns  # 2703(d): no location fields
 
@@ -157,7 +158,7 @@ async def test_a_fisa_order_for_stored_records_needs_a_cleared_analyst_and_clear
         outcome = await finish(env, handle)
     assert outcome.resolution is Resolution.DELIVERED
     assert sorted(delivered_files(outcome)) == ["call_records_incoming.csv", "call_records_outgoing.csv",
-                                                "field_legend.csv", "subscriber_info.csv"]
+                                                "field_legend.csv", "records_as_text.xlsx", "subscriber_info.csv"]
 
 
 # ---- customer call lookup ------------------------------------------------------------------------------

@@ -304,7 +304,7 @@ async def test_an_email_and_an_account_that_exist_are_produced_and_the_others_na
 
     assert outcome.resolution is Resolution.DELIVERED
     assert delivered(outcome) == ["certificate_of_authenticity.txt", "field_legend.csv", "manifest.json", LETTER,
-                                  "subscriber_info.csv"]
+                                  "records_as_text.xlsx", "subscriber_info.csv"]
     assert [r["account_number"] for r in rows(outcome, "subscriber_info.csv")] == ["CO-770123"]
     manifest = manifest_of(outcome)
     assert manifest["targets"][index] == {"kind": kind, "value": value, "accounts": [], "produced": False,

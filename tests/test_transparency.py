@@ -291,7 +291,7 @@ def filled_store(database_url, tmp_path_factory):
         file_case(activities, env, "PR-2", "pen_register", "2026-09-10T09:00:00Z", extension_of="PR-1",
                   targets=[("phone_number", "+12025550103")])
         file_case(activities, env, "SUB-2", "subpoena", "2026-10-02T09:00:00Z", resolution="rejected_by_analyst",
-                  events=[("reject", "jdoe", "period overbroad", {})])
+                  events=[("reject", "jdoe", "Daniel Reyes: period overbroad", {"reason_code": "overbroad"})])
         file_case(activities, env, "PRES-1", "preservation", "2026-05-01T09:00:00Z",
                   events=[("record_extension", "jdoe", "", {"renewal_received_at": "2026-07-20T09:00:00Z"})])
         # Seven NSLs (one rejected, one partial) and two FISA orders: in no exact figure anywhere.
@@ -337,7 +337,10 @@ def test_the_command_reports_the_half_year_from_the_case_store(filled_store):
     # SUB-1's duplicate once; the extension order's target is its own selector.
     assert report["selectors"] == {"phone_number": 4, "account_number": 0, "ip_address": 0, "email": 1, "other": 0}
     assert report["rejected"]["on_verification_reasons"] == [{"reason": "unsigned", "count": 1}]
-    assert report["rejected"]["by_decision_reasons"] == [{"reason": "period overbroad", "count": 1}]
+    # the decision's reason code, as its fixed phrase; never the note (issue 23)
+    assert report["rejected"]["by_decision_reasons"] == [
+        {"reason": "the demand is broader than the law allows for its instrument", "count": 1}]
+    assert "Reyes" not in run.stdout
     assert report["partial"]["refused"] == [{"category": "voicemail_content", "count": 1,
                                              "reason": "content needs a warrant, 18 U.S.C. 2703(a)"}]
     assert report["by_month"]["2026-07"] == {"subpoena": 1, "pen_register": 1}
