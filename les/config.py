@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from les.paths import DEFAULT_STATE_DIR, PROJECT_ROOT, state_file
@@ -63,6 +63,25 @@ class Settings:
     workflow_cache: int = 1000
     """Workflow instances the worker keeps in memory (the SDK's `max_cached_workflows`); one that
     was evicted is taken up again by replaying its history. About 0.3 MiB each (bench/scale.py)."""
+    metrics_address: str | None = None
+    """host:port where the worker serves Prometheus metrics at /metrics (LES_METRICS_ADDRESS); None:
+    none served. `stack.py up` sets 127.0.0.1:9464 (docs/operations.md)."""
+    log_level: str = "INFO"
+    """LES_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR; Temporal Core's own logs follow it."""
+    log_format: str = "auto"
+    """LES_LOG_FORMAT: `json` (JSON lines, even on a terminal), `console`, or `auto` (JSON unless
+    stderr is a terminal)."""
+
+    def __repr__(self) -> str:
+        """Every field, the database password as *** and the Temporal profile (API key, TLS key)
+        by its name only: a Settings printed or logged carries no secret."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["database_url"] = redacted_url(self.database_url)
+        if self.temporal_profile is not None:
+            shown["temporal_profile"] = self.temporal_profile.describe()
+        return f"Settings({', '.join(f'{name}={value!r}' for name, value in shown.items())})"
+
+    __str__ = __repr__
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -87,6 +106,9 @@ class Settings:
             bulk_task_queue=env("LES_BULK_TASK_QUEUE", DEFAULT_BULK_TASK_QUEUE),
             workflow_sandbox=_sandbox_mode(env("LES_WORKFLOW_SANDBOX", DEFAULT_SANDBOX)),
             workflow_cache=_workflow_cache(env("LES_WORKFLOW_CACHE", "1000")),
+            metrics_address=_metrics_address(env("LES_METRICS_ADDRESS", "")),
+            log_level=_log_level(env("LES_LOG_LEVEL", "INFO")),
+            log_format=_log_format(env("LES_LOG_FORMAT", "auto")),
         )
 
 
@@ -100,6 +122,35 @@ def _workflow_cache(value: str) -> int:
     if not value.strip().isdigit() or int(value) < 1:
         raise ConfigurationError(f"LES_WORKFLOW_CACHE={value!r} is not a whole number of workflows (at least 1)")
     return int(value)
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("auto", "json", "console")
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigurationError(f"LES_LOG_LEVEL={value!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _log_format(value: str) -> str:
+    form = value.strip().lower()
+    if form not in LOG_FORMATS:
+        raise ConfigurationError(f"LES_LOG_FORMAT={value!r} is not one of {', '.join(LOG_FORMATS)}")
+    return form
+
+
+def _metrics_address(value: str) -> str | None:
+    """host:port (a name, an IPv4 address or a bracketed IPv6 one) and a port from 1 to 65535."""
+    value = value.strip()
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535 or any(c in host for c in "/@ "):
+        raise ConfigurationError(f"LES_METRICS_ADDRESS={value!r} is not host:port (e.g. 127.0.0.1:9464)")
+    return value
 
 
 def _database_url(url: str, password_file: str | None) -> str:

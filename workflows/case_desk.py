@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.plans import RequestPlan, plan_for
     from domain.verification import CheckResult
     from domain.vocabulary import DecisionName, RequestType, Role
+    from les import metrics
     from les.failures import DECISION_REFUSED
     from les.temporal import (
         CASE_STATE,
@@ -141,6 +142,7 @@ class CaseDesk:
             summary="open the case in the case store",
         )
         request_type = str(self.plan.request_type)
+        metrics.case_submitted(request_type)
         if not self._per_step():
             workflow.upsert_search_attributes([REQUEST_TYPE.value_set(request_type)])
         elif workflow.info().typed_search_attributes.get(REQUEST_TYPE) != request_type:
@@ -195,6 +197,7 @@ class CaseDesk:
             summary=f"close the case: {resolution}",
         )
         await self._record_system_event("closed", note=f"{resolution}: {note}")
+        metrics.case_closed(str(self.plan.request_type), str(resolution))
         self._filed_closed = True
         self._publish_state()
         return CaseOutcome(
@@ -253,9 +256,13 @@ class CaseDesk:
 
     def _validate(self, name: DecisionName, raw: Any) -> None:
         """Update validator: refuse before anything is written to history."""
+        step = "malformed"
         try:
-            self._case.precheck(parse_decision(name, raw))
+            decision = parse_decision(name, raw)
+            step = "not_allowed"
+            self._case.precheck(decision)
         except Refused as refusal:
+            metrics.decision_refused(str(name), step)
             raise ApplicationError(str(refusal), type=DECISION_REFUSED, non_retryable=True) from None
 
     async def _receive(self, name: DecisionName, raw: Any, *, via: str) -> DecisionReceipt:
@@ -279,19 +286,25 @@ class CaseDesk:
                 workflow.logger.warning("decision not recorded", extra={"request_id": self._request_id,
                                                                         "decision": str(name), "via": via})
                 self._show_details()
+                metrics.decision_refused(str(name), "not_recorded")
                 if via == "update":
                     raise ApplicationError(message, type=DECISION_REFUSED, non_retryable=True) from None
                 return DecisionReceipt(accepted=False, state=self._case.state, message=message)
 
     async def _decide(self, name: DecisionName, raw: Any, *, via: str) -> DecisionReceipt:
         decision: Decision | None = None
+        step = "malformed"  # the metrics' reason class: the step that refused it (les/metrics.py)
         try:
             decision = parse_decision(name, raw, via)
+            step = "not_allowed"
             self._case.precheck(decision)
+            step = "roster"
             roster = await self._ask_roster(decision)
+            step = "rules"
             facts = await self._look_up(decision, roster)
             self._case.check(decision, roster, facts, workflow.now())
         except Refused as refusal:
+            metrics.decision_refused(str(name), step)
             await self._record_decision(name, raw, decision, via, refused=str(refusal))
             await self._after_refusal(name, decision, str(refusal))
             if via == "update":
@@ -300,8 +313,11 @@ class CaseDesk:
         await self._record_decision(name, raw, decision, via)  # on file before it takes effect
         outcome = self._case.decide(decision, roster, facts, workflow.now())
         self._took_effect = outcome.accepted
+        if outcome.accepted:
+            metrics.decision_accepted(str(name))
         if not outcome.accepted:  # a clock closed the case while the decision was being filed
             await self._record_decision(name, raw, decision, via, refused=outcome.message)
+            metrics.decision_refused(str(name), "closed_meanwhile")
             return DecisionReceipt(accepted=False, state=self._case.state, message=outcome.message)
         if not self._case.closed:
             self._publish_state()
