@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -17,8 +18,11 @@ from temporalio.worker import Worker
 from activities import build_activities
 from les.config import ConfigurationError, Settings, redacted_url
 from les.failures import with_readable_failures
-from les.logging import configure_logging
+from les.health import beat_forever
+from les.logging import configure_logging_from
+from les.metrics_collector import Collector
 from les.sandbox import workflow_runner
+from les.telemetry import TelemetryUnavailable, flush_traces, worker_runtime
 from les.temporal import TemporalUnavailable, connect
 from workflows import ALL_WORKFLOWS
 from workflows.activity_options import BULK_ACTIVITIES, use_bulk_task_queue
@@ -153,18 +157,23 @@ def prepare_store(settings: Settings) -> str | None:
 
 
 async def main() -> int:
-    configure_logging()
     try:
         settings = Settings.from_env()
     except ConfigurationError as err:
         print(f"worker: {err}", file=sys.stderr)
         return 2
+    configure_logging_from(settings)
+    try:
+        runtime = worker_runtime(settings.metrics_address, settings.log_level)
+    except TelemetryUnavailable as err:
+        print(f"worker: {err}", file=sys.stderr)
+        return 3
     refused = prepare_store(settings)
     if refused:
         print(f"worker: {refused}", file=sys.stderr)
         return 3
     try:
-        client = await connect(settings)
+        client = await connect(settings, runtime=runtime)
     except TemporalUnavailable as err:
         print(f"worker: {err}", file=sys.stderr)
         return 3
@@ -179,14 +188,25 @@ async def main() -> int:
         print(f"worker: the records store at {redacted_url(settings.database_url)} failed: "
               f"{str(err).splitlines()[0]}", file=sys.stderr)
         return 3
+    collector = Collector(client, settings, runtime.metric_meter) if settings.metrics_address else None
+    beating = loop.create_task(beat_forever(settings.state_dir), name="les-liveness")  # les.health worker
     try:
         log.info("worker started", task_queue=settings.task_queue, bulk_task_queue=settings.bulk_task_queue,
-                 address=settings.temporal_address, database=settings.database_url.split("@")[-1],
-                 delivery_root=str(settings.delivery_root))
+                 address=settings.temporal_address, database=redacted_url(settings.database_url),
+                 delivery_root=str(settings.delivery_root),
+                 metrics=f"http://{settings.metrics_address}/metrics" if settings.metrics_address else "off")
+        if collector is not None:
+            collector.start()
         await ensure_reconciliation(client, settings.task_queue)
         await stop.wait()
     finally:
+        if collector is not None:
+            await collector.stop()
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
         await workers.__aexit__(None, None, None)
+        flush_traces()
     log.info("worker stopped")
     return 0
 

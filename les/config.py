@@ -66,6 +66,8 @@ class Settings:
     metrics_address: str | None = None
     """host:port where the worker serves Prometheus metrics at /metrics (LES_METRICS_ADDRESS); None:
     none served. `stack.py up` sets 127.0.0.1:9464 (docs/operations.md)."""
+    metrics_interval: float = 30.0
+    """Seconds between two readings of the les_ gauges (LES_METRICS_INTERVAL; les/metrics_collector.py)."""
     log_level: str = "INFO"
     """LES_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR; Temporal Core's own logs follow it."""
     log_format: str = "auto"
@@ -107,6 +109,7 @@ class Settings:
             workflow_sandbox=_sandbox_mode(env("LES_WORKFLOW_SANDBOX", DEFAULT_SANDBOX)),
             workflow_cache=_workflow_cache(env("LES_WORKFLOW_CACHE", "1000")),
             metrics_address=_metrics_address(env("LES_METRICS_ADDRESS", "")),
+            metrics_interval=_metrics_interval(env("LES_METRICS_INTERVAL", "30")),
             log_level=_log_level(env("LES_LOG_LEVEL", "INFO")),
             log_format=_log_format(env("LES_LOG_FORMAT", "auto")),
         )
@@ -151,6 +154,16 @@ def _metrics_address(value: str) -> str | None:
     if not host or not port.isdigit() or not 1 <= int(port) <= 65535 or any(c in host for c in "/@ "):
         raise ConfigurationError(f"LES_METRICS_ADDRESS={value!r} is not host:port (e.g. 127.0.0.1:9464)")
     return value
+
+
+def _metrics_interval(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 1 <= seconds <= 3600:
+        raise ConfigurationError(f"LES_METRICS_INTERVAL={value!r} is not a number of seconds from 1 to 3600")
+    return seconds
 
 
 def _database_url(url: str, password_file: str | None) -> str:

@@ -65,3 +65,11 @@ def activity_logger(request_id: str | None = None, **extra: Any) -> structlog.ty
         attempt=info.attempt,
         **extra,
     )
+
+
+def configure_logging_from(settings: Any) -> None:
+    """Logging as the operator set it: LES_LOG_LEVEL, and LES_LOG_FORMAT (`json` gives JSON lines
+    even on a terminal, `console` readable columns even in a pipe, `auto` decides by the terminal).
+    Temporal Core's forwarded records (les/telemetry.py CORE_LOGGER) go the same way."""
+    as_json = {"json": True, "console": False}.get(settings.log_format)
+    configure_logging(settings.log_level, json=as_json)
