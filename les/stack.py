@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from les.config import PROJECT_ROOT, ConfigurationError, Settings, redacted_url
 from les.keyring import KeyringError, ensure_local_keyring
-from les.paths import make_delivery_dir, state_file
+from les.paths import make_delivery_dir, make_private_dir, make_private_file, state_file
 from les.supervisor import Service, Supervisor
 from les.temporal import TemporalUnavailable, connect, search_attribute_flags, workflow_id_for
 
@@ -85,6 +85,7 @@ def temporal_service(settings: Settings, ui_port: int, codec_endpoint: str) -> S
     if port_open(host or "localhost", int(port)):
         print(f"Temporal already answers at {settings.temporal_address}; using it")
         return None
+    make_private_file(state_file(settings.state_dir, "temporal.db"))  # 0600 before the server opens it
     command = [
         str(BIN / "temporal"), "server", "start-dev",
         "--db-filename", str(state_file(settings.state_dir, "temporal.db")),
@@ -121,13 +122,24 @@ async def wait_for_port(service: Service, host: str, port: int, seconds: float =
         await asyncio.sleep(0.1)
 
 
+DEFAULT_METRICS_ADDRESS = "127.0.0.1:9464"
+"""Where the first worker serves its Prometheus metrics unless LES_METRICS_ADDRESS says otherwise;
+worker n serves on the port n-1 above it."""
+
+
+def metrics_addresses(settings: Settings, count: int) -> list[str]:
+    host, _, port = (settings.metrics_address or DEFAULT_METRICS_ADDRESS).rpartition(":")
+    return [f"{host}:{int(port) + n}" for n in range(count)]
+
+
 def worker_services(settings: Settings, count: int) -> list[Service]:
     """`count` worker processes on the same task queue; the first logs to worker.log, the others
-    to worker-2.log, worker-3.log …"""
+    to worker-2.log, worker-3.log …; each serves its metrics on its own port (metrics_addresses)."""
     return [
         Service("worker" if count == 1 else f"worker {n}", [sys.executable, str(PROJECT_ROOT / "worker.py")],
-                log=state_file(settings.state_dir, "worker.log" if n == 1 else f"worker-{n}.log"), cwd=PROJECT_ROOT)
-        for n in range(1, count + 1)
+                log=state_file(settings.state_dir, "worker.log" if n == 1 else f"worker-{n}.log"), cwd=PROJECT_ROOT,
+                env={"LES_METRICS_ADDRESS": address})
+        for n, address in enumerate(metrics_addresses(settings, count), start=1)
     ]
 
 
@@ -199,7 +211,7 @@ async def submit_sample(settings: Settings) -> str:
 
 async def up(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.state_dir)
     make_delivery_dir(settings.delivery_root, settings.delivery_root)
     created = ensure_local_keyring(settings.keyring_dir)
     if created:
@@ -227,7 +239,8 @@ async def up(args: argparse.Namespace) -> int:
         workers = [supervisor.start(service) for service in worker_services(settings, args.workers)]
         sample = await submit_sample(settings)
         print_guide(settings, args.ui_port, summary, sample, args.codec_port,
-                    f"http://127.0.0.1:{args.codec_port + 1}/t/{tokens[CLEARED_VIEWER]}", len(workers))
+                    f"http://127.0.0.1:{args.codec_port + 1}/t/{tokens[CLEARED_VIEWER]}", len(workers),
+                    metrics_addresses(settings, len(workers)))
         if args.no_wait:
             return 0
         await supervisor.run(stop)
@@ -238,7 +251,7 @@ async def up(args: argparse.Namespace) -> int:
 
 
 def print_guide(settings: Settings, ui_port: int, summary: str, sample: str, codec_port: int,
-                cleared_endpoint: str, workers: int = 1) -> None:
+                cleared_endpoint: str, workers: int = 1, metrics: list[str] | None = None) -> None:
     request_id = SAMPLE_ID
     wid = workflow_id_for(request_id)
     print(f"""
@@ -249,11 +262,13 @@ LES Orchestrator is up.
                     http://127.0.0.1:{codec_port + 1} (cleared: NSL and FISA too); to view as {CLEARED_VIEWER}, set
                     the UI's Codec Server (top right) to {cleared_endpoint}
                     tokens in {state_file(settings.state_dir, 'codec-tokens.json')}; keys in {settings.keyring_dir}
-  records store     {settings.database_url} ({summary})
+  records store     {redacted_url(settings.database_url)} ({summary})
   deliveries        {settings.delivery_root}
   mediation (X1)    {settings.mediation_url} (simulator; tasks in {state_file(settings.state_dir, 'mediation.db')})
   workers           {workers} on task queue {settings.task_queue}, bulk exports on {settings.bulk_task_queue}
                     (restarted if one dies)
+  metrics           {', '.join(f'http://{address}/metrics' for address in metrics or [])} (Prometheus: the SDK's
+                    temporal_* and the product's les_* series; docs/operations.md)
   logs              {state_file(settings.state_dir, 'temporal.log')}, {state_file(settings.state_dir, 'worker.log')},
                     {state_file(settings.state_dir, 'mediation.log')}
 

@@ -1,0 +1,76 @@
+"""One subpoena's trace, submit → delivery, through the SDK's TracingInterceptor as les/telemetry.py
+sets it up, exported with the OpenTelemetry SDK's own InMemorySpanExporter (the outside reference:
+what any OTLP collector would receive), on the time-skipping server with the real worker."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from temporalio.client import Client
+from temporalio.contrib.opentelemetry import TracingInterceptor
+
+from domain.case import CaseState, Resolution
+from les.telemetry import REDACTED, tracer_provider, tracing_wanted
+from tests.workflow_support import dated, decision, example, finish, running_worker, submit, wait_for_state
+from workflows import SubpoenaWorkflow
+
+TARGET = "+13035550123"  # examples/subpoena.json's target
+
+
+async def test_a_subpoena_leaves_one_trace_from_submit_to_delivery_naming_no_one(time_skipping_env, settings,
+                                                                                 prepared_store):
+    exporter = InMemorySpanExporter()
+    provider = tracer_provider(exporter)
+    traced = Client(**{**time_skipping_env.client.config(),
+                       "interceptors": [TracingInterceptor(tracer=provider.get_tracer("les-test"))]})
+    now = await time_skipping_env.get_current_time()
+    document = dated(example("subpoena", f"TRACE-SUB-{now:%Y%m%d}"), now)
+    rid = document["request_id"]
+    async with running_worker(traced, settings):
+        handle = await submit(traced, settings, document)
+        await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
+        assert (await handle.execute_update(SubpoenaWorkflow.approve_sync, decision())).accepted
+        outcome = await finish(time_skipping_env, handle)
+    assert outcome.resolution is Resolution.DELIVERED
+    provider.force_flush()
+    spans = exporter.get_finished_spans()
+    names = {span.name for span in spans}
+    # The SDK's span names (temporalio/contrib/opentelemetry), written out as its README lists them.
+    for expected in ("StartWorkflow:Subpoena", "RunWorkflow:Subpoena",
+                     "StartActivity:verify_legal_process", "RunActivity:verify_legal_process",
+                     "RunActivity:retrieve_records", "RunActivity:package_production",
+                     "RunActivity:deliver_production", "StartWorkflowUpdate:approve_sync"):
+        assert expected in names, sorted(names)
+    # Submit to delivery is one trace: every span the case made descends from the start.
+    start = next(span for span in spans if span.name == "StartWorkflow:Subpoena")
+    delivered = next(span for span in spans if span.name == "RunActivity:deliver_production")
+    assert delivered.context.trace_id == start.context.trace_id
+    story = [span for span in spans if span.name.split(":")[0] in ("RunWorkflow", "CompleteWorkflow")
+             or span.name.split(":")[1] in ("verify_legal_process", "retrieve_records", "package_production",
+                                            "deliver_production", "bill_request", "close_case")]
+    assert len(story) >= 14 and {span.context.trace_id for span in story} == {start.context.trace_id}
+    # The analyst's approval: the client's update call, and the workflow's validator and handler
+    # in the case's own trace (the SDK parents workflow-side spans to the workflow's context).
+    approval = {span.name: span.context.trace_id for span in spans if span.name.endswith(":approve_sync")}
+    assert set(approval) == {"StartWorkflowUpdate:approve_sync", "ValidateUpdate:approve_sync",
+                             "HandleUpdate:approve_sync"}
+    assert approval["HandleUpdate:approve_sync"] == approval["ValidateUpdate:approve_sync"] == start.context.trace_id
+    # Nothing identifying in any attribute: not the request id, the target, the analyst, the run.
+    for span in spans:
+        for key, value in (span.attributes or {}).items():
+            text = str(value)
+            assert rid not in text and TARGET not in text and "jdoe" not in text, (span.name, key, text)
+    assert start.attributes["temporalWorkflowID"] == REDACTED
+    assert delivered.attributes["temporalWorkflowID"] == delivered.attributes["temporalRunID"] == REDACTED
+
+
+@pytest.mark.parametrize(("environ", "wanted"), [
+    ({}, False),
+    ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, True),
+    ({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"}, True),
+    ({"OTEL_TRACES_EXPORTER": "otlp"}, True),
+    ({"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, False),
+    ({"OTEL_SDK_DISABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, False),
+])
+def test_tracing_is_on_only_when_the_standard_variables_ask(environ, wanted):
+    assert tracing_wanted(environ) is wanted
