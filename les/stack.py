@@ -85,16 +85,21 @@ def temporal_service(settings: Settings, ui_port: int, codec_endpoint: str) -> S
     if port_open(host or "localhost", int(port)):
         print(f"Temporal already answers at {settings.temporal_address}; using it")
         return None
-    make_private_file(state_file(settings.state_dir, "temporal.db"))  # 0600 before the server opens it
+    database = state_file(settings.state_dir, "temporal.db")
+    if database.exists():  # an earlier run's; a new one the server creates under the umask below
+        make_private_file(database)
     command = [
         str(BIN / "temporal"), "server", "start-dev",
-        "--db-filename", str(state_file(settings.state_dir, "temporal.db")),
+        "--db-filename", str(database),
         "--ip", "127.0.0.1", "--port", port, "--ui-port", str(ui_port),
         "--namespace", settings.temporal_namespace, "--log-level", "warn",
         "--ui-codec-endpoint", codec_endpoint,
         *search_attribute_flags(),
     ]
-    return Service("Temporal dev server", command, log=state_file(settings.state_dir, "temporal.log"))
+    # Its SQLite file (and WAL) must be 0600: created by the server itself (it sets up a new file's
+    # schema only when the file is missing), so the process runs under umask 077.
+    return Service("Temporal dev server", command, log=state_file(settings.state_dir, "temporal.log"),
+                   umask=0o077)
 
 
 def mediation_service(settings: Settings) -> Service | None:

@@ -52,6 +52,8 @@ class Service:
     restart_at: float | None = None
     """When a dead process is due to be started again (monotonic seconds), or None if running."""
     exits: list[int] = field(default_factory=list)
+    umask: int = -1
+    """The process's umask (-1: the supervisor's own)."""
     env: Mapping[str, str] | None = None
     """Variables set for this process beside the supervisor's own environment (never a secret:
     the environment of a process is readable by its owner in /proc)."""
@@ -61,7 +63,8 @@ class Service:
         try:
             env = {**os.environ, **self.env} if self.env else None
             self.process = subprocess.Popen(list(self.command), stdout=out, stderr=subprocess.STDOUT,
-                                            cwd=self.cwd, start_new_session=True, env=env)
+                                            cwd=self.cwd, start_new_session=True, env=env,
+                                            umask=self.umask)
         finally:
             if out is not subprocess.DEVNULL:
                 os.close(out)  # the child holds its own descriptor

@@ -293,6 +293,7 @@ class CaseDesk:
 
     async def _decide(self, name: DecisionName, raw: Any, *, via: str) -> DecisionReceipt:
         decision: Decision | None = None
+        roster: RosterEntry | None = None
         step = "malformed"  # the metrics' reason class: the step that refused it (les/metrics.py)
         try:
             decision = parse_decision(name, raw, via)
@@ -304,7 +305,7 @@ class CaseDesk:
             facts = await self._look_up(decision, roster)
             self._case.check(decision, roster, facts, workflow.now())
         except Refused as refusal:
-            metrics.decision_refused(str(name), step)
+            metrics.decision_refused(str(name), _refusal_class(self._case, decision, roster, step))
             await self._record_decision(name, raw, decision, via, refused=str(refusal))
             await self._after_refusal(name, decision, str(refusal))
             if via == "update":
@@ -586,3 +587,16 @@ def _cause(err: ActivityError) -> str:
     failure = cause or err
     text = failure.message if isinstance(failure, ApplicationError) else str(failure)
     return (text.splitlines()[0] if text else type(failure).__name__)[:160]
+
+
+def _refusal_class(case: Case, decision: Decision | None, roster: RosterEntry | None, step: str) -> str:
+    """The metrics' reason class of a refusal at `step` (les/metrics.py REFUSAL_REASONS): the
+    rules' check runs the roster's first, so a refusal there is the roster's when the roster
+    alone refuses it. Pure: it asks the case, it changes nothing and schedules nothing."""
+    if step != "rules" or decision is None or roster is None:
+        return step
+    try:
+        case.check_roster(decision, roster)
+    except Refused:
+        return "roster"
+    return "rules"
