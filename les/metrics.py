@@ -94,3 +94,21 @@ def records_retrieved(category: str, rows: int, size: int) -> None:
     attributes = {"category": category}
     meter.create_counter(RETRIEVAL_ROWS, DESCRIPTIONS[RETRIEVAL_ROWS]).add(rows, attributes)
     meter.create_counter(RETRIEVAL_BYTES, DESCRIPTIONS[RETRIEVAL_BYTES], "By").add(size, attributes)
+
+
+AUDIT_FINDING_KINDS = ("edited", "deleted", "inserted", "missing", "unchecked")
+"""The kinds `audit verify` reports (domain/ledger.py, les/audit.py), each written, 0 included."""
+
+
+def audit_textfile(findings_by_kind: dict[str, int], requests: int, failed: int, now: float) -> str:
+    """The Prometheus text (format 0.0.4) of one `audit verify` run, for node_exporter's textfile
+    collector: a batch job leaves its result where the host's exporter serves it."""
+    kinds = dict.fromkeys(AUDIT_FINDING_KINDS, 0) | findings_by_kind
+    lines = [f"# HELP {AUDIT_FINDINGS} {DESCRIPTIONS[AUDIT_FINDINGS]}", f"# TYPE {AUDIT_FINDINGS} gauge"]
+    lines += [f'{AUDIT_FINDINGS}{{kind="{kind}"}} {count}' for kind, count in sorted(kinds.items())]
+    for name, help_text, value in (
+            ("les_audit_requests_verified", "Requests the last audit verify run checked", requests),
+            ("les_audit_requests_failed", "Requests of the last audit verify run with a finding", failed),
+            ("les_audit_last_run_timestamp_seconds", "Unix time the last audit verify run ended", int(now))):
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value}"]
+    return "\n".join(lines) + "\n"

@@ -12,8 +12,10 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tomllib
+from pathlib import Path
 
 import pytest
 import yaml
@@ -481,3 +483,63 @@ def test_docker_compose_accepts_the_file(tmp_path):
     checked = subprocess.run([binary, "-f", str(REPO / "docker-compose.yml"), "config", "-q"], capture_output=True,
                              text=True, timeout=60, cwd=tmp_path, env={**os.environ, "LES_SECRETS_DIR": str(secrets)})
     assert checked.returncode == 0, checked.stderr
+
+
+def handshake(tls: Path, server: str, client: str | None, server_name: str) -> str | None:
+    """A TLS handshake as the compose file wires it: the server with `server`'s certificate and
+    (for mutual TLS) the CA's clients only, the client trusting the CA and naming `server_name`,
+    with `client`'s certificate or none. None when it succeeds, else the reason."""
+    import socket
+    import ssl
+    import threading
+
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(tls / f"{server}.pem", tls / f"{server}.key")
+    served.load_verify_locations(tls / "ca.pem")
+    served.verify_mode = ssl.CERT_REQUIRED
+    calling = ssl.create_default_context(cafile=tls / "ca.pem")
+    if client is not None:
+        calling.load_cert_chain(tls / f"{client}.pem", tls / f"{client}.key")
+    left, right = socket.socketpair()
+    failures: list[str] = []
+
+    def serve() -> None:
+        try:
+            with served.wrap_socket(right, server_side=True) as end:
+                end.recv(1)
+        except (ssl.SSLError, OSError) as err:
+            failures.append(f"server: {err}")
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        with calling.wrap_socket(left, server_hostname=server_name) as end:
+            end.sendall(b"x")
+    except (ssl.SSLError, OSError) as err:
+        failures.append(f"client: {err}")
+    thread.join(10)
+    right.close()
+    return "; ".join(failures) or None
+
+
+def test_the_dev_secrets_script_makes_every_file_the_compose_file_names_and_they_handshake(tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed here")
+    out = tmp_path / "secrets"
+    made = subprocess.run(["sh", str(REPO / "deploy" / "make-dev-certs.sh"), str(out)], capture_output=True,
+                          text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    for name, secret in COMPOSE["secrets"].items():
+        path = out / interpolated(secret["file"]).removeprefix("./secrets/")
+        if name.startswith(("les_keyring", "les_seal")):
+            continue  # the product's keys (les/keyring.py, the seal keys): docs/operations.md
+        assert path.is_file() and stat.S_IMODE(path.stat().st_mode) == 0o600, name
+    tls = out / "tls"
+    # Every client of the frontend is accepted by name `temporal` (TEMPORAL_TLS_SERVER_NAME) ...
+    for client in ("les-worker", "temporal-admin", "temporal-ui"):
+        assert handshake(tls, "temporal", client, "temporal") is None, client
+    # ... and a client without the carrier's certificate is refused at the handshake.
+    assert "server:" in (handshake(tls, "temporal", None, "temporal") or "")
+    assert handshake(tls, "mediation", "x1-client", "mediation-simulator") is None
+    assert "client:" in (handshake(tls, "codec", "les-worker", "temporal") or "")  # wrong name: refused
+    assert handshake(tls, "sso", "les-worker", "sso.les.example") is None
