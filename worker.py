@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -203,8 +202,7 @@ async def main() -> int:
         if collector is not None:
             await collector.stop()
         beating.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beating
+        await asyncio.gather(beating, return_exceptions=True)  # whatever became of it, the workers stop next
         await workers.__aexit__(None, None, None)
         flush_traces()
     log.info("worker stopped")

@@ -22,6 +22,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import structlog
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -30,6 +31,8 @@ from temporalio.service import RPCError
 from les.config import ConfigurationError, Settings
 from les.paths import make_private_file, state_file
 from les.temporal import TemporalUnavailable, connect
+
+log = structlog.get_logger("les.health")
 
 POLL_WINDOW = timedelta(seconds=90)
 BEAT = 10.0
@@ -45,11 +48,14 @@ def beat_file(state_dir: Path, host: str | None = None, pid: int | None = None) 
 async def beat_forever(state_dir: Path) -> None:
     """In the worker: touch this process's beat file every BEAT seconds until cancelled, then remove it."""
     path = beat_file(state_dir)
-    path.parent.mkdir(mode=0o700, exist_ok=True)
     try:
         while True:
-            make_private_file(path)
-            os.utime(path)
+            try:
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                make_private_file(path)
+                os.utime(path)
+            except OSError as err:  # no beat: the liveness probe says so; the worker itself goes on
+                log.warning("liveness beat not written", path=str(path), error=err.strerror or str(err))
             await asyncio.sleep(BEAT)
     finally:
         path.unlink(missing_ok=True)

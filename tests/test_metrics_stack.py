@@ -7,6 +7,7 @@ run checks the stack's files as an operator would: state 0700, logs and SQLite s
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -118,6 +119,12 @@ def test_stack_up_serves_the_sdk_and_product_metrics_and_they_move(tmp_path: Pat
         for (name, labels), _ in samples.items():
             if name.startswith("les_"):
                 assert not any(SAMPLE in v or "jdoe" in v or "+1" in v for _, v in labels), (name, labels)
+
+        # Temporal Core's own records reach the worker's log, in its one format (JSON in a file).
+        core = [json.loads(line) for line in (state / "worker.log").read_text().splitlines()
+                if line.startswith("{") and '"temporalio.core"' in line]
+        assert any(r["event"].startswith("Initializing worker") and r["core_target"].startswith("temporalio_sdk_core")
+                   for r in core), core[:3]
 
         # The stack's files, as `ls -l` shows them to an operator.
         assert mode(state) == 0o700

@@ -252,3 +252,17 @@ def test_a_metrics_port_in_use_is_one_line(tmp_path):
     assert done.returncode == 3
     assert done.stderr.startswith(f"worker: cannot serve metrics on 127.0.0.1:{port} (LES_METRICS_ADDRESS): ")
     assert len(done.stderr.splitlines()) == 1
+
+
+async def test_a_beat_that_cannot_be_written_is_said_and_the_worker_goes_on(tmp_path, capsys):
+    import asyncio
+
+    from les.health import beat_forever
+
+    blocked = tmp_path / "state"
+    blocked.write_text("a file where the state folder should be")
+    task = asyncio.create_task(beat_forever(blocked))
+    await asyncio.sleep(0.1)
+    assert not task.done()  # it keeps trying; the liveness probe reports the missing beat
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
