@@ -4,6 +4,8 @@ what any OTLP collector would receive), on the time-skipping server with the rea
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from temporalio.client import Client
@@ -17,16 +19,17 @@ from workflows import SubpoenaWorkflow
 TARGET = "+13035550123"  # examples/subpoena.json's target
 
 
-async def test_a_subpoena_leaves_one_trace_from_submit_to_delivery_naming_no_one(time_skipping_env, settings,
+@pytest.mark.parametrize("sandbox", ["off", "strict"])
+async def test_a_subpoena_leaves_one_trace_from_submit_to_delivery_naming_no_one(sandbox, time_skipping_env, settings,
                                                                                  prepared_store):
     exporter = InMemorySpanExporter()
     provider = tracer_provider(exporter)
     traced = Client(**{**time_skipping_env.client.config(),
                        "interceptors": [TracingInterceptor(tracer=provider.get_tracer("les-test"))]})
     now = await time_skipping_env.get_current_time()
-    document = dated(example("subpoena", f"TRACE-SUB-{now:%Y%m%d}"), now)
+    document = dated(example("subpoena", f"TRACE-{sandbox.upper()}-{now:%Y%m%d}"), now)
     rid = document["request_id"]
-    async with running_worker(traced, settings):
+    async with running_worker(traced, replace(settings, workflow_sandbox=sandbox)):
         handle = await submit(traced, settings, document)
         await wait_for_state(handle, CaseState.AWAITING_APPROVAL)
         assert (await handle.execute_update(SubpoenaWorkflow.approve_sync, decision())).accepted
