@@ -77,3 +77,60 @@ async def test_a_subpoena_leaves_one_trace_from_submit_to_delivery_naming_no_one
 ])
 def test_tracing_is_on_only_when_the_standard_variables_ask(environ, wanted):
     assert tracing_wanted(environ) is wanted
+
+
+async def test_the_starter_exports_its_span_to_an_otlp_collector_named_only_by_otel_variables(
+        time_skipping_env, keyring_dir, tmp_path):
+    """`starter.py submit` as an operator runs it, with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a
+    collector this test runs (an HTTP server on the loopback taking OTLP/HTTP protobuf, decoded
+    with the OpenTelemetry project's own message definitions)."""
+    import asyncio
+    import json
+    import subprocess
+    import sys
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    from tests.conftest import REPO, environ_without_les
+
+    received: list[tuple[str, bytes]] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append((self.path, self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.end_headers()
+            self.wfile.write(b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    now = await time_skipping_env.get_current_time()
+    document = dated(example("subpoena", f"TRACE-OTLP-{now:%Y%m%d%H%M%S}"), now)
+    paper = tmp_path / "subpoena.json"
+    paper.write_text(json.dumps(document))
+    env = {**environ_without_les(), "LES_KEYRING_DIR": str(keyring_dir), "LES_STATE_DIR": str(tmp_path),
+           "LES_TEMPORAL_ADDRESS": time_skipping_env.client.service_client.config.target_host,
+           "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{server.server_port}",
+           "OTEL_SERVICE_NAME": "les-starter-under-test"}
+    try:
+        done = await asyncio.to_thread(subprocess.run, [sys.executable, "starter.py", "submit", str(paper)], cwd=REPO,
+                                       env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        server.shutdown()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [path for path, _ in received] == ["/v1/traces"]
+    export = ExportTraceServiceRequest.FromString(received[0][1])
+    (resource,) = export.resource_spans
+    service = {a.key: a.value.string_value for a in resource.resource.attributes}["service.name"]
+    spans = [span for scope in resource.scope_spans for span in scope.spans]
+    assert service == "les-starter-under-test"
+    assert [span.name for span in spans] == ["StartWorkflow:Subpoena"]
+    attributes = {a.key: a.value.string_value for a in spans[0].attributes}
+    assert attributes == {"temporalWorkflowID": REDACTED}
+    assert document["request_id"] not in received[0][1].decode("latin-1")
