@@ -132,9 +132,74 @@ def tracing_interceptors(environ: Mapping[str, str] = os.environ) -> Sequence[An
     except ImportError:
         raise TelemetryUnavailable("OTEL_* variables ask for traces, but OpenTelemetry is not installed: "
                                    "pip install 'les-orchestrator[tracing]'") from None
-    opentelemetry.trace.set_tracer_provider(tracer_provider())
+    provider = tracer_provider()
+    opentelemetry.trace.set_tracer_provider(provider)
+    instrument_libraries(provider)
     _interceptors = [TracingInterceptor()]
     return _interceptors
+
+
+def instrument_libraries(provider: Any) -> None:
+    """Spans for the X1 HTTP calls (httpx) and the SQL (every SQLAlchemy engine) inside the
+    activities, children of the activity's span. Their attributes say what kind of call it was
+    (the method and the mediation function's URL; the database system and the SQL verb), never a
+    value: no statement text, no parameters."""
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+    _sql_spans.tracer = provider.get_tracer("les.sql")
+    for name, listener in _sql_spans.listeners.items():
+        if not event.contains(Engine, name, listener):
+            event.listen(Engine, name, listener)
+
+
+def uninstrument_libraries() -> None:
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    HTTPXClientInstrumentor().uninstrument()
+    for name, listener in _sql_spans.listeners.items():
+        if event.contains(Engine, name, listener):
+            event.remove(Engine, name, listener)
+
+
+class _SqlSpans:
+    """SQLAlchemy's cursor events as spans (the OpenTelemetry SQLAlchemy instrumentation does not
+    support SQLAlchemy 2.1): `SQL SELECT`, with db.system and db.operation only."""
+
+    def __init__(self) -> None:
+        self.tracer: Any = None
+        self.listeners = {"before_cursor_execute": self.before, "after_cursor_execute": self.after,
+                          "handle_error": self.failed}
+
+    def before(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        from opentelemetry.trace import SpanKind
+
+        words = statement.split(None, 1)
+        verb = words[0].upper() if words and words[0].isalpha() else "SQL"
+        if self.tracer is not None and context is not None:
+            context._les_span = self.tracer.start_span(
+                f"SQL {verb}", kind=SpanKind.CLIENT,
+                attributes={"db.system": conn.dialect.name, "db.operation": verb})
+
+    def after(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        span = getattr(context, "_les_span", None)
+        if span is not None:
+            span.end()
+
+    def failed(self, exception_context: Any) -> None:
+        from opentelemetry.trace import Status, StatusCode
+
+        span = getattr(exception_context.execution_context, "_les_span", None)
+        if span is not None:
+            span.set_status(Status(StatusCode.ERROR, type(exception_context.original_exception).__name__))
+            span.end()
+
+
+_sql_spans = _SqlSpans()
 
 
 def flush_traces() -> None:
