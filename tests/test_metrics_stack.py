@@ -85,9 +85,13 @@ def test_stack_up_serves_the_sdk_and_product_metrics_and_they_move(tmp_path: Pat
 
         # The SDK's own series (slots, pollers, sticky cache) and the product's, on one endpoint.
         samples = wait_until(address, lambda s: value(s, "les_cases_submitted", request_type="subpoena") == 1)
-        assert value(samples, "temporal_worker_task_slots_available", worker_type="ActivityWorker",
-                     task_queue="les-requests") == 16
-        assert value(samples, "temporal_worker_task_slots_available", task_queue="les-bulk") == 4
+        def slots(**labels: str) -> float:  # free and busy: an activity may be running as we scrape
+            return sum(value(samples, f"temporal_worker_task_slots_{kind}", **labels) for kind in ("available", "used"))
+
+        # worker.py's pool split (activity_slots): 16 activities and 8 local ones of 24 threads; bulk 4.
+        assert slots(worker_type="ActivityWorker", task_queue="les-requests") == 16
+        assert slots(worker_type="LocalActivityWorker", task_queue="les-requests") == 8
+        assert slots(worker_type="ActivityWorker", task_queue="les-bulk") == 4
         assert ("temporal_sticky_cache_size", frozenset({("namespace", "default"), ("service_name",
                 "temporal-core-sdk"), ("task_queue", "les-requests")})) in samples
         assert value(samples, "les_decisions_refused") == 0 and value(samples, "les_decisions_accepted") == 0
