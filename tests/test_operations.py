@@ -266,3 +266,12 @@ async def test_a_beat_that_cannot_be_written_is_said_and_the_worker_goes_on(tmp_
     assert not task.done()  # it keeps trying; the liveness probe reports the missing beat
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+
+
+def test_settings_never_show_the_temporal_api_key(monkeypatch, tmp_path):
+    (tmp_path / "temporal.toml").write_text("")
+    monkeypatch.setenv("TEMPORAL_CONFIG_FILE", str(tmp_path / "temporal.toml"))
+    monkeypatch.setenv("TEMPORAL_API_KEY", "tmprl-api-key-" + PASSWORD)
+    settings = settings_with(monkeypatch)
+    assert settings.temporal_profile is not None and PASSWORD in repr(settings.temporal_profile)  # the SDK's own
+    assert PASSWORD not in repr(settings) and PASSWORD not in str(settings)
