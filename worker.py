@@ -103,6 +103,7 @@ class Workers:
         self._client, self._settings = client, settings
         self._threads, self._bulk_threads = threads, bulk_threads
         self._stack = AsyncExitStack()
+        self._workers: list[Worker] = []
 
     async def __aenter__(self) -> Worker:
         stack = self._stack
@@ -113,13 +114,19 @@ class Workers:
             main = build_worker(self._client, self._settings, executor)
             bulk = build_bulk_worker(self._client, self._settings, bulk_executor)
             await stack.enter_async_context(bulk)
-            return await stack.enter_async_context(main)
+            await stack.enter_async_context(main)
+            self._workers = [main, bulk]
+            return main
         except BaseException:
             await stack.aclose()
             raise
 
     async def __aexit__(self, *exc: object) -> None:
         await self._stack.aclose()
+
+    def running(self) -> bool:
+        """Whether both workers still run (the liveness probe's beat: les/health.py)."""
+        return bool(self._workers) and all(worker.is_running for worker in self._workers)
 
 
 async def ensure_reconciliation(client: Client, task_queue: str) -> None:
@@ -188,7 +195,7 @@ async def main() -> int:
               f"{str(err).splitlines()[0]}", file=sys.stderr)
         return 3
     collector = Collector(client, settings, runtime.metric_meter) if settings.metrics_address else None
-    beating = loop.create_task(beat_forever(settings.state_dir), name="les-liveness")  # les.health worker
+    beating = loop.create_task(beat_forever(settings.state_dir, workers.running), name="les-liveness")
     try:
         log.info("worker started", task_queue=settings.task_queue, bulk_task_queue=settings.bulk_task_queue,
                  address=settings.temporal_address, database=redacted_url(settings.database_url),
@@ -210,4 +217,13 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    import logging
+    import os
+
+    code = asyncio.run(main())
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # As starter.py: skip interpreter teardown, where the Temporal runtime (its Core threads, which
+    # forward their logs into Python) can hang or crash after the worker has stopped cleanly.
+    os._exit(code)

@@ -19,6 +19,7 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,11 +46,15 @@ def beat_file(state_dir: Path, host: str | None = None, pid: int | None = None) 
     return state_file(state_dir, "alive") / f"worker-{host or socket.gethostname()}-{pid or os.getpid()}"
 
 
-async def beat_forever(state_dir: Path) -> None:
-    """In the worker: touch this process's beat file every BEAT seconds until cancelled, then remove it."""
+async def beat_forever(state_dir: Path, running: Callable[[], bool] = lambda: True) -> None:
+    """In the worker: touch this process's beat file every BEAT seconds while `running()` (its
+    Temporal workers run: one that failed for good beats no more), until cancelled; then remove it."""
     path = beat_file(state_dir)
     try:
         while True:
+            if not running():  # not yet started, or failed for good: look again soon
+                await asyncio.sleep(min(BEAT, 1.0))
+                continue
             try:
                 path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 make_private_file(path)

@@ -275,3 +275,25 @@ def test_settings_never_show_the_temporal_api_key(monkeypatch, tmp_path):
     settings = settings_with(monkeypatch)
     assert settings.temporal_profile is not None and PASSWORD in repr(settings.temporal_profile)  # the SDK's own
     assert PASSWORD not in repr(settings) and PASSWORD not in str(settings)
+
+
+async def test_a_worker_that_stopped_running_beats_no_more(tmp_path, monkeypatch):
+    import asyncio
+
+    import les.health
+    from les.health import beat_file, beat_forever
+
+    monkeypatch.setattr(les.health, "BEAT", 0.02)
+    running = [True]
+    task = asyncio.create_task(beat_forever(tmp_path, lambda: running[0]))
+    await asyncio.sleep(0.1)
+    first = beat_file(tmp_path).stat().st_mtime_ns
+    await asyncio.sleep(0.1)
+    assert beat_file(tmp_path).stat().st_mtime_ns > first  # it beats while its workers run
+    running[0] = False  # its Temporal workers failed for good: no more beats, liveness will say so
+    await asyncio.sleep(0.05)
+    stopped = beat_file(tmp_path).stat().st_mtime_ns
+    await asyncio.sleep(0.1)
+    assert beat_file(tmp_path).stat().st_mtime_ns == stopped
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
