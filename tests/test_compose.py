@@ -543,3 +543,27 @@ def test_the_dev_secrets_script_makes_every_file_the_compose_file_names_and_they
     assert handshake(tls, "mediation", "x1-client", "mediation-simulator") is None
     assert "client:" in (handshake(tls, "codec", "les-worker", "temporal") or "")  # wrong name: refused
     assert handshake(tls, "sso", "les-worker", "sso.les.example") is None
+
+
+def test_the_workers_tls_settings_reach_its_temporal_connection(monkeypatch, tmp_path):
+    """The worker's TEMPORAL_TLS_* settings as les/temporal.py connect_config reads them: the
+    client certificate, its key and the CA are read from their files into the SDK's TLSConfig."""
+    from les.config import Settings
+    from les.temporal import connect_config
+
+    for key in [k for k in os.environ if k.startswith(("LES_", "TEMPORAL_"))]:
+        monkeypatch.delenv(key)
+    (tmp_path / "temporal.toml").write_text("")
+    monkeypatch.setenv("TEMPORAL_CONFIG_FILE", str(tmp_path / "temporal.toml"))
+    for key, value in environment(SERVICES["worker"]).items():
+        if key.startswith("TEMPORAL_TLS_") and value.startswith("/run/secrets/"):
+            local = tmp_path / Path(value).name
+            local.write_bytes(f"contents of {Path(value).name}".encode())
+            value = str(local)
+        if key.startswith(("TEMPORAL_", "LES_TEMPORAL_")):
+            monkeypatch.setenv(key, value)
+    options = connect_config(Settings.from_env())
+    tls = options["tls"]
+    assert (tls.client_cert, tls.client_private_key, tls.server_root_ca_cert, tls.domain) == (
+        b"contents of les_client_cert", b"contents of les_client_key", b"contents of tls_ca", "temporal")
+    assert options["target_host"] == "temporal:7233"
