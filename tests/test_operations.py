@@ -297,3 +297,14 @@ async def test_a_worker_that_stopped_running_beats_no_more(tmp_path, monkeypatch
     assert beat_file(tmp_path).stat().st_mtime_ns == stopped
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+
+
+def test_the_chart_without_the_report_extra_is_one_line_in_words(monkeypatch, tmp_path):
+    """The worker's image has no matplotlib (the `report` extra): asking for a chart there says so."""
+    from les.report import ReportRefused, write_chart
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed: importing it fails
+    with pytest.raises(ReportRefused, match=r"^--chart needs matplotlib, which is not installed here: "
+                                            r"pip install 'les-orchestrator\[report\]'; nothing was written$"):
+        write_chart(None, tmp_path / "chart.png")
+    assert not (tmp_path / "chart.png").exists()
