@@ -41,6 +41,9 @@ if __name__ == "__main__":
     # Piped into `head` or a pager that quits early: stop quietly, as a Unix tool does.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     status = asyncio.run(main(sys.argv[1:]))
+    from les.telemetry import flush_traces
+
+    flush_traces()  # the spans still batched: os._exit below would drop them
     sys.stdout.flush()
     sys.stderr.flush()
     # Skip interpreter teardown: the Temporal client's native runtime can crash while it is

@@ -17,8 +17,11 @@ from temporalio.worker import Worker
 from activities import build_activities
 from les.config import ConfigurationError, Settings, redacted_url
 from les.failures import with_readable_failures
-from les.logging import configure_logging
+from les.health import beat_forever
+from les.logging import configure_logging_from
+from les.metrics_collector import Collector
 from les.sandbox import workflow_runner
+from les.telemetry import TelemetryUnavailable, flush_traces, worker_runtime
 from les.temporal import TemporalUnavailable, connect
 from workflows import ALL_WORKFLOWS
 from workflows.activity_options import BULK_ACTIVITIES, use_bulk_task_queue
@@ -100,6 +103,7 @@ class Workers:
         self._client, self._settings = client, settings
         self._threads, self._bulk_threads = threads, bulk_threads
         self._stack = AsyncExitStack()
+        self._workers: list[Worker] = []
 
     async def __aenter__(self) -> Worker:
         stack = self._stack
@@ -110,13 +114,19 @@ class Workers:
             main = build_worker(self._client, self._settings, executor)
             bulk = build_bulk_worker(self._client, self._settings, bulk_executor)
             await stack.enter_async_context(bulk)
-            return await stack.enter_async_context(main)
+            await stack.enter_async_context(main)
+            self._workers = [main, bulk]
+            return main
         except BaseException:
             await stack.aclose()
             raise
 
     async def __aexit__(self, *exc: object) -> None:
         await self._stack.aclose()
+
+    def running(self) -> bool:
+        """Whether both workers still run (the liveness probe's beat: les/health.py)."""
+        return bool(self._workers) and all(worker.is_running for worker in self._workers)
 
 
 async def ensure_reconciliation(client: Client, task_queue: str) -> None:
@@ -153,12 +163,17 @@ def prepare_store(settings: Settings) -> str | None:
 
 
 async def main() -> int:
-    configure_logging()
     try:
         settings = Settings.from_env()
     except ConfigurationError as err:
         print(f"worker: {err}", file=sys.stderr)
         return 2
+    configure_logging_from(settings)
+    try:
+        runtime = worker_runtime(settings.metrics_address, settings.log_level)
+    except TelemetryUnavailable as err:
+        print(f"worker: {err}", file=sys.stderr)
+        return 3
     refused = prepare_store(settings)
     if refused:
         print(f"worker: {refused}", file=sys.stderr)
@@ -176,7 +191,7 @@ async def main() -> int:
         print(f"worker: {err}", file=sys.stderr)
         return 2
     try:
-        client = await connect(settings)
+        client = await connect(settings, runtime=runtime)
     except TemporalUnavailable as err:
         print(f"worker: {err}", file=sys.stderr)
         return 3
@@ -191,17 +206,36 @@ async def main() -> int:
         print(f"worker: the records store at {redacted_url(settings.database_url)} failed: "
               f"{str(err).splitlines()[0]}", file=sys.stderr)
         return 3
+    collector = Collector(client, settings, runtime.metric_meter) if settings.metrics_address else None
+    beating = loop.create_task(beat_forever(settings.state_dir, workers.running), name="les-liveness")
     try:
         log.info("worker started", task_queue=settings.task_queue, bulk_task_queue=settings.bulk_task_queue,
-                 address=settings.temporal_address, database=settings.database_url.split("@")[-1],
-                 delivery_root=str(settings.delivery_root))
+                 address=settings.temporal_address, database=redacted_url(settings.database_url),
+                 delivery_root=str(settings.delivery_root),
+                 metrics=f"http://{settings.metrics_address}/metrics" if settings.metrics_address else "off")
+        if collector is not None:
+            collector.start()
         await ensure_reconciliation(client, settings.task_queue)
         await stop.wait()
     finally:
+        if collector is not None:
+            await collector.stop()
+        beating.cancel()
+        await asyncio.gather(beating, return_exceptions=True)  # whatever became of it, the workers stop next
         await workers.__aexit__(None, None, None)
+        flush_traces()
     log.info("worker stopped")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    import logging
+    import os
+
+    code = asyncio.run(main())
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # As starter.py: skip interpreter teardown, where the Temporal runtime (its Core threads, which
+    # forward their logs into Python) can hang or crash after the worker has stopped cleanly.
+    os._exit(code)

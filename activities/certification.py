@@ -19,6 +19,7 @@ from activities.contracts_surveillance import (
     UnauthorisedReport,
 )
 from activities.errors import invalid_request
+from les import metrics
 from les.logging import activity_logger
 from recordstore.models import InterceptionCertification, UnauthorisedInterceptionReport
 
@@ -88,4 +89,5 @@ class CertificationActivities:
             if exists is None:
                 session.add(UnauthorisedInterceptionReport(**report.model_dump()))
                 session.commit()
+                metrics.unauthorised_interception_reported()
         activity.logger.warning("unauthorised interception reported: %s (%s)", report.xid, report.reason)

@@ -15,7 +15,7 @@ from activities.production import cancelled_cleanly, production_folder
 from domain.case import ProductionFile, RetrieveInput
 from domain.request import LegalRequest
 from domain.vocabulary import PROSPECTIVE_CATEGORIES, RecordCategory, RequestType
-from les import paths
+from les import metrics, paths
 from les.config import Settings
 from les.logging import activity_logger
 from recordstore.db import make_session_factory
@@ -70,6 +70,7 @@ class RecordsActivities:
             )
         log.info("records retrieved", rows=result.rows, sha256=result.sha256, bytes=result.bytes,
                  from_hold=hold_id)
+        metrics.records_retrieved(str(retrieval.category), result.rows, result.bytes)
         return ProductionFile(
             category=retrieval.category, file_name=result.path.name, rows=result.rows,
             sha256=result.sha256, bytes=result.bytes, by_target=result.by_target,

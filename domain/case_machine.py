@@ -363,6 +363,11 @@ class Case(BaseModel):
             return Outcome(accepted=False, message=str(refusal), state=self.state)
         return Outcome(accepted=True, message=message, state=self.state, closed=self.closed)
 
+    def check_roster(self, decision: Decision, roster: RosterEntry) -> None:
+        """Whether the roster lets this actor take this decision in this role; raises Refused,
+        changes nothing (`decide` checks it too)."""
+        self._check_roster(decision, roster)
+
     def _check_roster(self, decision: Decision, roster: RosterEntry) -> None:
         actor, role = decision.actor, decision.role
         if not roster.known:

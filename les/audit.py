@@ -3,7 +3,9 @@ request's history with a readable timeline, replay histories in bulk against tod
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from domain import ledger
 from les.codec import NATIONAL_SECURITY_REQUEST_TYPES, NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
 from les.config import Settings
 from les.histories import FilingReader, decoded, every_run, filed_events
+from les.metrics import audit_textfile
 from les.paths import PathRefused, audit_export_file
 from les.person import NotPermitted, Person, codec_for, require, signed_in
 from les.remote_codec import RemoteCodec
@@ -83,7 +86,10 @@ def _cleared_for(person: Person, request_id: str, request_type: str | None, doin
                            f"({person.subject} is not cleared); nothing was written")
 
 
-async def run_verify(settings: Settings, request_id: str | None) -> int:
+async def run_verify(settings: Settings, request_id: str | None, metrics_file: str | None = None) -> int:
+    if metrics_file is not None and not Path(metrics_file).parent.is_dir():
+        raise AuditRefused(f"--metrics-file {metrics_file}: the folder {Path(metrics_file).parent} does not exist; "
+                           "nothing was verified")
     person = auditor(settings, "audit verify")
     cases = requests_on_file(settings)
     if request_id is not None:
@@ -92,8 +98,11 @@ async def run_verify(settings: Settings, request_id: str | None) -> int:
             raise AuditRefused(f"{request_id}: no such request in the case store")
     client = await auditor_client(settings, person)
     failed = 0
+    kinds: dict[str, int] = {}
     for rid, workflow_id, _request_type in cases:
         findings = await verify_one(client, settings, rid, workflow_id)
+        for finding in findings:
+            kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
         chain = stored_chain(settings, rid)
         entries = len(chain)
         if findings:
@@ -105,7 +114,19 @@ async def run_verify(settings: Settings, request_id: str | None) -> int:
             print(f"{rid}: ok ({entries} ledger entries{_backfilled(chain)}, chain intact, "
                   "matches the workflow history)")
     print(f"verified {len(cases)} request(s): {len(cases) - failed} ok, {failed} failed")
+    if metrics_file is not None:
+        write_metrics_file(Path(metrics_file), audit_textfile(kinds, len(cases), failed, time.time()))
     return FAILED if failed else OK
+
+
+def write_metrics_file(path: Path, text: str) -> None:
+    """Replace `path` whole (a scrape never reads half a file): written beside it, then renamed;
+    0640, for the exporter's group. Counts only: nothing in it names a case."""
+    partial = path.with_name(f".{path.name}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    os.replace(partial, path)
 
 
 async def verify_one(client: Client, settings: Settings, request_id: str, workflow_id: str) -> list[ledger.Finding]:

@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="audit_command", required=True)
     verify = audit.add_parser("verify", help="check the case ledger's hash chain against the workflow histories")
     verify.add_argument("request_id", nargs="?", help="one request (default: every request in the case store)")
+    verify.add_argument("--metrics-file", metavar="PATH", help="also write the findings as Prometheus text "
+                        "(les_audit_findings, for node_exporter's textfile collector; docs/operations.md)")
     export = audit.add_parser("export", help="write a request's full history (every run) and a readable timeline")
     export.add_argument("request_id")
     export.add_argument("folder", help="written to FOLDER/<request_id>/, which must not exist yet (0700; files 0600)")
@@ -175,7 +177,7 @@ async def run_audit(args: argparse.Namespace) -> int:
         raise CommandError(f"request_id {fault}", BAD_INPUT)
     settings = Settings.from_env()
     if args.audit_command == "verify":
-        return await run_verify(settings, request_id)
+        return await run_verify(settings, request_id, args.metrics_file)
     if args.audit_command == "export":
         return await run_export(settings, request_id, args.folder)
     if args.audit_command == "backfill":

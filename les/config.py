@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from les.paths import DEFAULT_STATE_DIR, PROJECT_ROOT, state_file
@@ -86,6 +86,27 @@ class Settings:
     workflow_cache: int = 1000
     """Workflow instances the worker keeps in memory (the SDK's `max_cached_workflows`); one that
     was evicted is taken up again by replaying its history. About 0.3 MiB each (bench/scale.py)."""
+    metrics_address: str | None = None
+    """host:port where the worker serves Prometheus metrics at /metrics (LES_METRICS_ADDRESS); None:
+    none served. `stack.py up` sets 127.0.0.1:9464 (docs/operations.md)."""
+    metrics_interval: float = 30.0
+    """Seconds between two readings of the les_ gauges (LES_METRICS_INTERVAL; les/metrics_collector.py)."""
+    log_level: str = "INFO"
+    """LES_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR; Temporal Core's own logs follow it."""
+    log_format: str = "auto"
+    """LES_LOG_FORMAT: `json` (JSON lines, even on a terminal), `console`, or `auto` (JSON unless
+    stderr is a terminal)."""
+
+    def __repr__(self) -> str:
+        """Every field, the database password as *** and the Temporal profile (API key, TLS key)
+        by its name only: a Settings printed or logged carries no secret."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["database_url"] = redacted_url(self.database_url)
+        if self.temporal_profile is not None:
+            shown["temporal_profile"] = self.temporal_profile.describe()
+        return f"Settings({', '.join(f'{name}={value!r}' for name, value in shown.items())})"
+
+    __str__ = __repr__
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -121,6 +142,10 @@ class Settings:
             codec_url=env("LES_CODEC_URL", "http://127.0.0.1:8234").rstrip("/"),
             cleared_codec_url=env("LES_CLEARED_CODEC_URL", "http://127.0.0.1:8235").rstrip("/"),
             codec_ca_file=Path(env("LES_CODEC_CA_FILE")) if env("LES_CODEC_CA_FILE") else None,
+            metrics_address=_metrics_address(env("LES_METRICS_ADDRESS", "")),
+            metrics_interval=_metrics_interval(env("LES_METRICS_INTERVAL", "30")),
+            log_level=_log_level(env("LES_LOG_LEVEL", "INFO")),
+            log_format=_log_format(env("LES_LOG_FORMAT", "auto")),
         )
 
 
@@ -138,6 +163,45 @@ def _workflow_cache(value: str) -> int:
     if not value.strip().isdigit() or int(value) < 1:
         raise ConfigurationError(f"LES_WORKFLOW_CACHE={value!r} is not a whole number of workflows (at least 1)")
     return int(value)
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("auto", "json", "console")
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigurationError(f"LES_LOG_LEVEL={value!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _log_format(value: str) -> str:
+    form = value.strip().lower()
+    if form not in LOG_FORMATS:
+        raise ConfigurationError(f"LES_LOG_FORMAT={value!r} is not one of {', '.join(LOG_FORMATS)}")
+    return form
+
+
+def _metrics_address(value: str) -> str | None:
+    """host:port (a name, an IPv4 address or a bracketed IPv6 one) and a port from 1 to 65535."""
+    value = value.strip()
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535 or any(c in host for c in "/@ "):
+        raise ConfigurationError(f"LES_METRICS_ADDRESS={value!r} is not host:port (e.g. 127.0.0.1:9464)")
+    return value
+
+
+def _metrics_interval(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 1 <= seconds <= 3600:
+        raise ConfigurationError(f"LES_METRICS_INTERVAL={value!r} is not a number of seconds from 1 to 3600")
+    return seconds
 
 
 def _database_url(url: str, password_file: str | None) -> str:

@@ -147,3 +147,11 @@ def scrub_exception(_logger: Any, _method: str, event_dict: dict[str, Any]) -> d
             if marker in event:
                 event_dict["event"] = event.split(marker, 1)[0] + " (the error is in the workflow history)"
     return event_dict
+
+
+def configure_logging_from(settings: Any) -> None:
+    """Logging as the operator set it: LES_LOG_LEVEL, and LES_LOG_FORMAT (`json` gives JSON lines
+    even on a terminal, `console` readable columns even in a pipe, `auto` decides by the terminal).
+    Temporal Core's forwarded records (les/telemetry.py CORE_LOGGER) go the same way."""
+    as_json = {"json": True, "console": False}.get(settings.log_format)
+    configure_logging(settings.log_level, json=as_json)

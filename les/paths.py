@@ -126,6 +126,20 @@ def make_delivery_dir(delivery_root: Path, folder: Path) -> Path:
     return folder
 
 
+STATE_DIR_MODE = 0o700
+"""The state folder of a local run: databases, keys, tokens and logs, its owner's alone."""
+LOG_FILE_MODE = 0o600
+"""A log file the stack writes (les/supervisor.py): logs name requests and people."""
+
+
+def make_private_dir(folder: Path) -> Path:
+    """Create `folder` (and its parents) if missing, and set it to 0700 whatever the umask."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True, mode=STATE_DIR_MODE)
+    folder.chmod(STATE_DIR_MODE)
+    return folder
+
+
 def make_private_file(path: Path) -> Path:
     """Create `path` if missing, readable and writable by its owner only (mode 0600), and tighten
     an existing one to that mode.

@@ -131,7 +131,11 @@ def chart_path(half: Half, chart: str | None) -> Path:
 def write_chart(report: TransparencyReport, path: Path) -> None:
     """One page: the demands of each month by type (stacked bars) and, beside them, the national
     security bands as text: never a bar, never an exact figure."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:  # the `report` extra: not in the worker's image
+        raise ReportRefused("--chart needs matplotlib, which is not installed here: "
+                            "pip install 'les-orchestrator[report]'; nothing was written", 2) from None
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt

@@ -27,7 +27,7 @@ from les.keyring import KeyringError, ensure_local_keyring
 from les.oidc import OidcConfigurationError, OidcSettings, ProviderUnreachable
 from les.oidc_provider import PASSWORD_RULE, ProviderSetup, ensure_node_modules, wait_for_discovery
 from les.oidc_provider import write_provider_config as write_oidc_config
-from les.paths import make_delivery_dir, state_file
+from les.paths import make_delivery_dir, make_private_dir, make_private_file, state_file
 from les.seals import SealError, ensure_seal_keys
 from les.supervisor import Service, Supervisor
 from les.temporal import TemporalUnavailable, connect, search_attribute_flags, workflow_id_for
@@ -91,15 +91,21 @@ def temporal_service(settings: Settings, ui_port: int, codec_endpoint: str) -> S
     if port_open(host or "localhost", int(port)):
         print(f"Temporal already answers at {settings.temporal_address}; using it")
         return None
+    database = state_file(settings.state_dir, "temporal.db")
+    if database.exists():  # an earlier run's; a new one the server creates under the umask below
+        make_private_file(database)
     command = [
         str(BIN / "temporal"), "server", "start-dev",
-        "--db-filename", str(state_file(settings.state_dir, "temporal.db")),
+        "--db-filename", str(database),
         "--ip", "127.0.0.1", "--port", port, "--ui-port", str(ui_port),
         "--namespace", settings.temporal_namespace, "--log-level", "warn",
         "--ui-codec-endpoint", codec_endpoint,
         *search_attribute_flags(),
     ]
-    return Service("Temporal dev server", command, log=state_file(settings.state_dir, "temporal.log"))
+    # Its SQLite file (and WAL) must be 0600: created by the server itself (it sets up a new file's
+    # schema only when the file is missing), so the process runs under umask 077.
+    return Service("Temporal dev server", command, log=state_file(settings.state_dir, "temporal.log"),
+                   umask=0o077)
 
 
 def mediation_port(settings: Settings) -> tuple[str, int]:
@@ -150,13 +156,24 @@ async def wait_for_port(service: Service, host: str, port: int, seconds: float =
         await asyncio.sleep(0.1)
 
 
+DEFAULT_METRICS_ADDRESS = "127.0.0.1:9464"
+"""Where the first worker serves its Prometheus metrics unless LES_METRICS_ADDRESS says otherwise;
+worker n serves on the port n-1 above it."""
+
+
+def metrics_addresses(settings: Settings, count: int) -> list[str]:
+    host, _, port = (settings.metrics_address or DEFAULT_METRICS_ADDRESS).rpartition(":")
+    return [f"{host}:{int(port) + n}" for n in range(count)]
+
+
 def worker_services(settings: Settings, count: int) -> list[Service]:
     """`count` worker processes on the same task queue; the first logs to worker.log, the others
-    to worker-2.log, worker-3.log …"""
+    to worker-2.log, worker-3.log …; each serves its metrics on its own port (metrics_addresses)."""
     return [
         Service("worker" if count == 1 else f"worker {n}", [sys.executable, str(PROJECT_ROOT / "worker.py")],
-                log=state_file(settings.state_dir, "worker.log" if n == 1 else f"worker-{n}.log"), cwd=PROJECT_ROOT)
-        for n in range(1, count + 1)
+                log=state_file(settings.state_dir, "worker.log" if n == 1 else f"worker-{n}.log"), cwd=PROJECT_ROOT,
+                env={"LES_METRICS_ADDRESS": address})
+        for n, address in enumerate(metrics_addresses(settings, count), start=1)
     ]
 
 
@@ -229,7 +246,7 @@ async def submit_sample(settings: Settings) -> str:
 
 async def up(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.state_dir)
     make_delivery_dir(settings.delivery_root, settings.delivery_root)
     created = ensure_local_keyring(settings.keyring_dir)
     if created:
@@ -262,7 +279,8 @@ async def up(args: argparse.Namespace) -> int:
             await wait_for_port(mediation, *mediation_port(settings))
         workers = [supervisor.start(service) for service in worker_services(settings, args.workers)]
         sample = await submit_sample(settings)
-        print_guide(settings, args.ui_port, summary, sample, args.codec_port, len(workers))
+        print_guide(settings, args.ui_port, summary, sample, args.codec_port, len(workers),
+                    metrics_addresses(settings, len(workers)))
         if args.no_wait:
             return 0
         await supervisor.run(stop)
@@ -273,7 +291,7 @@ async def up(args: argparse.Namespace) -> int:
 
 
 def print_guide(settings: Settings, ui_port: int, summary: str, sample: str, codec_port: int,
-                workers: int = 1) -> None:
+                workers: int = 1, metrics: list[str] | None = None) -> None:
     request_id = SAMPLE_ID
     wid = workflow_id_for(request_id)
     x1_transport = ("WARNING: PLAIN HTTP (LES_X1_PLAIN_HTTP=1), development only" if plain_http_x1(settings)
@@ -288,12 +306,14 @@ LES Orchestrator is up.
                     too); sign in for the Web UI at http://localhost:{codec_port}/login (or :{codec_port + 1}/login,
                     then set the UI's codec endpoint to it), and turn on "Include cross-origin credentials"
                     keys in {settings.keyring_dir}, seal keys in {settings.seal_dir}
-  records store     {settings.database_url} ({summary})
+  records store     {redacted_url(settings.database_url)} ({summary})
   deliveries        {settings.delivery_root}
   mediation (X1)    {settings.mediation_url} (NE {settings.mediation_ne_id}; {x1_transport}; the simulator
                     keeps its tasks in {state_file(settings.state_dir, 'mediation.db')}; docs/x1.md)
   workers           {workers} on task queue {settings.task_queue}, bulk exports on {settings.bulk_task_queue}
                     (restarted if one dies)
+  metrics           {', '.join(f'http://{address}/metrics' for address in metrics or [])} (Prometheus: the SDK's
+                    temporal_* and the product's les_* series; docs/operations.md)
   logs              {state_file(settings.state_dir, 'temporal.log')}, {state_file(settings.state_dir, 'worker.log')},
                     {state_file(settings.state_dir, 'mediation.log')}
 

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from les.paths import LOG_FILE_MODE
 
 
 def exit_words(returncode: int) -> str:
@@ -49,21 +52,35 @@ class Service:
     restart_at: float | None = None
     """When a dead process is due to be started again (monotonic seconds), or None if running."""
     exits: list[int] = field(default_factory=list)
+    umask: int = -1
+    """The process's umask (-1: the supervisor's own)."""
+    env: Mapping[str, str] | None = None
+    """Variables set for this process beside the supervisor's own environment (never a secret:
+    the environment of a process is readable by its owner in /proc)."""
 
     def spawn(self) -> subprocess.Popen:
-        out = open(self.log, "ab") if self.log is not None else subprocess.DEVNULL  # noqa: SIM115 - the child owns it
+        out = open_log(self.log) if self.log is not None else subprocess.DEVNULL
         try:
+            env = {**os.environ, **self.env} if self.env else None
             self.process = subprocess.Popen(list(self.command), stdout=out, stderr=subprocess.STDOUT,
-                                            cwd=self.cwd, start_new_session=True)
+                                            cwd=self.cwd, start_new_session=True, env=env,
+                                            umask=self.umask)
         finally:
             if out is not subprocess.DEVNULL:
-                out.close()  # the child holds its own descriptor
+                os.close(out)  # the child holds its own descriptor
         self.started_at, self.restart_at = time.monotonic(), None
         return self.process
 
     @property
     def pid(self) -> int | None:
         return self.process.pid if self.process is not None else None
+
+
+def open_log(path: Path) -> int:
+    """A descriptor appending to `path`, which is created 0600 (LOG_FILE_MODE) or tightened to it."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, LOG_FILE_MODE)
+    os.fchmod(descriptor, LOG_FILE_MODE)
+    return descriptor
 
 
 class Supervisor:

@@ -9,6 +9,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
+from temporalio.runtime import Runtime
 
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, EncryptionCodec
 from les.config import Settings
@@ -102,15 +103,25 @@ def connect_config(settings: Settings) -> dict[str, Any]:
     return options
 
 
-async def connect(settings: Settings, keyring: Keyring | None = None, *, codec: PayloadCodec | None = None) -> Client:
+async def connect(settings: Settings, keyring: Keyring | None = None, *, codec: PayloadCodec | None = None,
+                  runtime: Runtime | None = None) -> Client:
     """Connect with the project's data converter, turning a dead server into a clear error.
-    Every process that speaks to Temporal (worker, starter, stack, audit) connects here; people's
-    tools pass the codec servers' `codec` and hold no key."""
+    Every process that speaks to Temporal (worker, starter, stack, audit) connects here, with the
+    tracing interceptor when OTEL_* variables ask for traces (les/telemetry.py) and `runtime`
+    (the worker's, with its metrics) or the SDK's default one; people's tools pass the codec
+    servers' `codec` and hold no key."""
+    from les.telemetry import TelemetryUnavailable, tracing_interceptors
+
     if codec is None:
         keyring = keyring if keyring is not None else load_keyring(settings)
     options = connect_config(settings)
     try:
-        return await Client.connect(**options, data_converter=data_converter(keyring, codec=codec))
+        interceptors = tracing_interceptors()
+    except TelemetryUnavailable as err:
+        raise TemporalUnavailable(str(err)) from None
+    try:
+        return await Client.connect(**options, data_converter=data_converter(keyring, codec=codec),
+                                    interceptors=interceptors, runtime=runtime)
     except RuntimeError as err:
         profile = settings.temporal_profile
         from_profile = profile is not None and profile.profile is not None and (

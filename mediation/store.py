@@ -6,7 +6,9 @@ that forgot it would (the ADMF must remember what it switched off)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -71,6 +73,16 @@ def _time(text: str | None) -> datetime | None:
     return None if text is None else parse_time(text)
 
 
+def _make_private(path: Path) -> None:
+    """The store holds intercept targets in plain text: 0600 (its WAL files take the same mode),
+    created so before SQLite first opens it; an existing one is tightened, never opened here
+    (closing a descriptor would drop SQLite's locks, as les/paths.py make_private_file says)."""
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
+
+
 class TaskStore:
     """Tasks by XID; every change is one committed transaction, serialised in this process."""
 
@@ -78,6 +90,7 @@ class TaskStore:
         self._path = path
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private(path)
         with self._connection() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)

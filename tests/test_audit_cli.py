@@ -80,9 +80,18 @@ def test_replay_by_query_replays_the_servers_histories(closed_case):
         replayed.stderr
 
 
-def test_verify_passes_then_names_a_ledger_row_edited_in_the_database(closed_case):
+def audit_metrics(path) -> dict[tuple[str, str | None], float]:
+    """The --metrics-file as Prometheus's reference parser reads it: (name, kind label) → value."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {(s.name, s.labels.get("kind")): s.value
+            for family in text_string_to_metric_families(path.read_text()) for s in family.samples}
+
+
+def test_verify_passes_then_names_a_ledger_row_edited_in_the_database(closed_case, tmp_path):
     shell, _, _, store = closed_case
-    intact = shell.starter("audit", "verify", "AUD-SUB-0001")
+    metrics = tmp_path / "les_audit.prom"
+    intact = shell.starter("audit", "verify", "AUD-SUB-0001", "--metrics-file", str(metrics))
     assert (intact.returncode, intact.stdout.splitlines()) == (0, [
         "AUD-SUB-0001: ok (5 ledger entries, chain intact, matches the workflow history)",
         "verified 1 request(s): 1 ok, 0 failed",
@@ -90,8 +99,18 @@ def test_verify_passes_then_names_a_ledger_row_edited_in_the_database(closed_cas
     with store.begin() as connection:  # someone with database access rewrites who approved
         connection.execute(text("UPDATE case_ledger SET body = replace(body, '\"actor\":\"jdoe\"', "
                                 "'\"actor\":\"asmith\"') WHERE request_id = 'AUD-SUB-0001' AND seq = 2"))
-    edited = shell.starter("audit", "verify", "AUD-SUB-0001")
+    found = audit_metrics(metrics)
+    assert [found[("les_audit_findings", kind)] for kind in ("edited", "deleted", "inserted", "missing")] == [0] * 4
+    assert (found[("les_audit_requests_verified", None)], found[("les_audit_requests_failed", None)]) == (1, 0)
+    edited = shell.starter("audit", "verify", "AUD-SUB-0001", "--metrics-file", str(metrics))
     assert edited.returncode == 1, edited.stderr
+    found = audit_metrics(metrics)
+    assert (found[("les_audit_findings", "edited")], found[("les_audit_findings", "deleted")]) == (2, 0)
+    assert found[("les_audit_requests_failed", None)] == 1
+    assert "AUD-SUB-0001" not in metrics.read_text() and oct(metrics.stat().st_mode & 0o777) == "0o640"
+    nowhere = shell.starter("audit", "verify", "--metrics-file", str(tmp_path / "absent" / "x.prom"))
+    assert nowhere.returncode != 0 and len(nowhere.stderr.splitlines()) == 1
+    assert "the folder" in nowhere.stderr and "does not exist; nothing was verified" in nowhere.stderr
     assert edited.stdout.splitlines() == [
         "AUD-SUB-0001: FAILED (5 ledger entries)",
         "  - edited: entry seq 2: its content no longer matches its hash",

@@ -97,11 +97,11 @@ namespace = "{NAMESPACE}"
             assert shown.returncode == 0, shown.stderr
             assert shown.stdout.startswith("subpoena PROFILE-0001: awaiting_approval\n")
 
-            # The compose health check of a worker container, through the same profile.
+            # The readiness check of a worker container, through the same profile.
             from les.health import worker_polls
 
             on_queue = {**base, "TEMPORAL_PROFILE": "les", "LES_TASK_QUEUE": settings.task_queue}
-            checked = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "les.health", "worker"],
+            checked = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "les.health", "ready"],
                                               capture_output=True, text=True, timeout=60, cwd=REPO,
                                               env={**environ_without_les(), **on_queue})
             assert (checked.returncode, checked.stderr) == (0, "")  # this host's worker polls

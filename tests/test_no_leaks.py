@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recordstore.models import Subscriber, TelephoneNumber
-from tests.conftest import REPO, TOKENS, running_dev_server, serving_codec
+from tests.conftest import REPO, running_dev_server
 from tests.e2e_support import Terminal, require_postgres
 from tests.workflow_support import dated, example
 
@@ -76,13 +76,12 @@ async def server(is_postgres, keyring, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def terminal(server, database_url, prepared_store, tmp_path_factory, keyring, keyring_dir):
+def terminal(server, database_url, prepared_store, tmp_path_factory, keyring_dir, oidc_provider, codec_servers):
     address = server.client.service_client.config.target_host
-    with serving_codec(keyring, database_url) as codec:
-        shell = Terminal.for_server(address, database_url, tmp_path_factory.mktemp("leaks"), "les-leaks",
-                                    keyring_dir, codec_endpoint=f"{codec.cleared}/t/{TOKENS[CLEARED]}")
-        with shell.worker():
-            yield shell
+    shell = Terminal.for_server(address, database_url, tmp_path_factory.mktemp("leaks"), "les-leaks",
+                                keyring_dir, oidc=oidc_provider, codec=codec_servers)
+    with shell.worker():
+        yield shell
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +106,7 @@ def settled(terminal: Terminal, request_id: str, seconds: float = 90) -> dict[st
     """The case once verification is done and it waits on a person (or has closed)."""
     deadline = time.monotonic() + seconds
     while True:
-        shown = terminal.starter("status", request_id, "--json", "--actor", CLEARED)
+        shown = terminal.starter("status", request_id, "--json", person=CLEARED)
         if shown.returncode == 0 and json.loads(shown.stdout)["state"] in WAITING:
             return json.loads(shown.stdout)
         assert time.monotonic() < deadline, f"{request_id}: {shown.stdout} {shown.stderr}"

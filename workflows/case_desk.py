@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.seals import Seal, SealProblem, as_decision, check_seal, is_refusal, is_sealed, open_envelope
     from domain.verification import CheckResult
     from domain.vocabulary import DecisionName, RequestType, Role
+    from les import metrics
     from les.failures import DECISION_REFUSED
     from les.temporal import (
         CASE_STATE,
@@ -150,6 +151,7 @@ class CaseDesk:
             summary="open the case in the case store",
         )
         request_type = str(self.plan.request_type)
+        metrics.case_submitted(request_type)
         if not self._per_step():
             workflow.upsert_search_attributes([REQUEST_TYPE.value_set(request_type)])
         elif workflow.info().typed_search_attributes.get(REQUEST_TYPE) != request_type:
@@ -204,6 +206,7 @@ class CaseDesk:
             summary=f"close the case: {resolution}",
         )
         await self._record_system_event("closed", note=f"{resolution}: {note}")
+        metrics.case_closed(str(self.plan.request_type), str(resolution))
         self._filed_closed = True
         self._publish_state()
         return CaseOutcome(
@@ -264,11 +267,16 @@ class CaseDesk:
         """Update validator: refuse before anything is written to history. (Whether the run takes
         sealed decisions is asked at its first decision, which a validator may not do: until then the
         handler checks the seal.)"""
+        step = "seal"
         try:
             if self._sealed_decisions or is_sealed(raw) or is_refusal(raw):
                 raw = self._unseal(raw)[1]
-            self._case.precheck(parse_decision(name, raw))
+            step = "malformed"
+            decision = parse_decision(name, raw)
+            step = "not_allowed"
+            self._case.precheck(decision)
         except Refused as refusal:
+            metrics.decision_refused(str(name), step)
             raise ApplicationError(str(refusal), type=DECISION_REFUSED, non_retryable=True) from None
 
     def _unseal(self, raw: Any) -> tuple[Seal, dict[str, Any]]:
@@ -304,6 +312,7 @@ class CaseDesk:
                 workflow.logger.warning("decision not recorded", extra={"request_id": self._request_id,
                                                                         "decision": str(name), "via": via})
                 self._show_details()
+                metrics.decision_refused(str(name), "not_recorded")
                 if via == "update":
                     raise ApplicationError(message, type=DECISION_REFUSED, non_retryable=True) from None
                 return DecisionReceipt(accepted=False, state=self._case.state, message=message)
@@ -311,19 +320,26 @@ class CaseDesk:
     async def _decide(self, name: DecisionName, raw: Any, *, via: str) -> DecisionReceipt:
         decision: Decision | None = None
         seal: Seal | None = None
+        roster: RosterEntry | None = None
         if self._sealed_decisions is None:
             self._sealed_decisions = workflow.patched(SEALED_DECISIONS)
+        step = "seal"  # the metrics' reason class: the step that refused it (les/metrics.py)
         try:
             if self._sealed_decisions or is_sealed(raw) or is_refusal(raw):
                 seal, plain = self._unseal(raw)
             else:
                 plain = raw
+            step = "malformed"
             decision = parse_decision(name, plain, via)
+            step = "not_allowed"
             self._case.precheck(decision)
+            step = "roster"
             roster = await self._ask_roster(decision, raw if seal else None)
+            step = "rules"
             facts = await self._look_up(decision, roster)
             self._case.check(decision, roster, facts, workflow.now())
         except Refused as refusal:
+            metrics.decision_refused(str(name), _refusal_class(self._case, decision, roster, step))
             await self._record_decision(name, raw, decision, via, refused=str(refusal), seal=seal)
             await self._after_refusal(name, decision, str(refusal))
             if via == "update":
@@ -332,8 +348,11 @@ class CaseDesk:
         await self._record_decision(name, raw, decision, via, seal=seal)  # on file before it takes effect
         outcome = self._case.decide(decision, roster, facts, workflow.now())
         self._took_effect = outcome.accepted
+        if outcome.accepted:
+            metrics.decision_accepted(str(name))
         if not outcome.accepted:  # a clock closed the case while the decision was being filed
             await self._record_decision(name, raw, decision, via, refused=outcome.message, seal=seal)
+            metrics.decision_refused(str(name), "closed_meanwhile")
             return DecisionReceipt(accepted=False, state=self._case.state, message=outcome.message)
         if not self._case.closed:
             self._publish_state()
@@ -610,3 +629,16 @@ def _cause(err: ActivityError) -> str:
     failure = cause or err
     text = failure.message if isinstance(failure, ApplicationError) else str(failure)
     return (text.splitlines()[0] if text else type(failure).__name__)[:160]
+
+
+def _refusal_class(case: Case, decision: Decision | None, roster: RosterEntry | None, step: str) -> str:
+    """The metrics' reason class of a refusal at `step` (les/metrics.py REFUSAL_REASONS): the
+    rules' check runs the roster's first, so a refusal there is the roster's when the roster
+    alone refuses it. Pure: it asks the case, it changes nothing and schedules nothing."""
+    if step != "rules" or decision is None or roster is None:
+        return step
+    try:
+        case.check_roster(decision, roster)
+    except Refused:
+        return "roster"
+    return "rules"
