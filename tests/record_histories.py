@@ -13,12 +13,19 @@ import dataclasses
 import re
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import (
+    PayloadCodec,
+    SerializationContext,
+    WithSerializationContext,
+    WorkflowSerializationContext,
+)
 from temporalio.testing import WorkflowEnvironment
 
 from domain.case import CaseState, DecisionReceipt
@@ -292,8 +299,12 @@ SCENARIOS.update({re.sub(r"_v\d_", "_v4_", name, count=1): SCENARIOS[name] for n
 SCENARIOS.update({re.sub(r"_v\d_", "_v5_", name, count=1): SCENARIOS[name] for name in V4_OF})
 
 # v6: X1 identifiers per case (workflows/surveillance.py X1_IDS_PER_CASE): a UUIDv4 XID and DID drawn
-# once, the destination created before the task, both carried across continue-as-new.
-V6_OF = ("pen_register_v2_extended_continued_expires", "title3_wiretap_v1_interception_then_vacated")
+# once, the destination created before the task, both carried across continue-as-new (issue 21); and
+# decisions sealed (workflows/case_desk.py SEALED_DECISIONS, issue 20): recorded through
+# `SealingRecorderCodec`, each decision sealed for the actor it names on its case, as a codec server
+# seals it; the `{"role": "analyst"}` signal of `approve` (no actor) goes unsealed and is refused so.
+V6_OF = ("pen_register_v2_extended_continued_expires", "title3_wiretap_v1_interception_then_vacated",
+         "subpoena_v1_approve", "subpoena_v1_info_then_reject", "national_security_letter_v1_cleared")
 SCENARIOS.update({re.sub(r"_v\d_", "_v6_", name, count=1): SCENARIOS[name] for name in V6_OF})
 
 # Scenarios whose submission continues as new after this many productions (the recorder saves every run).
@@ -336,11 +347,65 @@ def mediation_simulator(folder: Path):
         process.wait(timeout=10)
 
 
-def recording_converter():
+def plain_converter():
     """The project's data converter without its payload codec: the replay test holds only its own
     session's fresh keys, and the codec passes a plain payload through as it is (the v1 files were
     recorded before payloads were encrypted). The examples hold no real person's data."""
     return dataclasses.replace(pydantic_data_converter, failure_converter_class=FAILURE_CONVERTER)
+
+
+NATIONAL_SECURITY_KINDS = ("national_security_letter", "fisa_order")
+
+
+class SealingRecorderCodec(PayloadCodec, WithSerializationContext):
+    """Seals every decision object a client sends a case (its `actor` as the person, the case named,
+    the case's compartment by the kind in its request id, the test server's clock), and encrypts
+    nothing: a recorded history stays plain, so CI replays it without the recorder's keys. Stands in
+    for the codec servers (les/codec_server.py), which the recorder does not run."""
+
+    def __init__(self, key, clock, context: SerializationContext | None = None) -> None:
+        self.key, self.clock, self._context = key, clock, context
+
+    def with_context(self, context: SerializationContext) -> SealingRecorderCodec:
+        return SealingRecorderCodec(self.key, self.clock, context)
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        workflow_id = getattr(self._context, "workflow_id", None) or ""
+        if type(self._context) is not WorkflowSerializationContext or not workflow_id.startswith("case-"):
+            return list(payloads)
+        return [await self._sealed(p, workflow_id.removeprefix("case-")) for p in payloads]
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return list(payloads)
+
+    async def _sealed(self, payload: Payload, request_id: str) -> Payload:
+        import json
+
+        from domain.seals import is_sealed
+        from les.seals import seal
+
+        if payload.metadata.get("encoding") != b"json/plain":
+            return payload
+        value = json.loads(payload.data)
+        if not isinstance(value, dict) or is_sealed(value) or "actor" not in value:
+            return payload
+        compartment = "natsec" if request_id.endswith(NATIONAL_SECURITY_KINDS) else "general"
+        envelope = seal({**value, "case": request_id}, person=str(value["actor"]), case=request_id,
+                        compartment=compartment, key=self.key, at=await self.clock[0]())
+        return Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(envelope).encode())
+
+
+def recording_converter(seal_folder: Path | None = None):
+    """`recording_converter()` whose client seals decisions (SealingRecorderCodec) with a seal key made
+    in `seal_folder`; `.payload_codec.clock[0]` is to be pointed at the server's clock."""
+    from les.seals import add_seal_key, load_sealing_key
+
+    converter = plain_converter()
+    if seal_folder is None:
+        return converter
+    add_seal_key(seal_folder)
+    codec = SealingRecorderCodec(load_sealing_key(seal_folder), [None])
+    return dataclasses.replace(converter, payload_codec=codec)
 
 
 def recorded(name: str) -> bool:
@@ -410,7 +475,8 @@ async def main(names: list[str]) -> None:
         settings = type(settings)(**{**settings.__dict__, "database_url": f"sqlite:///{scratch}/records.db",
                                      "delivery_root": Path(scratch) / "deliveries",
                                      "documents_root": Path(scratch) / "docs", "state_dir": Path(scratch) / "state",
-                                     "mediation_url": mediation_url})
+                                     "mediation_url": mediation_url, "seal_dir": Path(scratch) / "seal",
+                                     "seal_public_dir": Path(scratch) / "seal"})
         engine = make_engine(settings.database_url)
         create_schema(engine)
         place_examples(engine)
@@ -419,9 +485,11 @@ async def main(names: list[str]) -> None:
             session.commit()
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
-            # Recorded decoded (plain payloads), so CI replays them without the recorder's keys.
-            data_converter=recording_converter(),
+            # Recorded decoded (plain payloads), so CI replays them without the recorder's keys; decisions
+            # sealed with a seal key of the recording's own (a recorded seal is never checked again on replay).
+            data_converter=(converter := recording_converter(Path(scratch) / "seal")),
         )
+        converter.payload_codec.clock[0] = env.get_current_time
         async with env:
             await register_search_attributes(env.client, "default")
             async with running_worker(env.client, settings):

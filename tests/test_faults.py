@@ -20,6 +20,7 @@ from temporalio.api.common.v1 import Payloads, WorkflowExecution
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.converter import WorkflowSerializationContext
 from temporalio.service import RPCError
 
 from domain.case import CaseState, Resolution
@@ -349,7 +350,10 @@ async def filed_once(env, settings, prepared_store) -> None:
         again = await handles[1].execute_update(SubpoenaWorkflow.approve_sync, decision(), id="approve-once")
         assert first == again and first.accepted
 
-        payloads = await client.data_converter.encode([decision()])
+        # encoded as a client sends it to this case (its codec seals it, tests/seal_support.py): the one
+        # sealed payload then delivered twice under one request id
+        payloads = await client.data_converter.with_context(WorkflowSerializationContext(
+            namespace=client.namespace, workflow_id=handles[2].id)).encode([decision()])
         for _ in range(2):
             await client.workflow_service.signal_workflow_execution(SignalWorkflowExecutionRequest(
                 namespace=client.namespace, workflow_execution=WorkflowExecution(workflow_id=handles[2].id),

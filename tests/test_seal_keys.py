@@ -66,6 +66,7 @@ def test_a_worker_without_a_seal_key_refuses_to_start_in_one_line(tmp_path, keyr
                                           "LES_KEYRING_DIR": str(keyring_dir),
                                           "LES_SEAL_PUBLIC_KEYS_DIR": str(empty)})
     assert shown.returncode == 2, shown.stderr
-    assert shown.stderr.splitlines()[-1] + "\n" == (f"worker: no seal key in {empty} (seal-vN.pub): every person's decision would be refused "
+    last = shown.stderr.splitlines()[-1]
+    assert last + "\n" == (f"worker: no seal key in {empty} (seal-vN.pub): every person's decision would be refused "
                             "as not sealed by this product's codec servers; `python3 stack.py up` makes one, or set "
                             "LES_SEAL_PUBLIC_KEYS_DIR\n")
