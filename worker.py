@@ -191,7 +191,7 @@ async def main() -> int:
         print(f"worker: {err}", file=sys.stderr)
         return 2
     try:
-        client = await connect(settings, runtime=runtime)
+        client = await connect(settings, runtime=runtime, refuse_plain_decisions=True)
     except TemporalUnavailable as err:
         print(f"worker: {err}", file=sys.stderr)
         return 3

@@ -287,8 +287,11 @@ async def run_status(settings: Settings, request_id: str, *, as_json: bool) -> i
     try:
         status = await handle.query("status", result_type=CaseStatus, rpc_timeout=RPC_TIMEOUT)
     except (KeyError, RuntimeError) as err:  # the SDK's "Unknown payload encoding binary/encrypted"
-        if "encoding" not in str(err) or description.workflow_type not in NATIONAL_SECURITY_WORKFLOW_TYPES:
+        if "encoding" not in str(err):
             raise
+        if description.workflow_type not in NATIONAL_SECURITY_WORKFLOW_TYPES:
+            raise CommandError(f"{request_id}: the case's status came back under a key the codec servers would not "
+                               f"open for {person.subject}; ask a supervisor to check the case", REFUSED) from None
         # The cleared codec server would not open it for this person: the contents stay withheld.
         return print_restricted(request_id, description, person.subject, as_json=as_json)
     except WorkflowQueryFailedError as err:

@@ -37,7 +37,7 @@ from temporalio.converter import (
 )
 
 from domain.policy import CLEARED_ONLY
-from domain.seals import REFUSED_FIELD
+from domain.seals import REFUSED_FIELD, is_sealed
 from les.keyring import Compartment, Keyring, KeyringError
 
 ENCODING = b"binary/encrypted"
@@ -149,15 +149,18 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
     """AES-256-GCM over every payload, national security cases under their own key."""
 
     def __init__(self, keyring: Keyring, cases: NationalSecurityCases | None = None,
-                 context: SerializationContext | None = None) -> None:
+                 context: SerializationContext | None = None, *, refuse_plain_decisions: bool = False) -> None:
         if not keyring.holds(Compartment.GENERAL):
             raise KeyringError("the keyring holds no general key; nothing could be encrypted")
         self.keyring = keyring
         self.cases = cases if cases is not None else NationalSecurityCases()
         self._context = context
+        self.refuse_plain_decisions = refuse_plain_decisions
+        """The worker's: a sealed decision that arrives unencrypted is refused (SPEC §6: plain payloads
+        are refused for anything a person sends); a replayer of decoded histories leaves it off."""
 
     def with_context(self, context: SerializationContext) -> EncryptionCodec:
-        return EncryptionCodec(self.keyring, self.cases, context)
+        return EncryptionCodec(self.keyring, self.cases, context, refuse_plain_decisions=self.refuse_plain_decisions)
 
     @property
     def _workflow_id(self) -> str | None:
@@ -183,19 +186,24 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         workflow_id = self._workflow_id
-        if any(key_id_of(p) and key_id_of(p).startswith(f"{Compartment.NATIONAL_SECURITY}-") for p in payloads) \
-                and workflow_id is not None:
-            self.cases.add(workflow_id)  # a natsec payload in a workflow marks it national security
         plain = [self._decoded(p, workflow_id) for p in payloads]
         self._notice(plain)
         return plain
 
     def _decoded(self, payload: Payload, workflow_id: str | None) -> Payload:
+        if not is_encrypted(payload):
+            if self.refuse_plain_decisions and workflow_id is not None and _is_sealed_decision(payload):
+                return refusal("the decision arrived as a plain payload, unencrypted: a decision reaches a case only "
+                               "encrypted by the codec server that sealed it")
+            return payload
         try:
             original = decrypt(payload, self.keyring, workflow_id)
         except PayloadMisplaced as misplaced:
             return refusal(str(misplaced))
         key_id = key_id_of(payload)
+        if key_id and key_id.startswith(f"{Compartment.NATIONAL_SECURITY}-") and workflow_id is not None \
+                and bound_to(payload) == workflow_id:
+            self.cases.add(workflow_id)  # a natsec payload bound to this very workflow marks it national security
         if key_id and key_id.startswith(f"{Compartment.GENERAL}-") and bound_to(payload) is not None \
                 and self._is_national_security(workflow_id):
             return refusal("a payload under the general key was sent to a national security case: its contents "
@@ -208,6 +216,15 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
                 NATIONAL_SECURITY_WORKFLOW_TYPES:
             return True
         return workflow_id is not None and (workflow_id in self.cases or workflow_id == RECONCILIATION_WORKFLOW_ID)
+
+
+def _is_sealed_decision(payload: Payload) -> bool:
+    if payload.metadata.get("encoding") != b"json/plain" or b'"seal"' not in payload.data:
+        return False
+    try:
+        return is_sealed(json.loads(payload.data))
+    except ValueError:
+        return False
 
 
 def refusal(reason: str) -> Payload:

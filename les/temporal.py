@@ -60,14 +60,18 @@ class TemporalUnavailable(Exception):
 FAILURE_CONVERTER = DefaultFailureConverterWithEncodedAttributes
 
 
-def data_converter(keyring: Keyring | None = None, *, codec: PayloadCodec | None = None) -> DataConverter:
+def data_converter(keyring: Keyring | None = None, *, codec: PayloadCodec | None = None,
+                   refuse_plain_decisions: bool = False) -> DataConverter:
     """THE data converter of every process: pydantic JSON, every payload AES-256-GCM encrypted,
     failure messages and stack traces moved into an encrypted payload too. The worker (and the
     tests, the replayer) encrypt with the keyring (les/codec.py); people's tools pass `codec`, the
-    codec servers' (les/remote_codec.py), and hold no key."""
+    codec servers' (les/remote_codec.py), and hold no key. The worker refuses a sealed decision
+    that reaches it unencrypted (`refuse_plain_decisions`); a replayer of histories stored decoded
+    (tests/histories, `audit export`) must not."""
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=codec if codec is not None else EncryptionCodec(keyring),
+        payload_codec=codec if codec is not None else EncryptionCodec(
+            keyring, refuse_plain_decisions=refuse_plain_decisions),
         failure_converter_class=FAILURE_CONVERTER,
     )
 
@@ -104,7 +108,7 @@ def connect_config(settings: Settings) -> dict[str, Any]:
 
 
 async def connect(settings: Settings, keyring: Keyring | None = None, *, codec: PayloadCodec | None = None,
-                  runtime: Runtime | None = None) -> Client:
+                  runtime: Runtime | None = None, refuse_plain_decisions: bool = False) -> Client:
     """Connect with the project's data converter, turning a dead server into a clear error.
     Every process that speaks to Temporal (worker, starter, stack, audit) connects here, with the
     tracing interceptor when OTEL_* variables ask for traces (les/telemetry.py) and `runtime`
@@ -120,7 +124,8 @@ async def connect(settings: Settings, keyring: Keyring | None = None, *, codec: 
     except TelemetryUnavailable as err:
         raise TemporalUnavailable(str(err)) from None
     try:
-        return await Client.connect(**options, data_converter=data_converter(keyring, codec=codec),
+        converter = data_converter(keyring, codec=codec, refuse_plain_decisions=refuse_plain_decisions)
+        return await Client.connect(**options, data_converter=converter,
                                     interceptors=interceptors, runtime=runtime)
     except RuntimeError as err:
         profile = settings.temporal_profile
