@@ -189,9 +189,6 @@ async def test_a_forged_seal_is_refused(server, terminal, keyring, tmp_path):
     unchanged(shown)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (reported to the lead): the worker's codec passes a plain payload through "
-                   "(les/codec.py decrypt returns it as it is) and a valid seal inside it takes effect; SPEC §6 says "
-                   "plain payloads are refused for anything a person sends")
 async def test_a_plain_payload_is_refused_even_when_it_carries_a_valid_seal(server, terminal, seal_dir):
     """SPEC §6: plain payloads are refused for anything a person sends. Here a seal made with the codec
     servers' own key (an insider's copy of a sealed decision), sent unencrypted."""
@@ -230,10 +227,6 @@ async def test_a_national_security_ciphertext_moved_into_a_subpoena_is_refused(s
     assert nsl["approvals"] == {} and refused_events(nsl) == []  # and the NSL itself heard nothing of it
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (reported to the lead): les/codec.py EncryptionCodec.decode marks a "
-                   "workflow national security on any natsec-key payload, even one bound to another workflow and "
-                   "refused; the planted ciphertext turns the subpoena natsec in the worker, so its status is "
-                   "encrypted for jdoe (and starter.py status prints a KeyError traceback, les/cli.py run_status)")
 async def test_a_planted_national_security_ciphertext_leaves_the_subpoena_to_its_analyst(server, terminal):
     await nsl_ciphertext_planted_in_a_subpoena(server, terminal, "ID-NSL-0002", "ID-SUB-0009")
     refusals_after(terminal, "ID-SUB-0009", 1, actor="tnguyen")
