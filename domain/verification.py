@@ -19,7 +19,7 @@ from domain.screening import policy_problems, screen_categories
 from domain.secrecy import Nondisclosure, nondisclosure
 from domain.targets import TargetResolution
 from domain.vocabulary import RecordCategory, RequestType, Role, Verdict
-from domain.wellformed import INVISIBLE_CATEGORIES, MAX_DOCUMENT_BYTES, lone_surrogates
+from domain.wellformed import INVISIBLE_CATEGORIES, MAX_DOCUMENT_BYTES, lone_surrogates, quoted
 
 __all__ = [
     "CheckResult", "Problem", "Refusal", "UnreadableRequest", "check_request",
@@ -120,33 +120,78 @@ def _path(loc: tuple[int | str, ...], field: str | None = None) -> str:
     return text or "request"
 
 
-def _shown(value: Any) -> str:
-    return json.dumps(value, default=str)
+def _kind(value: Any) -> str:
+    """What a JSON value is, in words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "a JSON object" if isinstance(value, dict) else "a value"
+
+
+# What a field must be, in our words, for each pydantic error type about the value's JSON kind.
+# No library's own wording ("Input should be a valid dictionary or instance of ...") reaches a user.
+WANTED: dict[str, str] = {
+    "model_type": "must be a JSON object ({...})",
+    "model_attributes_type": "must be a JSON object ({...})",
+    "dict_type": "must be a JSON object ({...})",
+    "string_type": "must be text (a JSON string)",
+    "list_type": "must be a list ([...])",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "datetime_type": "must be an RFC 3339 timestamp such as 2026-11-20T14:05:00Z",
+    "datetime_parsing": "must be an RFC 3339 timestamp such as 2026-11-20T14:05:00Z",
+    "datetime_from_date_parsing": "must be an RFC 3339 timestamp such as 2026-11-20T14:05:00Z",
+}
+OUR_WORDS = frozenset({"invalid_field", "missing_field"})
+"""Error types raised by the request model itself (domain.request): their message is ours."""
+
+
+def _detail(kind: str, value: Any, ctx: Mapping[str, Any], ours: str) -> str:
+    """What is wrong with the value, in our words, quoting at most a readable prefix of it."""
+    if kind in OUR_WORDS:
+        return ours
+    if kind in WANTED:
+        return f"{WANTED[kind]}, not {_kind(value)}"
+    if kind in ("enum", "literal_error"):
+        return f"{quoted(value)} is not one of {ctx.get('expected', 'the values allowed')}"
+    if kind == "greater_than":
+        return f"{quoted(value)} must be more than {ctx.get('gt')}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = ctx.get("ge", ctx.get("le"))
+        return f"{quoted(value)} must be {'at least' if kind == 'greater_than_equal' else 'at most'} {bound}"
+    if kind == "string_too_short":
+        return "is empty"
+    return f"{quoted(value)} is not a valid value here"
 
 
 def _schema_problem(error: Mapping[str, Any]) -> Problem:
     """One pydantic error as a fatal problem with a stable code and a path-first message."""
     kind, loc, value = error["type"], tuple(error["loc"]), error.get("input")
-    path = _path(loc, (error.get("ctx") or {}).get("field"))
+    ctx = error.get("ctx") or {}
+    path = _path(loc, ctx.get("field"))
     if kind == "timezone_aware":
         return Problem(code="naive_timestamp",
-                       message=f"{path}: timestamp '{value}' has no UTC offset; every timestamp "
+                       message=f"{path}: timestamp {quoted(value)} has no UTC offset; every timestamp "
                                "must carry an offset or Z")
     if kind in ("missing", "missing_field"):
         detail = "required field is missing" if kind == "missing" else error["msg"]
         return Problem(code="missing_field", message=f"{path}: {detail}")
     if kind == "enum" and loc == ("type",):
         return Problem(code="unknown_type",
-                       message=f"type: {_shown(value)} is not a request type; valid types: "
+                       message=f"type: {quoted(value)} is not a request type; valid types: "
                                f"{', '.join(RequestType)}")
     if kind == "enum" and len(loc) == 2 and loc[0] == "records":
         return Problem(code="unknown_category",
-                       message=f"{path}: {_shown(value)} is not a record category; valid "
+                       message=f"{path}: {quoted(value)} is not a record category; valid "
                                f"categories: {', '.join(RecordCategory)}")
-    detail = error["msg"]
-    if kind != "invalid_field" and not isinstance(value, dict | list):
-        detail += f" (got {_shown(value)})"
-    return Problem(code="invalid_field", message=f"{path}: {detail}")
+    return Problem(code="invalid_field", message=f"{path}: {_detail(kind, value, ctx, error['msg'])}")
 
 
 def schema_problems(error: ValidationError) -> list[Problem]:

@@ -206,7 +206,8 @@ def test_defects_name_their_field():
     assert message("wf_jurisdiction_state_zz").startswith(
         "legal_process.jurisdiction: 'state:ZZ' names no US state, DC or territory")
     assert message("wf_emergency_justification_spaces") == (
-        "emergency.justification: is blank (spaces, control and format characters do not count)")
+        "emergency.justification: is blank (spaces, control, format and default-ignorable characters and "
+        "bare punctuation do not count)")
     assert message("wf_signature_one_zero_width_space").startswith(
         "legal_process.signed_by: the court_order is not signed")
     assert message("nsl_signed_by_asac").startswith(
