@@ -20,6 +20,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from domain.fisa import fisa_section
 from domain.identifiers import file_name_fault, request_id_fault
 from domain.vocabulary import (
     AuthMethod,
@@ -168,6 +169,10 @@ class Requester(DocumentModel):
     phone: PhoneText = Field(None, description="The requester's telephone number.")
 
 
+INSTRUMENT_SPELLINGS = {"emergency_authorisation": "emergency_authorization"}
+"""Other spellings of an instrument's name, and the one the product uses."""
+
+
 class LegalProcess(DocumentModel):
     """The legal instrument behind the request; fields that do not apply to a type are absent."""
 
@@ -191,6 +196,26 @@ class LegalProcess(DocumentModel):
         None, description="No notice to the customer before this (2705(b), 3123(d), 2709(c))."
     )
     extension_of: str | None = Field(None, description="request_id of the order this one extends.")
+    authority: Annotated[str | None, _at_most(MAX_CODE_CHARS)] = Field(
+        None, description="FISA: the section the order issues under, 50 U.S.C. 1805, 1842, 1861 or 1881a "
+                          "(written so, or as the bare number); kept as '50 U.S.C. NNNN'.")
+
+    @field_validator("instrument")
+    @classmethod
+    def _one_spelling(cls, value: str) -> str:
+        # LEGAL.md spells it emergency_authorisation, SPEC emergency_authorization: the same instrument.
+        return INSTRUMENT_SPELLINGS.get(value, value)
+
+    @field_validator("authority")
+    @classmethod
+    def _fisa_section(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        section = fisa_section(value)
+        if section is None:
+            raise PydanticCustomError("invalid_field", "{value} is not a section a FISA order issues under; "
+                                      "write 50 U.S.C. 1805, 1842, 1861 or 1881a", {"value": quoted(value)})
+        return section
 
     @field_validator("extension_of")
     @classmethod

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
-from domain.findings import Problem, Refusal
+from domain.findings import Problem, Refusal, article
 from domain.pending import pending_checks
 from domain.policy import APPROVALS_REQUIRED, deadlines
 from domain.request import LegalRequest, parse_request
@@ -70,7 +70,8 @@ class CheckResult(BaseModel):
             "permitted": [str(c) for c in self.permitted],
             "refused": [{"category": r.category, "reason": r.reason} for r in self.refused],
             "problems": [
-                {"code": p.code, "message": p.message if p.fatal else f"warning: {p.message}"}
+                {"code": p.code, "message": p.message if p.fatal else f"warning: {p.message}",
+                 **({"source": p.source} if p.source else {})}
                 for p in self.problems
             ],
             "deadlines": {name: utc_text(at) for name, at in self.deadlines.items()},
@@ -219,7 +220,7 @@ def check_request(request: LegalRequest) -> CheckResult:
             code="nothing_permitted",
             message=f"records: no category asked for may be "
                     f"{'preserved' if request.type == RequestType.PRESERVATION else 'produced'} "
-                    f"on a {request.type}; nothing will be done",
+                    f"on {article(request.type)}; nothing will be done",
         ))
         fatal.append("nothing_permitted")
     if fatal:
