@@ -69,6 +69,7 @@ COURT_SIGNER_TITLES: dict[str, Office] = {
     "special agent": Office.AGENT,
     "task force officer": Office.AGENT,
     "detective": Office.AGENT,
+    "det": Office.AGENT,
     "investigator": Office.AGENT,
     "inspector": Office.AGENT,
     "marshal": Office.AGENT,
@@ -77,6 +78,7 @@ COURT_SIGNER_TITLES: dict[str, Office] = {
     # Police officers.
     "officer": Office.OFFICER,
     "police officer": Office.OFFICER,
+    "police": Office.OFFICER,  # "Denver Police Department" in a signature: the signer serves there
     "sergeant": Office.OFFICER,
     "sgt": Office.OFFICER,
     "lieutenant": Office.OFFICER,

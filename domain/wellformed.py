@@ -85,6 +85,9 @@ def renders_as_nothing(char: str) -> bool:
     return unicodedata.category(char) in INVISIBLE_CATEGORIES or is_default_ignorable(char)
 
 
+SIGNATURE_MARK = re.compile(r"/\s*s\s*/", re.IGNORECASE)
+"""The conventional mark of an electronic signature, `/s/`: it stands before a name and is none."""
+
 QUOTE_LIMIT = 80
 """Problems quote at most this many characters of the input they are about (SPEC §1, third edition)."""
 
@@ -115,8 +118,8 @@ def meaningful_text(value: object) -> object:
     if not isinstance(value, str):
         return value
     kept = "".join(c for c in value if not renders_as_nothing(c)).strip()
-    if not any(unicodedata.category(c)[0] in "LN" for c in kept):
-        return None  # LEGAL.md (3rd): bare punctuation is no signature, no name
+    if not any(unicodedata.category(c)[0] in "LN" for c in SIGNATURE_MARK.sub("", kept)):
+        return None  # LEGAL.md (3rd): bare punctuation, or the mark /s/ alone, is no signature, no name
     return kept
 
 
