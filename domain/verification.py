@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Mapping
 from datetime import UTC
 from pathlib import Path
@@ -19,7 +18,7 @@ from domain.screening import policy_problems, screen_categories
 from domain.secrecy import Nondisclosure, nondisclosure
 from domain.targets import TargetResolution
 from domain.vocabulary import RecordCategory, RequestType, Role, Verdict
-from domain.wellformed import INVISIBLE_CATEGORIES, MAX_DOCUMENT_BYTES, lone_surrogates, quoted
+from domain.wellformed import MAX_CODE_CHARS, MAX_DOCUMENT_BYTES, lone_surrogates, quoted, renders_as_nothing
 
 __all__ = [
     "CheckResult", "Problem", "Refusal", "UnreadableRequest", "check_request",
@@ -110,7 +109,7 @@ class CheckResult(BaseModel):
 
 def _printable(line: str) -> str:
     """A line as a terminal may show it: invisible and control characters written as escapes."""
-    return "".join(ascii(c)[1:-1] if unicodedata.category(c) in INVISIBLE_CATEGORIES else c for c in line)
+    return "".join(ascii(c)[1:-1] if renders_as_nothing(c) else c for c in line)
 
 
 def _path(loc: tuple[int | str, ...], field: str | None = None) -> str:
@@ -201,8 +200,10 @@ def schema_problems(error: ValidationError) -> list[Problem]:
 
 
 def _raw_text(raw: Any, key: str) -> str | None:
+    """A name of an unreadable document as written (request_id, type), when it is text of a name's
+    length: the answer never echoes a long input whole (SPEC §1, 3rd)."""
     value = raw.get(key) if isinstance(raw, Mapping) else None
-    return value if isinstance(value, str) else None
+    return value if isinstance(value, str) and len(value) <= MAX_CODE_CHARS else None
 
 
 def _approvals(type_text: str | None) -> list[Role]:
@@ -285,7 +286,7 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
         # Two values for one field leave the document's meaning undecided.
-        raise ValueError(f"duplicate key {duplicates[0]!r}")
+        raise ValueError(f"duplicate key {quoted(duplicates[0])}")
     return dict(pairs)
 
 

@@ -324,3 +324,14 @@ def test_any_number_of_fraction_digits_is_a_timestamp(fraction):
     result = verify_request(copy.deepcopy(raw))
     assert result.verdict != "reject"
     assert result.request.received_at.microsecond == int(fraction[:6].ljust(6, "0"))
+
+
+def test_an_unreadable_documents_long_names_are_not_echoed():
+    raw = example("subpoena")
+    raw["type"] = "t" * 120_000
+    spec = verify_request(raw).spec_dict()
+    assert spec["type"] is None and spec["request_id"] == "LES-2026-000101"
+    assert spec["problems"] == [{"code": "unknown_type", "message": (
+        "type: '" + "t" * 80 + "'... (120000 characters) is not a request type; valid types: customer_call_lookup, "
+        "subpoena, court_order, search_warrant, pen_register, title3_wiretap, national_security_letter, fisa_order, "
+        "preservation, emergency")}]
