@@ -289,3 +289,15 @@ def test_the_british_spelling_is_kept_as_the_product_spells_it():
 def test_ten_fraction_digits_keep_the_microseconds():
     result = verify_request(read_request_file(CORPUS / "court_order_received_at_ten_fraction_digits.json"))
     assert result.request.received_at.isoformat() == "2026-11-20T14:05:00.123456+00:00"
+
+
+def test_check_json_on_the_command_line_shows_the_code_and_the_source():
+    # The real CLI in its own process, as an analyst runs it (SPEC §2): exit 1 on a reject.
+    from tests.test_starter_cli import starter
+
+    run = starter("check", str(CORPUS / "title3_signed_by_a_magistrate_judge.json"), "--json")
+    assert run.returncode == 1 and run.stderr == ""
+    assert [(p["code"], p["source"]) for p in json.loads(run.stdout)["problems"]] == [
+        ("signer_office_too_low", "18 U.S.C. 2510(9), 2518(3)")]
+    long = starter("check", str(CORPUS / "court_order_signature_of_120000_characters.json"), "--json")
+    assert long.returncode == 1 and len(long.stdout) < 1000
