@@ -273,13 +273,13 @@ def stale_warrant_problems(request: LegalRequest) -> list[Problem]:
     days = min(stated or FEDERAL_WARRANT_MAX_DAYS, FEDERAL_WARRANT_MAX_DAYS) if federal else stated
     late = request.received_at - issued
     if days is not None and late > timedelta(days=days):
-        window = f"the {days} days it gives for execution" if stated else f"{days} days"
+        window = ", the period it gives for its execution" if stated == days else ""
         source = FEDERAL_WARRANT_SOURCE if federal else "the warrant's own period"
         return [Problem(
             code="stale_warrant",
             message=f"legal_process.issued_at {_iso(issued)}: the warrant was served on "
-                    f"{_iso(request.received_at)}, after {window} of its issue ({source}); a warrant "
-                    "not executed within its period is no legal process",
+                    f"{_iso(request.received_at)}, more than {days} days after its issue{window} ({source}); "
+                    "a warrant not executed within its period is no legal process",
             source=source)]
     if not federal and stated is None and late > timedelta(days=STATE_WARRANT_FLAG_DAYS):
         return [warning(

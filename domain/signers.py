@@ -24,6 +24,7 @@ How a signature is read:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -169,7 +170,8 @@ class Word:
     """One word of a signature: its skeleton, and its own lower-case letters when it is plain ASCII."""
 
     fold: str
-    plain: str | None
+    plain: str
+    """The word in lower case; a title written in ASCII letters is only ever equal to another such."""
     lookalike: bool
     """Written with something other than ASCII letters (another script, digits, fullwidth forms)."""
 
@@ -186,9 +188,7 @@ def words(text: str) -> list[Word]:
     """The words of `text` (runs of letters and digits), each folded through the confusable skeleton."""
     found = []
     for word in re.findall(r"\w+", text):
-        ascii_letters = word.isascii() and word.isalpha()
-        found.append(Word(fold=skeleton(word), plain=word.lower() if ascii_letters else None,
-                          lookalike=not ascii_letters))
+        found.append(Word(fold=skeleton(word), plain=word.lower(), lookalike=not (word.isascii() and word.isalpha())))
     return found
 
 
@@ -196,32 +196,31 @@ def _is(word: Word, text: str) -> bool:
     return word.fold == skeleton(text)
 
 
+def _says(said: list[Word], phrase: tuple[str, ...] | list[str]) -> bool:
+    """Whether `said` begins with `phrase`, read through the skeleton."""
+    return [w.fold for w in said[:len(phrase)]] == [skeleton(t) for t in phrase]
+
+
 def own_part(signature: list[Word]) -> list[Word]:
     """The words naming the signer themself: before any `for` / `on behalf of`, after any `by`."""
-    end = len(signature)
-    for i, word in enumerate(signature):
-        if any(_is(word, cut) for cut in ACTS_FOR) or any(
-                len(signature) >= i + len(p) and all(_is(w, t) for w, t in zip(signature[i:], p, strict=False))
-                for p in ACTS_FOR_PHRASES):
-            end = i
-            break
-    mine = signature[:end]
+    cuts = [i for i in range(len(signature))
+            if any(_is(signature[i], cut) for cut in ACTS_FOR)
+            or any(_says(signature[i:], phrase) for phrase in ACTS_FOR_PHRASES)]
+    mine = signature[:cuts[0]] if cuts else signature
     starts = [i + 1 for i, word in enumerate(mine) if _is(word, SIGNED_BY)]
-    return mine[max(starts, default=0):]
+    return mine[starts[-1]:] if starts else mine
 
 
-def titles_in(signature: str | list[Word], titles: dict[str, object] | None = None) -> list[Title]:
-    """The titles named in `signature` (text, or words already read), each not part of a longer title
-    found there, in the order they appear."""
-    table = NSL_SIGNER_TITLES if titles is None else titles
+def titles_in(signature: str | list[Word], titles: Mapping[str, object]) -> list[Title]:
+    """The titles of the table `titles` named in `signature` (text, or words already read), each not
+    part of a longer title found there, in the order they appear."""
     said = words(signature) if isinstance(signature, str) else signature
     found: list[tuple[int, int, str, bool]] = []
-    for title in table:
+    for title in titles:
         parts = title.split()
-        folds = [skeleton(p) for p in parts]
-        for i in range(len(said) - len(parts) + 1):
+        for i in range(len(said)):
             span = said[i:i + len(parts)]
-            if [w.fold for w in span] != folds:
+            if not _says(span, parts):
                 continue
             plain = [w.plain for w in span] == parts
             if plain or any(w.lookalike for w in span):

@@ -125,6 +125,9 @@ OUTCOMES = {
         "reject", [], ["voicemail_content"], {"stale_warrant": FATAL}, deadlines=DUE),
     # Issued 11-06T14:05Z, served 11-20T14:05Z: exactly 14 days, still within.
     "federal_warrant_served_on_day_fourteen": case("accept", ["voicemail_content"], deadlines=DUE),
+    # No issued_at: the signature's date, 11-01T10:00Z, is the issue; served on day 19.
+    "federal_warrant_without_issued_at_signed_weeks_ago": case(
+        "reject", [], ["voicemail_content"], {"stale_warrant": FATAL}, deadlines=DUE),
     # State, no period stated, 15 days: flagged for legal, not refused.
     "state_warrant_served_after_fifteen_days": case(
         "accept", ["voicemail_content"], [], {"state_warrant_late": WARNING}, deadlines=DUE),
@@ -136,6 +139,10 @@ OUTCOMES = {
     # 1842: pen_trap only; no term stated, 90 days (1842(e)(1)) to 2027-02-17T10:00Z.
     "fisa_1842_asks_for_content": case(
         "partial", ["pen_trap"], ["intercept_content"], {"fisa_term_defaulted": WARNING}, AL,
+        deadlines={"expires_at": "2027-02-17T10:00:00Z"}),
+    # 1842 names no stored records: subscriber_info refused, so no period and no response_due are needed.
+    "fisa_1842_asks_for_stored_records": case(
+        "partial", ["pen_trap"], ["subscriber_info"], {"fisa_term_defaulted": WARNING}, AL,
         deadlines={"expires_at": "2027-02-17T10:00:00Z"}),
     # 1861 (written as the bare number): stored non-content only.
     "fisa_1861_asks_for_prospective_and_content": case(
@@ -192,6 +199,8 @@ def check_json(name: str) -> dict:
     ("nsl_agent_signs_for_the_director", "nsl_signer_rank", "18 U.S.C. 2709(b)"),
     ("court_order_signed_slash_s", "unsigned",
      "LEGAL.md, Who may issue what: an unsigned instrument is not legal process"),
+    ("court_order_signed_without_any_date", "unsigned",
+     "LEGAL.md, Who may issue what: an unsigned instrument is not legal process"),
     ("court_order_signed_without_signed_at", "signed_at_defaulted",
      "LEGAL.md, Who may issue what (third edition): a signature without its date is dated at issue"),
     ("title3_states_no_period", "order_period_unstated", "18 U.S.C. 2518(4)(e), 2518(5)"),
@@ -234,10 +243,32 @@ def test_the_signer_messages_name_the_signer_and_the_rule():
         "warning: legal_process.issued_at 2026-11-05T10:00:00Z: the state warrant was served on "
         "2026-11-20T14:05:00Z, more than 10 days after issue; legal checks the state's execution period "
         "before anything is produced")
+    assert message("court_order_signer_names_no_office", "signer_office_unstated") == (
+        "warning: legal_process.signed_by: 'R. Alvarez' names no office of the signer's own; a court_order is "
+        "signed by 18 U.S.C. 2703(d), 2711(3): a court of competent jurisdiction; a magistrate judge may enter "
+        "it; confirm from the papers that a judge signed")
+    assert message("title3_signer_names_no_office", "signer_office_unstated") == (
+        "legal_process.signed_by: 'K. Mix' names no office of the signer's own; a title3_wiretap is signed by "
+        "18 U.S.C. 2510(9), 2518(3): a judge of competent jurisdiction (a federal district or appeals judge, or "
+        "a state judge of general criminal jurisdiction), never a magistrate judge")
+    assert message("court_order_signed_without_signed_at", "signed_at_defaulted") == (
+        "warning: legal_process.signed_at: the court_order is signed by 'Hon. K. Judge' but its signature is not "
+        "dated; it is taken as signed when issued, 2026-11-19T10:00:00Z")
+    assert message("title3_states_no_period", "order_period_unstated") == (
+        "warning: legal_process.duration_days: the title3_wiretap states no period; it runs the statutory 30 "
+        "days (18 U.S.C. 2518(4)(e), 2518(5))")
+    assert message("federal_warrant_after_its_own_seven_days", "stale_warrant") == (
+        "legal_process.issued_at 2026-11-10T10:00:00Z: the warrant was served on 2026-11-20T14:05:00Z, "
+        "more than 7 days after its issue, the period it gives for its execution (Fed. R. Crim. P. "
+        "41(e)(2)(A)(i)); a warrant not executed within its period is no legal process")
+    # It states 30 days; Rule 41 allows 14, and the message says 14.
+    assert message("federal_warrant_claiming_thirty_days", "stale_warrant").startswith(
+        "legal_process.issued_at 2026-11-03T10:00:00Z: the warrant was served on 2026-11-20T14:05:00Z, "
+        "more than 14 days after its issue (Fed. R. Crim. P. 41(e)(2)(A)(i))")
     assert message("federal_warrant_served_after_fourteen_days", "stale_warrant") == (
         "legal_process.issued_at 2026-11-01T10:00:00Z: the warrant was served on 2026-11-20T14:05:00Z, "
-        "after 14 days of its issue (Fed. R. Crim. P. 41(e)(2)(A)(i)); a warrant not executed within its "
-        "period is no legal process")
+        "more than 14 days after its issue (Fed. R. Crim. P. 41(e)(2)(A)(i)); a warrant not executed within "
+        "its period is no legal process")
 
 
 def test_fisa_refusals_say_which_section_reaches_what():

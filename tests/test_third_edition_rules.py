@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime
 
 import pytest
 import regex
@@ -70,6 +71,12 @@ def test_quotes_are_cut_after_eighty_characters_and_say_how_long_the_input_was()
     assert quoted("\u0430b") == "'\\u0430b'"  # a look-alike letter shows as what it is
     # JSON of 40 "x": 1 + 40 x 3 + 39 x 2 + 1 = 200 characters; the first 80 end after the 16th "x",
     assert quoted(["x"] * 40) == '[' + '"x", ' * 15 + '"x",... (200 characters)'
+
+
+def test_a_value_that_is_not_text_is_quoted_as_json_cut_the_same_way():
+    assert quoted(["x"] * 16) == '["x", "x", "x", "x", "x", "x", "x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]'
+    assert len(quoted(["x"] * 16)) == 80
+    assert quoted({"at": datetime(2026, 11, 20, tzinfo=UTC)}) == '{"at": "2026-11-20 00:00:00+00:00"}'
 
 
 # ---- every text field has a length limit (SPEC §1, 3rd), checked at the boundary and one past -------
@@ -335,3 +342,39 @@ def test_an_unreadable_documents_long_names_are_not_echoed():
         "type: '" + "t" * 80 + "'... (120000 characters) is not a request type; valid types: customer_call_lookup, "
         "subpoena, court_order, search_warrant, pen_register, title3_wiretap, national_security_letter, fisa_order, "
         "preservation, emergency")}]
+
+
+# ---- stale warrants at their boundaries (Fed. R. Crim. P. 41(e)(2)(A)(i); LEGAL.md carrier policy) ---
+
+
+def warrant(jurisdiction: str, signed_at: str, issued_at: str | None) -> dict:
+    raw = example("search_warrant")  # received 2026-11-25T17:45:00Z
+    raw["legal_process"].update(jurisdiction=jurisdiction, signed_at=signed_at, issued_at=issued_at)
+    if jurisdiction != "federal":
+        raw["legal_process"]["issued_by"] = "District Court, Denver County"
+    return raw
+
+
+def stale_codes(raw: dict) -> dict[str, bool]:
+    return {p.code: p.fatal for p in verify_request(raw).problems if "warrant" in p.code}
+
+
+def test_a_warrant_is_dated_by_its_issue_not_its_signature():
+    # Signed 11-01, entered 11-20: served on day 5 after issue (a signature before entry is no defect here).
+    assert stale_codes(warrant("federal", "2026-11-01T10:00:00Z", "2026-11-20T10:00:00Z")) == {}
+    # Without issued_at the signature dates it: 24 days.
+    assert stale_codes(warrant("federal", "2026-11-01T10:00:00Z", None)) == {"stale_warrant": True}
+
+
+@pytest.mark.parametrize(("issued", "codes"), [
+    ("2026-11-15T17:45:00Z", {}),                                   # exactly 10 days
+    ("2026-11-15T17:44:59Z", {"state_warrant_late": False}),        # 10 days and a second
+])
+def test_a_state_warrant_is_flagged_after_ten_days(issued, codes):
+    assert stale_codes(warrant("state:CO", issued, issued)) == codes
+
+
+def test_an_emergency_authorisation_is_the_designated_officials_own():
+    raw = example("pen_register")
+    raw["legal_process"].update(instrument="emergency_authorization", issuer_kind="court")
+    assert {p.code for p in verify_request(raw).problems} >= {"wrong_issuer"}
