@@ -29,4 +29,4 @@ def warning(code: str, message: str, source: str | None = None) -> Problem:
 
 def article(noun: str) -> str:
     """The noun with its indefinite article, as a sentence says it: "an emergency", "a subpoena"."""
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+    return f"{'an' if noun[:1].lower() in ('a', 'e', 'i', 'o', 'u') else 'a'} {noun}"

@@ -6,6 +6,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from pydantic import (
@@ -74,16 +75,19 @@ def _required_text(value: Any) -> Any:
     return kept
 
 
+def _within(value: Any, limit: int) -> Any:
+    """The value, or its length limit broken as a problem (anything but text is left to its type)."""
+    fault = too_long(value, limit)
+    if fault is not None:
+        raise PydanticCustomError("invalid_field", "{fault}", {"fault": fault})
+    return value
+
+
 def _at_most(limit: int) -> BeforeValidator:
     """SPEC §1 (3rd): a text field's length limit, checked before anything else reads the value.
     In an Annotated type it is listed last, so that it runs first (pydantic runs before-validators
     from the last to the first)."""
-    def check(value: Any) -> Any:
-        fault = too_long(value, limit)
-        if fault is not None:
-            raise PydanticCustomError("invalid_field", "{fault}", {"fault": fault})
-        return value
-    return BeforeValidator(check)
+    return BeforeValidator(partial(_within, limit=limit))
 
 
 def _email_limits(value: Any) -> Any:

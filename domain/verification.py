@@ -120,34 +120,25 @@ def _path(loc: tuple[int | str, ...], field: str | None = None) -> str:
     return text or "request"
 
 
+JSON_KINDS: dict[type, str] = {
+    type(None): "null", bool: "true or false", int: "a number", float: "a number", str: "text",
+    list: "a list", dict: "a JSON object",
+}
+"""What a decoded JSON value is, in words."""
+
+
 def _kind(value: Any) -> str:
-    """What a JSON value is, in words."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    return "a list" if isinstance(value, list) else "a JSON object" if isinstance(value, dict) else "a value"
+    """What a JSON value is, in words (a Python caller's other value: "a value")."""
+    return JSON_KINDS.get(type(value), "a value")
 
 
 # What a field must be, in our words, for each pydantic error type about the value's JSON kind.
 # No library's own wording ("Input should be a valid dictionary or instance of ...") reaches a user.
 WANTED: dict[str, str] = {
     "model_type": "must be a JSON object ({...})",
-    "model_attributes_type": "must be a JSON object ({...})",
-    "dict_type": "must be a JSON object ({...})",
     "string_type": "must be text (a JSON string)",
     "list_type": "must be a list ([...])",
     "int_type": "must be a whole number",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "bool_type": "must be true or false",
-    "datetime_type": "must be an RFC 3339 timestamp such as 2026-11-20T14:05:00Z",
-    "datetime_parsing": "must be an RFC 3339 timestamp such as 2026-11-20T14:05:00Z",
-    "datetime_from_date_parsing": "must be an RFC 3339 timestamp such as 2026-11-20T14:05:00Z",
 }
 OUR_WORDS = frozenset({"invalid_field", "missing_field"})
 """Error types raised by the request model itself (domain.request): their message is ours."""
@@ -159,13 +150,16 @@ def _detail(kind: str, value: Any, ctx: Mapping[str, Any], ours: str) -> str:
         return ours
     if kind in WANTED:
         return f"{WANTED[kind]}, not {_kind(value)}"
-    if kind in ("enum", "literal_error"):
-        return f"{quoted(value)} is not one of {ctx.get('expected', 'the values allowed')}"
+    if kind == "datetime_from_date_parsing":
+        return f"{quoted(value)} is not a date and time that exists"
+    if kind == "enum":
+        return f"{quoted(value)} is not one of {ctx['expected']}"
     if kind == "greater_than":
-        return f"{quoted(value)} must be more than {ctx.get('gt')}"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        bound = ctx.get("ge", ctx.get("le"))
-        return f"{quoted(value)} must be {'at least' if kind == 'greater_than_equal' else 'at most'} {bound}"
+        return f"{quoted(value)} must be more than {ctx['gt']}"
+    if kind == "greater_than_equal":
+        return f"{quoted(value)} must be at least {ctx['ge']}"
+    if kind == "less_than_equal":
+        return f"{quoted(value)} must be at most {ctx['le']}"
     if kind == "string_too_short":
         return "is empty"
     return f"{quoted(value)} is not a valid value here"

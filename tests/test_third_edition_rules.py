@@ -378,3 +378,39 @@ def test_an_emergency_authorisation_is_the_designated_officials_own():
     raw = example("pen_register")
     raw["legal_process"].update(instrument="emergency_authorization", issuer_kind="court")
     assert {p.code for p in verify_request(raw).problems} >= {"wrong_issuer"}
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    (None, "null"), (True, "true or false"), (5, "a number"), (2.5, "a number"), ([], "a list"), ({}, "a JSON object"),
+])
+def test_a_value_of_the_wrong_kind_is_named_by_its_json_kind(value, kind):
+    raw = example("court_order")
+    raw["legal_process"]["reference"] = value
+    assert [p.message for p in verify_request(raw).problems] == [
+        f"legal_process.reference: must be text (a JSON string), not {kind}"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda raw: raw.update(received_at="2026-02-30T00:00:00Z"),
+     "received_at: '2026-02-30T00:00:00Z' is not a date and time that exists"),
+    (lambda raw: raw["legal_process"].update(duration_days=0), "legal_process.duration_days: 0 must be more than 0"),
+    (lambda raw: raw["legal_process"].update(duration_days="60"),
+     "legal_process.duration_days: must be a whole number, not text"),
+    (lambda raw: raw.update(targets=[{"kind": "ip_address", "value": "192.0.2.1", "port": -1,
+                                      "observed_at": "2026-11-24T15:00:00Z"}]),
+     "targets[0].port: -1 must be at least 0"),
+    (lambda raw: raw.update(targets=[{"kind": "account_number", "value": ""}]), "targets[0].value: is empty"),
+    (lambda raw: raw["legal_process"].update(issuer_kind="judge"),
+     "legal_process.issuer_kind: 'judge' is not one of 'court', 'grand_jury', 'agency', 'fbi', 'fisc' or 'attorney'"),
+])
+def test_each_schema_error_is_said_in_our_words(change, message):
+    raw = example("court_order")
+    change(raw)
+    assert [p.message for p in verify_request(raw).problems] == [message]
+
+
+@pytest.mark.parametrize(("size", "echoed"), [(100, True), (101, False)])
+def test_an_unreadable_documents_type_is_echoed_up_to_a_hundred_characters(size, echoed):
+    raw = example("subpoena")
+    raw["type"] = "t" * size
+    assert verify_request(raw).type == ("t" * size if echoed else None)
