@@ -43,6 +43,7 @@ from domain.wellformed import (
     email_fault,
     is_e164,
     jurisdiction_fault,
+    longest_text,
     meaningful_text,
     quoted,
     renders_as_nothing,
@@ -135,17 +136,6 @@ def _is_e164(value: str) -> bool:
     return is_e164(value)
 
 
-def _longest_text(value: Any) -> int:
-    """The length of the longest string in a decoded JSON value (0 when it holds none)."""
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, dict):
-        return max((_longest_text(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return max((_longest_text(v) for v in value), default=0)
-    return 0
-
-
 class DocumentModel(BaseModel):
     """Base of every request model: unknown fields are kept, never silently dropped (SPEC §1)."""
 
@@ -155,7 +145,7 @@ class DocumentModel(BaseModel):
     def _extra_text_bounded(self) -> DocumentModel:
         """A field SPEC §1 does not name is kept, but its text is bounded like every other field's."""
         for key, value in (self.model_extra or {}).items():
-            if _longest_text(value) > MAX_EXTRA_TEXT_CHARS:
+            if longest_text(value) > MAX_EXTRA_TEXT_CHARS:
                 raise PydanticCustomError(
                     "invalid_field", "holds text longer than {limit} characters (a field the request "
                     "document does not name is kept, within that limit)",

@@ -174,6 +174,17 @@ MAX_EXTRA_TEXT_CHARS = 10_000
 """A field SPEC §1 does not name (kept in the case file, never decided on)."""
 
 
+def longest_text(value: object) -> int:
+    """The length of the longest string in a decoded JSON value (0 when it holds none)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return max((longest_text(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return max((longest_text(v) for v in value), default=0)
+    return 0
+
+
 def too_long(value: object, limit: int) -> str | None:
     """Why `value` is longer than `limit` characters, or None (anything but text is not judged)."""
     if isinstance(value, str) and len(value) > limit:

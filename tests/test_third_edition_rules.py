@@ -414,3 +414,43 @@ def test_an_unreadable_documents_type_is_echoed_up_to_a_hundred_characters(size,
     raw = example("subpoena")
     raw["type"] = "t" * size
     assert verify_request(raw).type == ("t" * size if echoed else None)
+
+
+@pytest.mark.parametrize(("value", "length"), [
+    ("abc", 3), (["a", "bcde", {"x": "fg"}], 4), ({"k": ["a" * 9, {"deep": "b" * 12}]}, 12), ([], 0), ({}, 0),
+    (5, 0), (None, 0), ([1, True, None], 0),
+])
+def test_the_longest_text_of_an_unknown_field(value, length):
+    from domain.wellformed import longest_text
+
+    assert longest_text(value) == length
+
+
+@pytest.mark.parametrize("extra", [["x" * 10_001], {"note": {"text": "x" * 10_001}}])
+def test_an_unknown_fields_nested_text_is_bounded_too(extra):
+    raw = example("court_order")
+    raw["intake"] = extra
+    assert [p.message for p in verify_request(raw).problems] == [
+        "intake: holds text longer than 10000 characters (a field the request document does not name is kept, "
+        "within that limit)"]
+
+
+def test_every_vowel_takes_an():
+    from domain.findings import article
+
+    assert [article(w) for w in ("agent", "emergency", "intercept", "order", "undercover", "subpoena", "Ex")] == [
+        "an agent", "an emergency", "an intercept", "an order", "an undercover", "a subpoena", "an Ex"]
+
+
+def test_a_python_callers_value_that_is_no_json_kind_is_named_as_a_value():
+    raw = example("court_order")
+    raw["legal_process"]["reference"] = datetime(2026, 11, 20, tzinfo=UTC)
+    assert [p.message for p in verify_request(raw).problems] == [
+        "legal_process.reference: must be text (a JSON string), not a value"]
+
+
+def test_an_error_of_a_kind_not_foreseen_still_quotes_only_a_prefix():
+    from domain.verification import _detail
+
+    assert _detail("url_parsing", "u" * 100, {}, "Input should be a valid URL") == (
+        "'" + "u" * 80 + "'... (100 characters) is not a valid value here")
