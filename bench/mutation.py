@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 OFFLINE_TESTS = ["tests/test_policy.py", "tests/test_verification.py", "tests/test_request_model.py",
                  "tests/test_wording.py", "tests/test_case_rules.py", "tests/test_case_machine.py",
                  "tests/test_domain_rules.py", "tests/test_domain_rules_2.py", "tests/test_case_page.py",
-                 "tests/test_second_edition_cases.py", "tests/test_requesters.py"]
+                 "tests/test_second_edition_cases.py", "tests/test_requesters.py",
+                 "tests/test_third_edition_cases.py", "tests/test_third_edition_rules.py"]
 UNMUTATED = ["activities/", "les/", "recordstore/", "workflows/", "examples/", "starter.py", "worker.py"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from domain.findings import Problem, warning
+from domain.fisa import fisa_reach
 from domain.request import LegalRequest
 from domain.secrecy import nondisclosure
 from domain.vocabulary import PROSPECTIVE_CATEGORIES, STORED_CATEGORIES, RequestType
@@ -49,17 +50,34 @@ DURATION_CAPS = {RequestType.PEN_REGISTER: PEN_REGISTER_MAX_DAYS,
 DURATION_SOURCES = {RequestType.PEN_REGISTER: "18 U.S.C. 3123(c)(1)",
                     RequestType.TITLE3_WIRETAP: "18 U.S.C. 2518(5)",
                     RequestType.FISA_ORDER: "50 U.S.C. 1805(d)(1), 1842(e)"}
+# LEGAL.md (3rd): an order that must state its period and states none runs to the statutory cap.
+PERIOD_REQUIRED_SOURCES = {RequestType.PEN_REGISTER: "18 U.S.C. 3123(c)(1)",
+                           RequestType.TITLE3_WIRETAP: "18 U.S.C. 2518(4)(e), 2518(5)"}
+# Fed. R. Crim. P. 41(e)(2)(A)(i): a federal warrant is executed within the period it states, at most
+# 14 days; serving the carrier is its execution. Carrier policy: a state warrant served more than
+# 10 days after issue goes to legal (state periods vary).
+FEDERAL_WARRANT_MAX_DAYS = 14
+FEDERAL_WARRANT_SOURCE = "Fed. R. Crim. P. 41(e)(2)(A)(i)"
+STATE_WARRANT_FLAG_DAYS = 10
+STATE_WARRANT_SOURCE = "carrier policy (LEGAL.md, Clocks): state execution periods vary"
+
+
+def fisa_authority(request: LegalRequest) -> str | None:
+    """The section a FISA order issues under, as the document states it (None: it does not say)."""
+    process = request.legal_process
+    return None if process is None else process.authority
 
 
 def fisa_collects(request: LegalRequest) -> bool:
-    """A FISA order for surveillance (pen/trap or content): its term bounds collection."""
-    return request.type == RequestType.FISA_ORDER and bool(PROSPECTIVE_CATEGORIES.intersection(request.records))
+    """A FISA order for surveillance its section allows (pen/trap or content): its term bounds collection."""
+    return request.type == RequestType.FISA_ORDER and bool(
+        (PROSPECTIVE_CATEGORIES & fisa_reach(fisa_authority(request))).intersection(request.records))
 
 
 def asks_stored_records(request: LegalRequest) -> bool:
-    """A records request: its clock is response_due (a FISA order only for the stored part)."""
+    """A records request: its clock is response_due (a FISA order only for the stored part it may reach)."""
     if request.type == RequestType.FISA_ORDER:
-        return bool(STORED_CATEGORIES.intersection(request.records))
+        return bool((STORED_CATEGORIES & fisa_reach(fisa_authority(request))).intersection(request.records))
     return request.type in RESPONSE_DUE_TYPES
 
 
@@ -72,13 +90,16 @@ def is_renewal(request: LegalRequest) -> bool:
 # 18 U.S.C. 3125(a) (pen/trap), 2518(7) (Title III): in an emergency, collection may start on a
 # designated official's authorisation; the court order must follow within 48 hours or it stops.
 EMERGENCY_AUTHORISATION = "emergency_authorization"
+BRITISH_SPELLING = "emergency_authorisation"
+EMERGENCY_AUTHORISATION_SPELLINGS = frozenset({EMERGENCY_AUTHORISATION, BRITISH_SPELLING})
+"""SPEC's spelling and LEGAL.md's: the same instrument (the request model keeps SPEC's)."""
 EMERGENCY_SURVEILLANCE_TYPES = frozenset({RequestType.PEN_REGISTER, RequestType.TITLE3_WIRETAP})
 EMERGENCY_ORDER_WINDOW = timedelta(hours=48)
 
 
 def is_emergency_authorisation(request_type: RequestType, instrument: str | None) -> bool:
     """An emergency pen/trap (3125) or Title III (2518(7)) authorisation, not yet a court order."""
-    return request_type in EMERGENCY_SURVEILLANCE_TYPES and instrument == EMERGENCY_AUTHORISATION
+    return request_type in EMERGENCY_SURVEILLANCE_TYPES and instrument in EMERGENCY_AUTHORISATION_SPELLINGS
 
 
 def _utc(moment: datetime) -> datetime:
@@ -87,6 +108,10 @@ def _utc(moment: datetime) -> datetime:
 
 def _iso(moment: datetime) -> str:
     return _utc(moment).isoformat().replace("+00:00", "Z")
+
+
+iso_utc = _iso
+"""An instant as ISO-8601 UTC ending in Z, for messages."""
 
 
 def pen_register_expiry(issued_at: datetime, duration_days: int | None = None) -> datetime:
@@ -208,6 +233,13 @@ def clock_problems(request: LegalRequest) -> list[Problem]:
             f"legal_process.duration_days: the FISA order states no term; surveillance runs "
             f"{FISA_DEFAULT_DAYS} days (50 U.S.C. 1805(d)(1), 1842(e)(1))",
         ))
+    emergency = is_emergency_authorisation(kind, process.instrument)
+    if kind in PERIOD_REQUIRED_SOURCES and not emergency and process.issued_at and not process.duration_days:
+        cap = DURATION_CAPS[kind]
+        problems.append(warning(
+            "order_period_unstated",
+            f"legal_process.duration_days: the {kind} states no period; it runs the statutory "
+            f"{cap} days ({PERIOD_REQUIRED_SOURCES[kind]})", PERIOD_REQUIRED_SOURCES[kind]))
     cap = DURATION_CAPS.get(kind)
     if cap and process.duration_days and process.duration_days > cap:
         problems.append(warning(
@@ -216,6 +248,7 @@ def clock_problems(request: LegalRequest) -> list[Problem]:
             f"{DURATION_SOURCES[kind]}; the order is treated as running {cap} days",
         ))
     problems += interception_problems(request)
+    problems += stale_warrant_problems(request)
     expires = deadlines(request).get("expires_at")
     if kind != RequestType.PRESERVATION and expires and expires <= _utc(request.received_at):
         problems.append(Problem(
@@ -224,6 +257,37 @@ def clock_problems(request: LegalRequest) -> list[Problem]:
                     f"was received ({received}); it authorises nothing now",
         ))
     return problems
+
+
+def stale_warrant_problems(request: LegalRequest) -> list[Problem]:
+    """LEGAL.md (3rd): a warrant is executed, by service on the carrier, within the period it states;
+    a federal one within 14 days of issue at most. Late federal: no legal process; late state: legal."""
+    process = request.legal_process
+    if request.type != RequestType.SEARCH_WARRANT or process is None:
+        return []
+    issued = process.issued_at or process.signed_at
+    if issued is None:
+        return []
+    federal = process.jurisdiction == "federal"
+    stated = process.duration_days
+    days = min(stated or FEDERAL_WARRANT_MAX_DAYS, FEDERAL_WARRANT_MAX_DAYS) if federal else stated
+    late = request.received_at - issued
+    if days is not None and late > timedelta(days=days):
+        window = ", the period it gives for its execution" if stated == days else ""
+        source = FEDERAL_WARRANT_SOURCE if federal else "the warrant's own period"
+        return [Problem(
+            code="stale_warrant",
+            message=f"legal_process.issued_at {_iso(issued)}: the warrant was served on "
+                    f"{_iso(request.received_at)}, more than {days} days after its issue{window} ({source}); "
+                    "a warrant not executed within its period is no legal process",
+            source=source)]
+    if not federal and stated is None and late > timedelta(days=STATE_WARRANT_FLAG_DAYS):
+        return [warning(
+            "state_warrant_late",
+            f"legal_process.issued_at {_iso(issued)}: the state warrant was served on "
+            f"{_iso(request.received_at)}, more than {STATE_WARRANT_FLAG_DAYS} days after issue; legal "
+            "checks the state's execution period before anything is produced", STATE_WARRANT_SOURCE)]
+    return []
 
 
 def interception_problems(request: LegalRequest) -> list[Problem]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from pydantic import (
@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from domain.fisa import fisa_section
 from domain.identifiers import file_name_fault, request_id_fault
 from domain.vocabulary import (
     AuthMethod,
@@ -33,11 +34,21 @@ from domain.vocabulary import (
     TargetKind,
 )
 from domain.wellformed import (
-    INVISIBLE_CATEGORIES,
+    MAX_CODE_CHARS,
+    MAX_EXTRA_TEXT_CHARS,
+    MAX_JUSTIFICATION_CHARS,
+    MAX_NAME_CHARS,
+    MAX_PHONE_TEXT_CHARS,
+    MAX_SELECTOR_CHARS,
+    email_fault,
     is_e164,
     jurisdiction_fault,
+    longest_text,
     meaningful_text,
+    quoted,
+    renders_as_nothing,
     timestamp_fault,
+    too_long,
 )
 
 SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}", re.ASCII)
@@ -54,23 +65,58 @@ def _rfc3339(value: Any) -> Any:
 
 
 def _required_text(value: Any) -> Any:
-    """A required name: format and control characters and surrounding spaces do not count."""
+    """A required name: format and control characters, default-ignorable code points, surrounding
+    spaces and bare punctuation do not count."""
     kept = meaningful_text(value)
     if kept is None and value is not None:
         raise PydanticCustomError(
-            "missing_field", "is blank (spaces, control and format characters do not count)")
+            "missing_field",
+            "is blank (spaces, control, format and default-ignorable characters and bare punctuation "
+            "do not count)")
     return kept
+
+
+def _within(value: Any, limit: int) -> Any:
+    """The value, or its length limit broken as a problem (anything but text is left to its type)."""
+    fault = too_long(value, limit)
+    if fault is not None:
+        raise PydanticCustomError("invalid_field", "{fault}", {"fault": fault})
+    return value
+
+
+def _at_most(limit: int) -> BeforeValidator:
+    """SPEC §1 (3rd): a text field's length limit, checked before anything else reads the value.
+    In an Annotated type it is listed last, so that it runs first (pydantic runs before-validators
+    from the last to the first)."""
+    return BeforeValidator(partial(_within, limit=limit))
+
+
+def _email_limits(value: Any) -> Any:
+    """RFC 5321 and RFC 1035 length limits of an e-mail address (SPEC §1, 3rd)."""
+    fault = email_fault(value) if isinstance(value, str) else None
+    if fault is not None:
+        raise PydanticCustomError("invalid_field", "{fault}", {"fault": fault})
+    return value
 
 
 # Strict: a legal document says 60 days, not "60" or 60.5 or true.
 PositiveDays = Annotated[int, Field(strict=True, gt=0)]
 PortNumber = Annotated[int, Field(strict=True, ge=0, le=65535)]
-NonEmpty = Annotated[str, BeforeValidator(_required_text), Field(min_length=1)]
+NonEmpty = Annotated[str, BeforeValidator(_required_text), Field(min_length=1), _at_most(MAX_NAME_CHARS)]
 """A required name or text: blank after dropping what does not count is missing."""
-Selector = Annotated[str, Field(min_length=1)]
+Code = Annotated[str, BeforeValidator(_required_text), Field(min_length=1), _at_most(MAX_CODE_CHARS)]
+"""A required short code or reference (an instrument's name, a docket number)."""
+Selector = Annotated[str, Field(min_length=1), _at_most(MAX_SELECTOR_CHARS)]
 """A value matched exactly against the store (a target, an account): never cleaned, only checked."""
-Text = Annotated[str | None, BeforeValidator(meaningful_text)]
+Text = Annotated[str | None, BeforeValidator(meaningful_text), _at_most(MAX_NAME_CHARS)]
 """An optional name or signature: what is left empty after dropping what does not count is absent."""
+Justification = Annotated[str, BeforeValidator(_required_text), Field(min_length=1),
+                          _at_most(MAX_JUSTIFICATION_CHARS)]
+"""Why an emergency cannot wait: a few paragraphs, blank is missing."""
+Email = Annotated[str | None, BeforeValidator(_email_limits)]
+"""An e-mail address as written, within RFC 5321's and RFC 1035's lengths."""
+PhoneText = Annotated[str | None, _at_most(MAX_PHONE_TEXT_CHARS)]
+"""A contact number as written (not a selector)."""
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 
 
@@ -95,6 +141,17 @@ class DocumentModel(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
+    @model_validator(mode="after")
+    def _extra_text_bounded(self) -> DocumentModel:
+        """A field SPEC §1 does not name is kept, but its text is bounded like every other field's."""
+        for key, value in (self.model_extra or {}).items():
+            if longest_text(value) > MAX_EXTRA_TEXT_CHARS:
+                raise PydanticCustomError(
+                    "invalid_field", "holds text longer than {limit} characters (a field the request "
+                    "document does not name is kept, within that limit)",
+                    {"field": key, "limit": MAX_EXTRA_TEXT_CHARS})
+        return self
+
 
 class Requester(DocumentModel):
     """Who sent the request."""
@@ -102,18 +159,23 @@ class Requester(DocumentModel):
     kind: RequesterKind = Field(description="law_enforcement, government, attorney or customer.")
     agency: Text = Field(None, description="The agency or firm the requester acts for.")
     name: Text = Field(None, description="The requester's name.")
-    email: str | None = Field(None, description="Where answers and productions are sent.")
-    phone: str | None = Field(None, description="The requester's telephone number.")
+    email: Email = Field(None, description="Where answers and productions are sent.")
+    phone: PhoneText = Field(None, description="The requester's telephone number.")
+
+
+INSTRUMENT_SPELLINGS = {"emergency_authorisation": "emergency_authorization"}
+"""Other spellings of an instrument's name, and the one the product uses."""
 
 
 class LegalProcess(DocumentModel):
     """The legal instrument behind the request; fields that do not apply to a type are absent."""
 
-    instrument: NonEmpty = Field(description="The instrument's own name, e.g. grand_jury_subpoena.")
-    reference: NonEmpty = Field(description="Docket, case or letter number.")
+    instrument: Code = Field(description="The instrument's own name, e.g. grand_jury_subpoena.")
+    reference: Code = Field(description="Docket, case or letter number.")
     issued_by: NonEmpty = Field(description="The court, grand jury, agency or office.")
     issuer_kind: IssuerKind = Field(description="court, grand_jury, agency, fbi, fisc or attorney.")
-    jurisdiction: str = Field(description="'federal' or 'state:XX' (a US state, DC or territory).")
+    jurisdiction: Annotated[str, _at_most(MAX_CODE_CHARS)] = Field(
+        description="'federal' or 'state:XX' (a US state, DC or territory).")
     signed_by: Text = Field(None, description="Who signed it; unsigned is a policy problem.")
     signed_at: Timestamp | None = Field(None, description="When it was signed.")
     issued_at: Timestamp | None = Field(None, description="When the order was entered.")
@@ -128,6 +190,26 @@ class LegalProcess(DocumentModel):
         None, description="No notice to the customer before this (2705(b), 3123(d), 2709(c))."
     )
     extension_of: str | None = Field(None, description="request_id of the order this one extends.")
+    authority: Annotated[str | None, _at_most(MAX_CODE_CHARS)] = Field(
+        None, description="FISA: the section the order issues under, 50 U.S.C. 1805, 1842, 1861 or 1881a "
+                          "(written so, or as the bare number); kept as '50 U.S.C. NNNN'.")
+
+    @field_validator("instrument")
+    @classmethod
+    def _one_spelling(cls, value: str) -> str:
+        # LEGAL.md spells it emergency_authorisation, SPEC emergency_authorization: the same instrument.
+        return INSTRUMENT_SPELLINGS.get(value, value)
+
+    @field_validator("authority")
+    @classmethod
+    def _fisa_section(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        section = fisa_section(value)
+        if section is None:
+            raise PydanticCustomError("invalid_field", "{value} is not a section a FISA order issues under; "
+                                      "write 50 U.S.C. 1805, 1842, 1861 or 1881a", {"value": quoted(value)})
+        return section
 
     @field_validator("extension_of")
     @classmethod
@@ -156,7 +238,8 @@ class Customer(DocumentModel):
 class Callback(DocumentModel):
     """The call back to the requesting agency that confirms an emergency request is genuine."""
 
-    number: str = Field(description="The agency number called back, E.164.")
+    number: Annotated[str, _at_most(MAX_PHONE_TEXT_CHARS)] = Field(
+        description="The agency number called back, E.164.")
     source: CallbackSource = Field(description="Where that number came from.")
     verified_by: Text = Field(None, description="Who made the verifying call.")
     verified_at: Timestamp | None = Field(None, description="When the callback was verified.")
@@ -167,7 +250,7 @@ class Callback(DocumentModel):
         if not _is_e164(value):
             raise PydanticCustomError(
                 "invalid_field", "{value} is not an E.164 number (+ and 8-15 ASCII digits)",
-                {"value": ascii(value)},
+                {"value": quoted(value)},
             )
         return value
 
@@ -175,7 +258,7 @@ class Callback(DocumentModel):
 class Emergency(DocumentModel):
     """The emergency disclosure claim of 18 U.S.C. 2702(c)(4) (emergency only)."""
 
-    justification: NonEmpty = Field(description="Why there is a danger that cannot wait.")
+    justification: Justification = Field(description="Why there is a danger that cannot wait.")
     danger: Danger = Field(description="death or serious_physical_injury.")
     callback: Callback = Field(description="The callback that authenticates the requester.")
     supervisor: Text = Field(None, description="The supervisor who approved; may be null.")
@@ -201,16 +284,15 @@ class Target(DocumentModel):
     @model_validator(mode="after")
     def _value_fits_kind(self) -> Target:
         if self.kind == TargetKind.PHONE_NUMBER and not _is_e164(self.value):
-            raise _invalid("value", f"{self.value!a} is not an E.164 number (+ and 8-15 ASCII digits)")
-        if self.value != self.value.strip() or any(
-                unicodedata.category(c) in INVISIBLE_CATEGORIES for c in self.value):
+            raise _invalid("value", f"{quoted(self.value)} is not an E.164 number (+ and 8-15 ASCII digits)")
+        if self.value != self.value.strip() or any(renders_as_nothing(c) for c in self.value):
             # A selector is matched exactly: an invisible character would match no records.
-            raise _invalid("value", f"{self.value!a} holds spaces, control or format characters")
+            raise _invalid("value", f"{quoted(self.value)} holds spaces, control or format characters")
         if self.kind == TargetKind.IP_ADDRESS:
             try:
                 ipaddress.ip_address(self.value)
             except ValueError:
-                raise _invalid("value", f"'{self.value}' is not an IPv4 or IPv6 address") from None
+                raise _invalid("value", f"{quoted(self.value)} is not an IPv4 or IPv6 address") from None
             if self.observed_at is None:
                 # An address is shared over time; without the instant no subscriber can be named.
                 raise PydanticCustomError(
@@ -221,7 +303,9 @@ class Target(DocumentModel):
         if self.kind == TargetKind.EMAIL:
             local, _, domain = self.value.partition("@")
             if self.value.count("@") != 1 or not local or not domain:
-                raise _invalid("value", f"'{self.value}' is not an e-mail address (one @)")
+                raise _invalid("value", f"{quoted(self.value)} is not an e-mail address (one @)")
+            if (fault := email_fault(self.value)) is not None:
+                raise _invalid("value", fault)
         return self
 
 
@@ -260,7 +344,7 @@ class Document(DocumentModel):
         if not SHA256_HEX.fullmatch(value):
             raise PydanticCustomError(
                 "invalid_field", "{value} is not a SHA-256 digest (exactly 64 hex digits)",
-                {"value": ascii(value)},
+                {"value": quoted(value)},
             )
         return value
 

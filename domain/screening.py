@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from domain.clocks import clock_problems, is_emergency_authorisation
-from domain.findings import Problem, Refusal, warning
+from domain.clocks import clock_problems, fisa_authority, is_emergency_authorisation, iso_utc
+from domain.findings import Problem, Refusal, article, warning
+from domain.fisa import FISA_REACH_SAID, fisa_reach, fisa_refusal
 from domain.policy import (
     ALLOWED_ISSUERS,
     CALECPA_REACH,
@@ -21,7 +22,7 @@ from domain.policy import (
 )
 from domain.request import LegalRequest
 from domain.secrecy import secrecy_notes
-from domain.signers import nsl_signer_fault
+from domain.signers import SIGNER_SOURCES, court_signer_fault, issuer_fault, nsl_signer_fault
 from domain.vocabulary import (
     STORED_CATEGORIES,
     AuthMethod,
@@ -31,6 +32,7 @@ from domain.vocabulary import (
     RequestType,
     TargetKind,
 )
+from domain.wellformed import quoted
 
 # Fields each authentication method must carry before the lookup may go on (carrier policy).
 AUTHENTICATION_FIELDS: dict[AuthMethod, tuple[str, ...]] = {
@@ -54,11 +56,16 @@ def screen_categories(request: LegalRequest) -> tuple[list[RecordCategory], list
     process = request.legal_process
     issuer = process.issuer_kind if process else None
     california = process is not None and calecpa_limits(request.type, process.jurisdiction, issuer)
+    fisa = request.type == RequestType.FISA_ORDER
+    if fisa:
+        allowed = fisa_reach(fisa_authority(request))  # LEGAL.md (3rd): by the section it issues under
     permitted: list[RecordCategory] = []
     refused: list[Refusal] = []
     for category in request.records:
         if category not in allowed:
-            refused.append(Refusal(category=category, reason=refusal_reason(request.type, category, issuer)))
+            reason = (fisa_refusal(fisa_authority(request), category) if fisa
+                      else refusal_reason(request.type, category, issuer))
+            refused.append(Refusal(category=category, reason=reason))
         elif california and category not in CALECPA_REACH:
             refused.append(Refusal(category=category, reason=f"{category}: {CALECPA_REASON}"))
         else:
@@ -72,7 +79,7 @@ def legal_process_problems(request: LegalRequest) -> list[Problem]:
     if process is None:
         if kind in LEGAL_PROCESS_REQUIRED:
             return [Problem(code="missing_legal_process",
-                            message=f"legal_process: a {kind} must carry its legal process")]
+                            message=f"legal_process: {article(kind)} must carry its legal process")]
         return []
     if kind == RequestType.CUSTOMER_CALL_LOOKUP:
         return [Problem(code="unexpected_legal_process",
@@ -80,7 +87,8 @@ def legal_process_problems(request: LegalRequest) -> list[Problem]:
                                 "a legal demand is a request of its own type")]
     problems: list[Problem] = []
     allowed = ALLOWED_ISSUERS.get(kind)
-    if is_emergency_authorisation(kind, process.instrument):
+    emergency = is_emergency_authorisation(kind, process.instrument)
+    if emergency:
         allowed = EMERGENCY_AUTHORISATION_ISSUERS  # the designated official's own authorisation
     if allowed is not None and process.issuer_kind not in allowed:
         problems.append(Problem(
@@ -88,16 +96,10 @@ def legal_process_problems(request: LegalRequest) -> list[Problem]:
             message=f"legal_process.issuer_kind: a {kind} cannot be issued by "
                     f"'{process.issuer_kind}'; it is issued by: {_names(allowed)}",
         ))
-    unsigned = [f for f in ("signed_by", "signed_at") if not str(getattr(process, f) or "").strip()]
-    if kind in SIGNATURE_REQUIRED and unsigned:
-        problems.append(Problem(
-            code="unsigned",
-            message=f"legal_process.{unsigned[0]}: the {kind} is not signed "
-                    f"({' and '.join(unsigned)} missing); an unsigned instrument is not legal "
-                    "process",
-        ))
-    if kind == RequestType.NATIONAL_SECURITY_LETTER and (fault := nsl_signer_fault(process.signed_by)):
-        problems.append(Problem(code="nsl_signer_rank", message=f"legal_process.signed_by: {fault}"))
+    if kind in SIGNATURE_REQUIRED:
+        problems += signature_problems(kind, process)
+    if not emergency:
+        problems += signer_office_problems(kind, process)
     if kind in FEDERAL_ONLY and process.jurisdiction != "federal":
         problems.append(Problem(
             code="wrong_jurisdiction",
@@ -113,6 +115,60 @@ def legal_process_problems(request: LegalRequest) -> list[Problem]:
     return problems
 
 
+UNSIGNED_SOURCE = "LEGAL.md, Who may issue what: an unsigned instrument is not legal process"
+DATED_AT_ISSUE_SOURCE = ("LEGAL.md, Who may issue what (third edition): a signature without its date is "
+                         "dated at issue")
+
+
+def signature_problems(kind: RequestType, process) -> list[Problem]:
+    """Signed, and when: no signer is unsigned; a signer without signed_at but with issued_at signed
+    at issue, with a warning (LEGAL.md, third edition)."""
+    if process.signed_by is None:
+        missing = "signed_by" + ("" if process.signed_at else " and signed_at")
+        return [Problem(
+            code="unsigned",
+            message=f"legal_process.signed_by: the {kind} is not signed ({missing} missing); an unsigned "
+                    "instrument is not legal process", source=UNSIGNED_SOURCE)]
+    if process.signed_at is not None:
+        return []
+    if process.issued_at is None:
+        return [Problem(
+            code="unsigned",
+            message=f"legal_process.signed_at: the {kind} is not signed (signed_at missing, and no "
+                    "issued_at to date the signature by); an unsigned instrument is not legal process",
+            source=UNSIGNED_SOURCE)]
+    return [warning(
+        "signed_at_defaulted",
+        f"legal_process.signed_at: the {kind} is signed by {quoted(process.signed_by)} but its signature "
+        f"is not dated; it is taken as signed when issued, {iso_utc(process.issued_at)}",
+        DATED_AT_ISSUE_SOURCE)]
+
+
+def signer_office_problems(kind: RequestType, process) -> list[Problem]:
+    """The signer's own office, and a court named as issuer (LEGAL.md, Who may issue what, 3rd)."""
+    problems: list[Problem] = []
+    if kind == RequestType.NATIONAL_SECURITY_LETTER and (fault := nsl_signer_fault(process.signed_by)):
+        problems.append(Problem(code="nsl_signer_rank", message=f"legal_process.signed_by: {fault}",
+                                source="18 U.S.C. 2709(b)"))
+    signer = court_signer_fault(kind, process.signed_by)
+    if signer is not None:
+        problems.append(Problem(code=signer.code, message=f"legal_process.signed_by: {signer.message}",
+                                fatal=signer.fatal, source=signer.source))
+    issuer = issuer_fault(kind, process.issued_by)
+    if issuer is not None:
+        problems.append(Problem(code="issuer_not_a_court", message=f"legal_process.issued_by: {issuer}",
+                                source=SIGNER_SOURCES[kind]))
+    return problems
+
+
+def fisa_problems(request: LegalRequest) -> list[Problem]:
+    """A FISA order that names no section reaches stored non-content records only (LEGAL.md, 3rd)."""
+    if request.type != RequestType.FISA_ORDER or request.legal_process is None or fisa_authority(request):
+        return []
+    return [warning("fisa_section_unstated", f"legal_process.authority: {FISA_REACH_SAID[None]}",
+                    "50 U.S.C. 1805, 1842, 1861, 1881a")]
+
+
 def requester_problems(request: LegalRequest) -> list[Problem]:
     """Who may ask for what (the customer for lookups, the government for compulsory process)."""
     allowed = REQUESTER_KINDS[request.type]
@@ -121,7 +177,7 @@ def requester_problems(request: LegalRequest) -> list[Problem]:
     code = "requester_not_governmental" if allowed == GOVERNMENTAL_REQUESTERS else "wrong_requester"
     return [Problem(
         code=code,
-        message=f"requester.kind: a {request.type} cannot come from a requester of kind "
+        message=f"requester.kind: {article(request.type)} cannot come from a requester of kind "
                 f"'{request.requester.kind}'; allowed: {_names(allowed)}",
     )]
 
@@ -179,11 +235,12 @@ def scope_problems(request: LegalRequest) -> list[Problem]:
     """The request must say whom, what and (for stored records) when."""
     problems: list[Problem] = []
     needs_period = request.type in HISTORICAL_TYPES or (
-        request.type == RequestType.FISA_ORDER and STORED_CATEGORIES.intersection(request.records)
+        request.type == RequestType.FISA_ORDER
+        and (STORED_CATEGORIES & fisa_reach(fisa_authority(request))).intersection(request.records)
     )
     if needs_period and request.period is None:
         problems.append(Problem(code="missing_period",
-                                message=f"period: a {request.type} for stored records must name "
+                                message=f"period: {article(request.type)} for stored records must name "
                                         "the period (start and end) they cover"))
     if not request.targets:
         problems.append(Problem(code="no_targets", message="targets: no target is named"))
@@ -197,6 +254,7 @@ def policy_problems(request: LegalRequest) -> list[Problem]:
     """Every problem the legal rules find in a well-formed request, fatal ones and warnings."""
     return [
         *legal_process_problems(request),
+        *fisa_problems(request),
         *requester_problems(request),
         *customer_problems(request),
         *emergency_problems(request),

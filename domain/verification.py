@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Mapping
 from datetime import UTC
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
-from domain.findings import Problem, Refusal
+from domain.findings import Problem, Refusal, article
 from domain.pending import pending_checks
 from domain.policy import APPROVALS_REQUIRED, deadlines
 from domain.request import LegalRequest, parse_request
@@ -19,7 +18,7 @@ from domain.screening import policy_problems, screen_categories
 from domain.secrecy import Nondisclosure, nondisclosure
 from domain.targets import TargetResolution
 from domain.vocabulary import RecordCategory, RequestType, Role, Verdict
-from domain.wellformed import INVISIBLE_CATEGORIES, MAX_DOCUMENT_BYTES, lone_surrogates
+from domain.wellformed import MAX_CODE_CHARS, MAX_DOCUMENT_BYTES, lone_surrogates, quoted, renders_as_nothing
 
 __all__ = [
     "CheckResult", "Problem", "Refusal", "UnreadableRequest", "check_request",
@@ -70,7 +69,8 @@ class CheckResult(BaseModel):
             "permitted": [str(c) for c in self.permitted],
             "refused": [{"category": r.category, "reason": r.reason} for r in self.refused],
             "problems": [
-                {"code": p.code, "message": p.message if p.fatal else f"warning: {p.message}"}
+                {"code": p.code, "message": p.message if p.fatal else f"warning: {p.message}",
+                 **({"source": p.source} if p.source else {})}
                 for p in self.problems
             ],
             "deadlines": {name: utc_text(at) for name, at in self.deadlines.items()},
@@ -109,7 +109,7 @@ class CheckResult(BaseModel):
 
 def _printable(line: str) -> str:
     """A line as a terminal may show it: invisible and control characters written as escapes."""
-    return "".join(ascii(c)[1:-1] if unicodedata.category(c) in INVISIBLE_CATEGORIES else c for c in line)
+    return "".join(ascii(c)[1:-1] if renders_as_nothing(c) else c for c in line)
 
 
 def _path(loc: tuple[int | str, ...], field: str | None = None) -> str:
@@ -120,33 +120,72 @@ def _path(loc: tuple[int | str, ...], field: str | None = None) -> str:
     return text or "request"
 
 
-def _shown(value: Any) -> str:
-    return json.dumps(value, default=str)
+JSON_KINDS: dict[type, str] = {
+    type(None): "null", bool: "true or false", int: "a number", float: "a number", str: "text",
+    list: "a list", dict: "a JSON object",
+}
+"""What a decoded JSON value is, in words."""
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, in words (a Python caller's other value: "a value")."""
+    return JSON_KINDS.get(type(value), "a value")
+
+
+# What a field must be, in our words, for each pydantic error type about the value's JSON kind.
+# No library's own wording ("Input should be a valid dictionary or instance of ...") reaches a user.
+WANTED: dict[str, str] = {
+    "model_type": "must be a JSON object ({...})",
+    "string_type": "must be text (a JSON string)",
+    "list_type": "must be a list ([...])",
+    "int_type": "must be a whole number",
+}
+OUR_WORDS = frozenset({"invalid_field", "missing_field"})
+"""Error types raised by the request model itself (domain.request): their message is ours."""
+
+
+def _detail(kind: str, value: Any, ctx: Mapping[str, Any], ours: str) -> str:
+    """What is wrong with the value, in our words, quoting at most a readable prefix of it."""
+    if kind in OUR_WORDS:
+        return ours
+    if kind in WANTED:
+        return f"{WANTED[kind]}, not {_kind(value)}"
+    if kind == "datetime_from_date_parsing":
+        return f"{quoted(value)} is not a date and time that exists"
+    if kind == "enum":
+        return f"{quoted(value)} is not one of {ctx['expected']}"
+    if kind == "greater_than":
+        return f"{quoted(value)} must be more than {ctx['gt']}"
+    if kind == "greater_than_equal":
+        return f"{quoted(value)} must be at least {ctx['ge']}"
+    if kind == "less_than_equal":
+        return f"{quoted(value)} must be at most {ctx['le']}"
+    if kind == "string_too_short":
+        return "is empty"
+    return f"{quoted(value)} is not a valid value here"
 
 
 def _schema_problem(error: Mapping[str, Any]) -> Problem:
     """One pydantic error as a fatal problem with a stable code and a path-first message."""
     kind, loc, value = error["type"], tuple(error["loc"]), error.get("input")
-    path = _path(loc, (error.get("ctx") or {}).get("field"))
+    ctx = error.get("ctx") or {}
+    path = _path(loc, ctx.get("field"))
     if kind == "timezone_aware":
         return Problem(code="naive_timestamp",
-                       message=f"{path}: timestamp '{value}' has no UTC offset; every timestamp "
+                       message=f"{path}: timestamp {quoted(value)} has no UTC offset; every timestamp "
                                "must carry an offset or Z")
     if kind in ("missing", "missing_field"):
         detail = "required field is missing" if kind == "missing" else error["msg"]
         return Problem(code="missing_field", message=f"{path}: {detail}")
     if kind == "enum" and loc == ("type",):
         return Problem(code="unknown_type",
-                       message=f"type: {_shown(value)} is not a request type; valid types: "
+                       message=f"type: {quoted(value)} is not a request type; valid types: "
                                f"{', '.join(RequestType)}")
     if kind == "enum" and len(loc) == 2 and loc[0] == "records":
         return Problem(code="unknown_category",
-                       message=f"{path}: {_shown(value)} is not a record category; valid "
+                       message=f"{path}: {quoted(value)} is not a record category; valid "
                                f"categories: {', '.join(RecordCategory)}")
-    detail = error["msg"]
-    if kind != "invalid_field" and not isinstance(value, dict | list):
-        detail += f" (got {_shown(value)})"
-    return Problem(code="invalid_field", message=f"{path}: {detail}")
+    return Problem(code="invalid_field", message=f"{path}: {_detail(kind, value, ctx, error['msg'])}")
 
 
 def schema_problems(error: ValidationError) -> list[Problem]:
@@ -155,8 +194,10 @@ def schema_problems(error: ValidationError) -> list[Problem]:
 
 
 def _raw_text(raw: Any, key: str) -> str | None:
+    """A name of an unreadable document as written (request_id, type), when it is text of a name's
+    length: the answer never echoes a long input whole (SPEC §1, 3rd)."""
     value = raw.get(key) if isinstance(raw, Mapping) else None
-    return value if isinstance(value, str) else None
+    return value if isinstance(value, str) and len(value) <= MAX_CODE_CHARS else None
 
 
 def _approvals(type_text: str | None) -> list[Role]:
@@ -174,7 +215,7 @@ def check_request(request: LegalRequest) -> CheckResult:
             code="nothing_permitted",
             message=f"records: no category asked for may be "
                     f"{'preserved' if request.type == RequestType.PRESERVATION else 'produced'} "
-                    f"on a {request.type}; nothing will be done",
+                    f"on {article(request.type)}; nothing will be done",
         ))
         fatal.append("nothing_permitted")
     if fatal:
@@ -239,7 +280,7 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
         # Two values for one field leave the document's meaning undecided.
-        raise ValueError(f"duplicate key {duplicates[0]!r}")
+        raise ValueError(f"duplicate key {quoted(duplicates[0])}")
     return dict(pairs)
 
 

@@ -568,10 +568,12 @@ NSL_RULE = ("18 U.S.C. 2709(b): the Director of the FBI or a designee no lower t
 
 
 def test_the_longest_title_in_a_signature_wins():
-    from domain.signers import titles_in
+    from domain.signers import NSL_SIGNER_TITLES, titles_in
 
-    assert titles_in("Assistant Special Agent in Charge R. Roe") == ["assistant special agent in charge"]
-    assert titles_in("R. Roe, Special Agent in Charge, Denver") == ["special agent in charge"]
+    assert [t.title for t in titles_in("Assistant Special Agent in Charge R. Roe", NSL_SIGNER_TITLES)] == [
+        "assistant special agent in charge"]
+    assert [t.title for t in titles_in("R. Roe, Special Agent in Charge, Denver", NSL_SIGNER_TITLES)] == [
+        "special agent in charge"]
 
 
 @pytest.mark.parametrize(("signed_by", "fault"), [
@@ -579,7 +581,7 @@ def test_the_longest_title_in_a_signature_wins():
                                          f"a letter is signed under {NSL_RULE}"),
     ("SSA J. Roe, Special Agent", f"signed by 'SSA J. Roe, Special Agent', a special agent; "
                                   f"a letter is signed under {NSL_RULE}"),
-    ("J. Roe", f"'J. Roe' names no rank; a letter is signed under {NSL_RULE}"),
+    ("J. Roe", f"'J. Roe' names no rank of the signer's own; a letter is signed under {NSL_RULE}"),
     ("J. Roe, SAC Denver", None),
     ("", None),
 ])

@@ -80,8 +80,15 @@ def build(kind: str, records: list[str] | None = None) -> dict:
             "signed_by": "Hon. Signer", "signed_at": "2026-11-19T10:00:00Z",
             "issued_at": "2026-11-19T10:00:00Z", "response_due": "2026-12-10T17:00:00Z",
         }
+    if kind in ("court_order", "search_warrant", "pen_register", "title3_wiretap"):
+        raw["legal_process"]["issued_by"] = "U.S. District Court, D. Colo."  # LEGAL.md (3rd): a court
+    if kind == "fisa_order":
+        raw["legal_process"]["issued_by"] = "Foreign Intelligence Surveillance Court"
+        raw["legal_process"]["authority"] = "50 U.S.C. 1805"  # reaches what the order names
     if kind in ("pen_register", "title3_wiretap"):
         del raw["legal_process"]["response_due"]
+        # 3123(c)(1), 2518(4)(e): the order states its period (LEGAL.md, 3rd)
+        raw["legal_process"]["duration_days"] = 60 if kind == "pen_register" else 30
     if kind == "national_security_letter":  # 2709(b): a Special Agent in Charge may sign
         raw["legal_process"]["signed_by"] = "J. Doe, Special Agent in Charge, Denver Field Office"
     if kind == "fisa_order":  # 1805(d)(1): the order states its term
@@ -200,14 +207,33 @@ SIGNED_TYPES = ["subpoena", "court_order", "search_warrant", "pen_register", "ti
 
 
 @pytest.mark.parametrize("kind", SIGNED_TYPES)
-@pytest.mark.parametrize("missing", ["signed_by", "signed_at"])
-def test_unsigned_instruments_are_rejected(kind, missing):
+def test_unsigned_instruments_are_rejected(kind):
     raw = build(kind)
-    del raw["legal_process"][missing]
+    del raw["legal_process"]["signed_by"]
     result = verify_request(raw)
     assert codes(raw) == {"unsigned": True}
     assert result.verdict == "reject" and result.permitted == []
-    assert missing in result.problems[0].message
+    assert "signed_by" in result.problems[0].message
+
+
+@pytest.mark.parametrize("kind", SIGNED_TYPES)
+def test_a_signature_without_its_date_is_dated_at_issue_with_a_warning(kind):
+    # LEGAL.md (3rd): signed_by and issued_at without signed_at is signed, dated at issue.
+    raw = build(kind)
+    del raw["legal_process"]["signed_at"]
+    result = verify_request(raw)
+    assert codes(raw) == {"signed_at_defaulted": False}
+    assert result.verdict == verify_request(build(kind)).verdict
+    assert result.problems[0].message.endswith("it is taken as signed when issued, 2026-11-19T10:00:00Z")
+
+
+@pytest.mark.parametrize("kind", ["subpoena", "court_order", "search_warrant", "national_security_letter"])
+def test_a_signature_without_any_date_is_unsigned(kind):
+    raw = build(kind)
+    del raw["legal_process"]["signed_at"], raw["legal_process"]["issued_at"]
+    assert codes(raw) == {"unsigned": True}
+    assert verify_request(raw).problems[0].message.startswith(
+        f"legal_process.signed_at: the {kind} is not signed (signed_at missing, and no issued_at")
 
 
 def test_blank_signature_counts_as_unsigned():
@@ -369,7 +395,9 @@ def test_pen_register_runs_at_most_60_days(days, expires, capped):
     raw["received_at"] = "2026-11-22T18:00:00Z"
     raw["legal_process"].update(issued_at=PEN_ISSUED, signed_at=PEN_ISSUED, duration_days=days)
     assert clocks(raw) == {"expires_at": expires}
-    assert codes(raw) == ({"duration_capped": False} if capped else {})
+    # 3123(c)(1) (LEGAL.md, 3rd): an order stating no period runs the 60 days, with a warning.
+    silent = {"order_period_unstated": False} if days is None else {}
+    assert codes(raw) == ({"duration_capped": False} if capped else silent)
     assert pen_register_expiry(utc("2026-11-22T17:00:00Z"), days) == utc(expires)
 
 

@@ -89,18 +89,22 @@ OUTCOMES = {
         deadlines={"response_due": "2027-03-30T17:00:00Z", "reminder_at": "2027-03-27T17:00:00Z"}),
     # 2518: interception 2026-11-18T22:00Z, before the order was entered 2026-11-19T10:00Z.
     "title3_interception_before_order": case(
-        "reject", [], ["intercept_content"], {"interception_before_order": FATAL}, AL),
+        "reject", [], ["intercept_content"],
+        {"interception_before_order": FATAL, "order_period_unstated": WARNING}, AL),
     # Entered 11-19T10:00Z, no interception by day ten: 30 days from 11-29T10:00Z end 12-29T10:00Z;
     # interception "beginning" 2027-01-05 is after the order expired.
     "title3_interception_after_expiry": case(
-        "reject", [], ["intercept_content"], {"interception_after_expiry": FATAL}, AL,
+        "reject", [], ["intercept_content"],
+        {"interception_after_expiry": FATAL, "order_period_unstated": WARNING}, AL,
         deadlines={"ten_day_mark": "2026-11-29T10:00:00Z", "expires_at": "2026-12-29T10:00:00Z"}),
     # First interception 11-28T10:00Z (before day ten): 30 days to 12-28T10:00Z. Secrecy is the
     # statute's (2511(2)(a)(ii)) with no end: the passed nondisclosure_until frees nothing.
+    # Third edition: the order states no period, so it runs the statutory 30 days with a warning.
     "title3_secrecy_date_passed_frees_nothing": case(
-        "accept", ["intercept_content", "pen_trap"], approvals=AL,
+        "accept", ["intercept_content", "pen_trap"], [], {"order_period_unstated": WARNING}, AL,
         deadlines={"ten_day_mark": "2026-11-29T10:00:00Z", "expires_at": "2026-12-28T10:00:00Z"},
         nondisclosure={"basis": "18 U.S.C. 2511(2)(a)(ii)", "until": None}),
+    # The FISA cases name their section (third edition: 1805 content, 1842 pen/trap).
     # 1842(e)(1): no term stated, 90 days from 2026-11-19T10:00Z = 2027-02-17T10:00Z, with a warning.
     "fisa_pen_trap_no_term": case(
         "accept", ["pen_trap"], [], {"fisa_term_defaulted": WARNING}, AL,
@@ -152,8 +156,10 @@ OUTCOMES = {
         "reject", [], ["payment_info"], {"nothing_permitted": FATAL}),
     "calecpa_warrant_unlimited": case("accept", ["voicemail_content", "cell_site_location"]),
     # 3123(c)(1): 60 days from 2026-11-19T10:00Z = 2027-01-18T10:00Z.
+    # Third edition: no period stated, so 3123(c)(1)'s 60 days with a warning.
     "calecpa_pen_register_unlimited": case(
-        "accept", ["pen_trap"], deadlines={"expires_at": "2027-01-18T10:00:00Z"}),
+        "accept", ["pen_trap"], [], {"order_period_unstated": WARNING},
+        deadlines={"expires_at": "2027-01-18T10:00:00Z"}),
 
     # ---- secrecy and pending checks -------------------------------------------------------------
     # 2705(b) binds until its date: 2027-05-20T00:00-05:00 = 2027-05-20T05:00Z.
@@ -165,7 +171,8 @@ OUTCOMES = {
     "civil_subpoena_claims_secrecy": case(
         "accept", ["subscriber_info"], [], {"nondisclosure_without_basis": WARNING}, nondisclosure=None),
     "pen_register_secrecy_date_before_receipt": case(
-        "accept", ["pen_trap"], deadlines={"expires_at": "2027-01-18T10:00:00Z"},
+        "accept", ["pen_trap"], [], {"order_period_unstated": WARNING},
+        deadlines={"expires_at": "2027-01-18T10:00:00Z"},
         nondisclosure={"basis": "18 U.S.C. 3123(d)", "until": None}),
     # 2703(f)(2): 180 days from the ORIGINAL receipt; the hold is on file, so it is a pending check.
     "preservation_renewal_is_a_pending_check": case(
@@ -206,12 +213,13 @@ def test_defects_name_their_field():
     assert message("wf_jurisdiction_state_zz").startswith(
         "legal_process.jurisdiction: 'state:ZZ' names no US state, DC or territory")
     assert message("wf_emergency_justification_spaces") == (
-        "emergency.justification: is blank (spaces, control and format characters do not count)")
+        "emergency.justification: is blank (spaces, control, format and default-ignorable characters and "
+        "bare punctuation do not count)")
     assert message("wf_signature_one_zero_width_space").startswith(
         "legal_process.signed_by: the court_order is not signed")
     assert message("nsl_signed_by_asac").startswith(
         "legal_process.signed_by: signed by 'Assistant Special Agent in Charge, Denver Field Office', "
-        "a assistant special agent in charge")
+        "an assistant special agent in charge")
     assert message("subpoena_issued_months_after_receipt").startswith(
         "legal_process.signed_at 2027-03-02T10:00:00Z is after the request was received")
 

@@ -254,6 +254,8 @@ async def test_a_fisa_order_naming_collection_is_switched_on_and_off_and_its_sto
     document = example("fisa_order", "TS-FISA-PEN")
     document["records"] = ["pen_trap", "subscriber_info"]
     document["legal_process"]["duration_days"] = 2
+    # LEGAL.md (3rd): collection and stored records together are an 1805 order's (the example is 1861's)
+    document["legal_process"]["authority"] = "50 U.S.C. 1805"
     document = dated(document, await env.get_current_time())
     async with running_worker(env.client, wired):
         handle = await env.client.start_workflow(

@@ -223,7 +223,7 @@ def test_unknown_type_lists_the_valid_types():
                                                                 "LES-2026-000101")
     assert [p.code for p in result.problems] == ["unknown_type"]
     message = result.problems[0].message
-    assert message.startswith('type: "warrant" is not a request type; valid types:')
+    assert message.startswith("type: 'warrant' is not a request type; valid types:")
     assert "national_security_letter" in message and "customer_call_lookup" in message
     assert result.approvals_required == []
 
@@ -232,7 +232,7 @@ def test_unknown_category_names_its_index():
     result = subpoena_with(lambda raw: raw["records"].insert(2, "location_history"))
     assert [p.code for p in result.problems] == ["unknown_category"]
     assert result.problems[0].message.startswith(
-        'records[2]: "location_history" is not a record category; valid categories:')
+        "records[2]: 'location_history' is not a record category; valid categories:")
 
 
 def test_missing_request_id():

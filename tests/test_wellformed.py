@@ -103,9 +103,18 @@ def test_jurisdiction_names_a_real_state_dc_or_territory(value, ok):
 # ---- the 1 MiB cap, before parsing ------------------------------------------------------------------
 
 def padded(size: int) -> bytes:
-    """The example subpoena, padded with an unknown field to exactly `size` bytes."""
-    head = json.dumps({**SUBPOENA, "x_padding": ""}, separators=(",", ":")).encode()
-    return head[:-2] + b"x" * (size - len(head)) + head[-2:]
+    """The example subpoena, padded with an unknown field to exactly `size` bytes: a list of strings
+    of at most 9,000 characters (SPEC §1, 3rd: an unknown field's text is bounded too)."""
+    head = json.dumps({**SUBPOENA, "x_padding": [""]}, separators=(",", ":")).encode()
+    room = size - len(head)
+    chunks, rest = [], room
+    while rest > 9003:  # the last chunk has at most 9,003 characters
+        chunks.append(b"x" * 9000)
+        rest -= 9003  # the chunk and the '","' after it
+    chunks.append(b"x" * rest)
+    body = b'","'.join(chunks)
+    assert len(body) == room
+    return head[:-3] + body + head[-3:]
 
 
 def test_one_mib_is_read_and_one_byte_more_is_refused_unread(tmp_path):

@@ -133,7 +133,7 @@ problems:
   - missing_field (fatal): requester: required field is missing
 approvals required: none"""
     assert [p.message for p in verify_request([]).problems] == [
-        "request: Input should be a valid dictionary or instance of LegalRequest"]
+        "request: must be a JSON object ({...}), not a list"]
 
 
 def test_an_instrument_missing_both_signature_fields_names_both():
@@ -188,9 +188,9 @@ def test_a_value_of_the_wrong_kind_is_quoted_back_a_rule_broken_is_explained():
     bad_phone["targets"][0]["value"] = "3035550123"
     assert [(p.code, p.message) for p in verify_request(wrong_kind).problems] == [(
         "invalid_field",
-        "requester.kind: Input should be 'law_enforcement', 'government', 'attorney' or 'customer' (got \"robot\")")]
+        "requester.kind: 'robot' is not one of 'law_enforcement', 'government', 'attorney' or 'customer'")]
     assert [(p.code, p.message) for p in verify_request(wrong_type).problems] == [(
-        "invalid_field", 'legal_process.duration_days: Input should be a valid integer (got "60")')]
+        "invalid_field", "legal_process.duration_days: must be a whole number, not text")]
     # the model's own rule already names the value: it is not quoted twice
     assert [(p.code, p.message) for p in verify_request(bad_phone).problems] == [(
         "invalid_field", "targets[0].value: '3035550123' is not an E.164 number (+ and 8-15 ASCII digits)")]
@@ -203,7 +203,8 @@ def test_a_value_of_the_wrong_kind_is_quoted_back_a_rule_broken_is_explained():
 def test_an_object_where_text_belongs_is_not_quoted_back():
     raw = build("subpoena", ["subscriber_info"])
     raw["requester"]["name"] = {"first": "Det."}
-    assert [p.message for p in verify_request(raw).problems] == ["requester.name: Input should be a valid string"]
+    assert [p.message for p in verify_request(raw).problems] == [
+        "requester.name: must be text (a JSON string), not a JSON object"]
 
 
 def test_the_model_reports_its_own_rules_as_invalid_field():
@@ -219,10 +220,10 @@ def test_unknown_types_and_categories_list_the_valid_ones():
     unknown_type["type"] = "letter"
     unknown_category = build("subpoena", ["subscriber_info", "dna"])
     assert verify_request(unknown_type).problems[0].message == (
-        'type: "letter" is not a request type; valid types: customer_call_lookup, subpoena, court_order, '
+        "type: 'letter' is not a request type; valid types: customer_call_lookup, subpoena, court_order, "
         "search_warrant, pen_register, title3_wiretap, national_security_letter, fisa_order, preservation, emergency")
     assert verify_request(unknown_category).problems[0].message == (
-        'records[1]: "dna" is not a record category; valid categories: subscriber_info, service_history, '
+        "records[1]: 'dna' is not a record category; valid categories: subscriber_info, service_history, "
         "payment_info, call_records_outgoing, call_records_incoming, internet_sessions, billing_records, "
         "e911_records, voicemail_metadata, voicemail_content, cell_site_location, pen_trap, intercept_content")
 

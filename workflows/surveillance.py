@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.mediation_models import ActivateTaskInput, CollectEventsInput, DeactivateTaskInput
     from domain.case import CaseOutcome, CaseState, Delivery, LinkInput, RequestSubmission, Resolution, RosterEntry
     from domain.case_machine import Case, Decision, Facts
-    from domain.clocks import is_emergency_authorisation
+    from domain.clocks import BRITISH_SPELLING, is_emergency_authorisation
     from domain.collection import task_xid
     from domain.identifiers import production_id
     from domain.plans import Shape
@@ -51,6 +51,11 @@ FISA term, is a year) and the histories in tests/histories/ without it are re-re
 SWITCH_OFF_LEAD = timedelta(seconds=1)
 """A timer fires once the workflow task that set it completes, a little after the moment asked for:
 switching off this much before the end keeps collection within the order, to the second."""
+EMERGENCY_AUTHORISATION_SPELLING = "emergency-authorisation-spelling"
+"""Patch: a run so patched takes `emergency_authorisation` (LEGAL.md's spelling) for the emergency
+authorisation `emergency_authorization` is (verification does since the third edition), so its
+collection is switched off when no court order follows in 48 hours. Asked only for a document
+spelled so; may go once no running surveillance case was started before it."""
 
 
 class CollectionCarry(BaseModel):
@@ -335,7 +340,10 @@ class SurveillanceShape(ProducesRecords):
 
     def _emergency(self) -> bool:
         process = self._document.get("legal_process") or {}
-        return is_emergency_authorisation(self.plan.request_type, process.get("instrument"))
+        instrument = process.get("instrument")
+        if instrument == BRITISH_SPELLING and not workflow.patched(EMERGENCY_AUTHORISATION_SPELLING):
+            return False  # a run from before the patch read only SPEC's spelling
+        return is_emergency_authorisation(self.plan.request_type, instrument)
 
     async def _escalate_missing_order(self) -> None:
         """No court order followed within 48 hours: collection is off; legal is told, the case closes."""
