@@ -25,15 +25,16 @@ def require_browser() -> None:
         pytest.skip("needs Debian's chromium (apt-get install chromium); CI installs it")
 
 
-async def sign_in_at_codec(context, codec_url: str, person: str) -> None:
+async def sign_in_at_codec(context, codec_url: str, person: str, *, refused: bool = False) -> str:
     """Open `<codec_url>/login` in `context` and sign in on the provider's pages (development password);
-    the codec server's session cookie is then in the context."""
+    the codec server's session cookie is then in the context. With `refused`, the codec server's
+    refusal is expected instead: its page's text is returned."""
     from les.oidc_provider import development_password
 
     page = await context.new_page()
     await page.goto(f"{codec_url}/login")
     for _ in range(4):
-        if "signed_in" in await page.content():
+        if "signed_in" in await page.content() or '"error"' in await page.content():
             break
         password = page.locator("input[type=password]")
         if await password.count():
@@ -41,9 +42,13 @@ async def sign_in_at_codec(context, codec_url: str, person: str) -> None:
             await password.first.fill(development_password(person))
         await page.locator("button[type=submit], input[type=submit]").first.click()
         await page.wait_for_load_state()
-    body = await page.content()
-    assert f'"signed_in":"{person}"' in body.replace(" ", ""), body[:500]
+    body = await page.locator("body").inner_text()
     await page.close()
+    if refused:
+        assert "signed_in" not in body, body[:500]
+        return body
+    assert f'"signed_in":"{person}"' in body.replace(" ", ""), body[:500]
+    return body
 
 
 async def use_codec_with_credentials(page, web_ui: str, codec_url: str) -> None:
