@@ -100,8 +100,8 @@ def decrypt(payload: Payload, keyring: Keyring, workflow_id: str | None = None) 
     key_id = key_id_of(payload)
     binding = bound_to(payload)
     if workflow_id is not None and binding is not None and binding != workflow_id:
-        raise PayloadMisplaced(f"a payload encrypted for workflow {binding} was sent to {workflow_id}: a ciphertext "
-                               "is bound to its workflow")
+        raise PayloadMisplaced(f"a payload encrypted for another workflow was sent to {workflow_id}: a ciphertext is "
+                               "bound to its workflow")
     key = keyring.get(key_id) if key_id else None
     if key is None:
         raise PayloadUndecryptable(f"payload encrypted with key {key_id or '(none named)'}, which this process "
@@ -204,10 +204,10 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         if key_id and key_id.startswith(f"{Compartment.NATIONAL_SECURITY}-") and workflow_id is not None \
                 and bound_to(payload) == workflow_id:
             self.cases.add(workflow_id)  # a natsec payload bound to this very workflow marks it national security
-        if key_id and key_id.startswith(f"{Compartment.GENERAL}-") and bound_to(payload) is not None \
-                and self._is_national_security(workflow_id):
-            return refusal("a payload under the general key was sent to a national security case: its contents "
-                           "go only through the cleared codec server")
+        if key_id and key_id.startswith(f"{Compartment.GENERAL}-") and self._is_national_security(workflow_id) \
+                and _is_sealed_decision(original):
+            return refusal("a decision under the general key was sent to a national security case: its decisions go "
+                           "only through the cleared codec server")
         return original
 
     def _is_national_security(self, workflow_id: str | None) -> bool:

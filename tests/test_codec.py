@@ -299,7 +299,7 @@ async def test_a_ciphertext_moved_to_another_workflow_is_refused_there(tmp_path)
     assert metadata_of(bound)["les-bound-to"] == "case-BIND-1"
     assert await in_workflow(codec, "case-BIND-1").decode([bound]) == [original]  # at home it opens
     [moved] = await in_workflow(codec, "case-BIND-2").decode([bound])
-    assert refusal_in(moved) == ("a payload encrypted for workflow case-BIND-1 was sent to case-BIND-2: a "
+    assert refusal_in(moved) == ("a payload encrypted for another workflow was sent to case-BIND-2: a "
                                  "ciphertext is bound to its workflow")
     # Relabelled to claim the other workflow, the authentication tag no longer matches: refused too.
     relabelled = Payload(metadata={**bound.metadata, "les-bound-to": b"case-BIND-2"}, data=bound.data)
@@ -314,10 +314,14 @@ async def test_a_general_key_payload_in_a_national_security_workflow_is_refused(
     nsl = in_workflow(codec, "case-BIND-NSL-1")
     await nsl.encode([json_payload({"request_id": "BIND-NSL-1", "request_type": "national_security_letter"})])
     # A decision sent to the NSL through the general codec server: general key, bound to the NSL's workflow.
-    planted = encrypt(json_payload({"actor": "jdoe", "role": "analyst", "case": "BIND-NSL-1"}), codec.keyring,
-                      Compartment.GENERAL, "case-BIND-NSL-1")
+    from les.seals import ensure_seal_keys, load_sealing_key, seal
+
+    ensure_seal_keys(tmp_path / "seal")
+    envelope = seal({"role": "analyst", "case": "BIND-NSL-1"}, person="jdoe", case="BIND-NSL-1", compartment="general",
+                    key=load_sealing_key(tmp_path / "seal"))
+    planted = encrypt(json_payload(envelope), codec.keyring, Compartment.GENERAL, "case-BIND-NSL-1")
     [opened] = await nsl.decode([planted])
-    assert refusal_in(opened).startswith("a payload under the general key was sent to a national security case")
+    assert refusal_in(opened).startswith("a decision under the general key was sent to a national security case")
 
 
 async def test_a_national_security_ciphertext_moved_into_a_subpoena_is_refused_and_recorded(
@@ -352,7 +356,7 @@ async def test_a_national_security_ciphertext_moved_into_a_subpoena_is_refused_a
         history = (await handle.fetch_history()).to_json()
     [refused] = [e for e in shown.history if not e.accepted]
     assert (refused.name, refused.via) == ("approve", "signal")
-    assert refused.reason == ("a payload encrypted for workflow case-MOVE-NSL-1 was sent to case-MOVE-SUB-1: a "
+    assert refused.reason == ("a payload encrypted for another workflow was sent to case-MOVE-SUB-1: a "
                               "ciphertext is bound to its workflow")
     assert shown.state is CaseState.AWAITING_APPROVAL and shown.approvals == {}
     # The subpoena never re-stored the NSL's decision under the general key: no general-key payload of its

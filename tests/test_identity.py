@@ -145,7 +145,7 @@ async def test_a_seal_moved_to_another_case_is_refused(server, terminal, keyring
                                        {"case": "ID-SUB-0003", "role": "analyst", "note": "for 0003"})
     await raw_signal(server, "ID-SUB-0004", captured)
     shown = refusals_after(terminal, "ID-SUB-0004", 1)
-    assert refused_events(shown)[0]["reason"] == ("a payload encrypted for workflow case-ID-SUB-0003 was sent to "
+    assert refused_events(shown)[0]["reason"] == ("a payload encrypted for another workflow was sent to "
                                                   "case-ID-SUB-0004: a ciphertext is bound to its workflow")
     # The same seal re-encrypted for ID-SUB-0004 by someone holding the general key: the seal names its case.
     envelope = seal({"case": "ID-SUB-0003", "role": "analyst", "note": "for 0003"}, person="jdoe",
@@ -219,7 +219,7 @@ async def test_a_national_security_ciphertext_moved_into_a_subpoena_is_refused(s
     # read by a cleared person: whether or not jdoe can still read the subpoena is the next test's question
     shown = refusals_after(terminal, "ID-SUB-0008", 1, actor="tnguyen")
     [refused] = refused_events(shown)
-    assert refused["reason"] == ("a payload encrypted for workflow case-ID-NSL-0001 was sent to case-ID-SUB-0008: "
+    assert refused["reason"] == ("a payload encrypted for another workflow was sent to case-ID-SUB-0008: "
                                  "a ciphertext is bound to its workflow")
     assert refused["actor"] != "tnguyen" and "NSL papers checked" not in json.dumps(shown)
     unchanged(shown)

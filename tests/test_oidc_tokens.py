@@ -219,7 +219,9 @@ def test_a_plain_http_issuer_elsewhere_is_refused():
         OidcSettings.from_env({"LES_OIDC_ISSUER": "http://sso.carrier.example"})
 
 
-CODEC_CALLBACK = "http://127.0.0.1:8234/callback"
+def codec_callback(oidc_provider) -> str:
+    """The session's general codec server's /callback, as its provider registers it (tests/oidc_support.py)."""
+    return f"http://127.0.0.1:{oidc_provider.codec_ports[0]}/callback"
 
 
 def codec_client(oidc_provider, secret: str | None = None):
@@ -236,10 +238,10 @@ def test_the_codec_servers_client_signs_a_person_in_through_the_browser(oidc_pro
     """What a codec server's /login and /callback do: the confidential les-codec client, PKCE, the
     person at the provider's own form; the access token is for the orchestrator like the CLI's."""
     client = codec_client(oidc_provider)
-    url, pending = client.begin_authorization(CODEC_CALLBACK)
+    url, pending = client.begin_authorization(codec_callback(oidc_provider))
     assert url.startswith(f"{oidc_provider.issuer}/auth?")
     assert "code_challenge_method=S256" in url and "client_id=les-codec" in url
-    callback = browser_sign_in(url, "rcruz", CODEC_CALLBACK)
+    callback = browser_sign_in(url, "rcruz", codec_callback(oidc_provider))
     tokens = client.finish_authorization(pending, callback)
     assert tokens.subject == "rcruz" and tokens.client_id == "les-codec"
     claims = parts_of(tokens.access_token)[1]
@@ -252,17 +254,17 @@ def test_the_codec_servers_client_signs_a_person_in_through_the_browser(oidc_pro
 
 def test_the_codec_client_with_a_wrong_secret_is_refused(oidc_provider):
     client = codec_client(oidc_provider, secret="not-the-secret")
-    url, pending = client.begin_authorization(CODEC_CALLBACK)
-    callback = browser_sign_in(url, "jdoe", CODEC_CALLBACK)
+    url, pending = client.begin_authorization(codec_callback(oidc_provider))
+    callback = browser_sign_in(url, "jdoe", codec_callback(oidc_provider))
     with pytest.raises(LoginRefused, match="invalid_client"):
         client.finish_authorization(pending, callback)
 
 
 def test_an_answer_for_another_sign_in_is_refused(oidc_provider):
     client = codec_client(oidc_provider)
-    url, _mine = client.begin_authorization(CODEC_CALLBACK)
-    _url, other = client.begin_authorization(CODEC_CALLBACK)
-    callback = browser_sign_in(url, "jdoe", CODEC_CALLBACK)
+    url, _mine = client.begin_authorization(codec_callback(oidc_provider))
+    _url, other = client.begin_authorization(codec_callback(oidc_provider))
+    callback = browser_sign_in(url, "jdoe", codec_callback(oidc_provider))
     with pytest.raises(LoginRefused, match="does not carry this sign-in's state"):
         client.finish_authorization(other, callback)
 

@@ -52,8 +52,7 @@ def test_the_stack_guide_never_prints_the_password(monkeypatch, tmp_path, capsys
     secret.write_text(PASSWORD)
     settings = settings_with(monkeypatch, LES_DATABASE_URL="postgresql+psycopg2://les@db:5432/les",
                              LES_DATABASE_PASSWORD_FILE=str(secret), LES_STATE_DIR=str(tmp_path))
-    print_guide(settings, 8233, "300 subscribers", "awaiting_approval", 8234, "http://127.0.0.1:8235/t/x", 2,
-                ["127.0.0.1:9464", "127.0.0.1:9465"])
+    print_guide(settings, 8233, "300 subscribers", "awaiting_approval", 8234, 2, ["127.0.0.1:9464", "127.0.0.1:9465"])
     out = capsys.readouterr().out
     assert PASSWORD not in out
     assert "  records store     postgresql+psycopg2://les:***@db:5432/les (300 subscribers)" in out

@@ -25,9 +25,9 @@ def test_a_v6_run_takes_sealed_decisions_behind_its_marker():
     from workflows.case_desk import LOCAL_CASE_STORE, SEALED_DECISIONS
 
     folder = Path(__file__).parent / "histories"
-    v6 = sorted(folder.glob("*_v6_*.json"))
-    assert {p.stem for p in v6} >= {"subpoena_v6_approve", "subpoena_v6_info_then_reject",
-                                    "national_security_letter_v6_cleared"}
+    sealed = ("subpoena_v6_approve", "subpoena_v6_info_then_reject", "national_security_letter_v6_cleared")
+    v6 = [folder / f"{name}.json" for name in sealed]  # the other v6 ones record X1 ids (issue 21)
+    assert all(p.exists() for p in v6)
     for path in v6:
         events = json.loads(path.read_text())["events"]
         patches = [json.loads(base64.b64decode(e["markerRecordedEventAttributes"]["details"]["patch-data"]

@@ -333,8 +333,9 @@ async def test_the_web_ui_lists_every_decision_with_its_meaning(time_skipping_en
                  "record_extension", "record_interception_started", "customer_accepts_fee"}
     assert set(signals) == decisions and set(updates) == {f"{d}_sync" for d in decisions}
     assert all(signals.values()) and all(updates.values()) and queries["status"]
-    assert '"actor"' in signals["approve"] and '"question"' in signals["request_info"]
-    assert "Who: analyst." in signals["approve"]
+    assert '"case": "<request_id>"' in signals["approve"] and '"question"' in signals["request_info"]
+    assert '"actor"' not in signals["approve"]  # the person is the one signed in, sealed by the codec server
+    assert "Who: analyst, signed in (e.g. jdoe)" in signals["approve"]
     assert signals["verify_callback"].startswith("Not for this type: a subpoena does not take verify_callback")
 
 

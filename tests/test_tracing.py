@@ -90,7 +90,7 @@ def test_tracing_is_on_only_when_the_standard_variables_ask(environ, wanted):
 
 
 async def test_the_starter_exports_its_span_to_an_otlp_collector_named_only_by_otel_variables(
-        time_skipping_env, keyring_dir, tmp_path):
+        time_skipping_env, keyring_dir, tmp_path, oidc_provider, codec_servers, database_url):
     """`starter.py submit` as an operator runs it, with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a
     collector this test runs (an HTTP server on the loopback taking OTLP/HTTP protobuf, decoded
     with the OpenTelemetry project's own message definitions)."""
@@ -124,7 +124,10 @@ async def test_the_starter_exports_its_span_to_an_otlp_collector_named_only_by_o
     document = dated(example("subpoena", f"TRACE-OTLP-{now:%Y%m%d%H%M%S}"), now)
     paper = tmp_path / "subpoena.json"
     paper.write_text(json.dumps(document))
-    env = {**environ_without_les(), "LES_KEYRING_DIR": str(keyring_dir), "LES_STATE_DIR": str(tmp_path),
+    from tests.person_support import signed_in_env
+
+    person = signed_in_env("jdoe", tmp_path, oidc_provider, database_url, codec_servers)  # submits as jdoe
+    env = {**environ_without_les(), **person,
            "LES_TEMPORAL_ADDRESS": time_skipping_env.client.service_client.config.target_host,
            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{server.server_port}",
            "OTEL_SERVICE_NAME": "les-starter-under-test"}
@@ -140,7 +143,9 @@ async def test_the_starter_exports_its_span_to_an_otlp_collector_named_only_by_o
     service = {a.key: a.value.string_value for a in resource.resource.attributes}["service.name"]
     spans = [span for scope in resource.scope_spans for span in scope.spans]
     assert service == "les-starter-under-test"
-    assert [span.name for span in spans] == ["StartWorkflow:Subpoena"]
-    attributes = {a.key: a.value.string_value for a in spans[0].attributes}
+    # The start, and the calls to the codec server that encrypted what it started (starter.py holds no key).
+    assert sorted(span.name for span in spans) == ["POST", "POST", "StartWorkflow:Subpoena"]
+    (start,) = [span for span in spans if span.name == "StartWorkflow:Subpoena"]
+    attributes = {a.key: a.value.string_value for a in start.attributes}
     assert attributes == {"temporalWorkflowID": REDACTED}
     assert document["request_id"] not in received[0][1].decode("latin-1")

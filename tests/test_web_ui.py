@@ -222,8 +222,9 @@ async def test_a_subpoena_from_question_to_production(desk):
     assert f"manifest SHA-256 {outcome.production.manifest_sha256}" in done
     assert "approve by asmith (analyst), accepted — approved from the Web UI" in done
     listed = analyst.listed
-    assert listed["approve"].startswith("Approve the request for production. Who: analyst. JSON: "
-                                        '{"actor": "jdoe", "role": "analyst", "note": "in order"}')
+    assert listed["approve"].startswith("Approve the request for production. Who: analyst, signed in (e.g. jdoe); it "
+                                        "is sealed for you by the codec server. JSON, naming this case: "
+                                        '{"case": "<request_id>", "role": "analyst", "note": "in order"}')
     assert listed["verify_callback"] == ("Not for this type: a subpoena does not take verify_callback; "
                                          "it is refused.")
     assert "Answers whether it was accepted, and why not." in listed["approve_sync"]

@@ -81,9 +81,10 @@ def describe(plan: RequestPlan, name: DecisionName) -> str:
     if name is D.APPROVE and plan.gate is Gate.CALLBACK:
         who += "; after verify_callback"
     meaning = TYPE_MEANING.get((plan.request_type, name), MEANING[name])
-    example = json.dumps({"actor": EXAMPLE_ACTORS[(roles[0], plan.cleared_only)], "role": roles[0],
-                          **EXAMPLE_FIELDS[name]})
-    return f"{meaning} Who: {who}. JSON: {example}"
+    example = json.dumps({"case": "<request_id>", "role": roles[0], **EXAMPLE_FIELDS[name]})
+    signer = EXAMPLE_ACTORS[(roles[0], plan.cleared_only)]
+    return (f"{meaning} Who: {who}, signed in (e.g. {signer}); it is sealed for you by the codec server. "
+            f"JSON, naming this case: {example}")
 
 
 def _fault(name: DecisionName, err: BaseException, step: str) -> ApplicationError:
