@@ -99,13 +99,16 @@ def bench_database(name: str, server_url: str = DEFAULT_SERVER) -> Iterator[str]
 
 @contextmanager
 def bench_folder() -> Iterator[Path]:
-    """A temporary folder with a keyring (general and national security keys)."""
+    """A temporary folder with a keyring (general and national security keys) and a seal key pair
+    (`seal/`: the worker verifies with its .pub; the benchmark's client seals with bench/sealing.py)."""
     from les.keyring import Compartment, add_key
+    from les.seals import add_seal_key
 
     with tempfile.TemporaryDirectory(prefix="les-bench-") as temp:
         folder = Path(temp)
         add_key(folder / "keyring", Compartment.GENERAL)
         add_key(folder / "keyring", Compartment.NATIONAL_SECURITY)
+        add_seal_key(folder / "seal")
         yield folder
 
 
@@ -174,6 +177,7 @@ def worker_environ(folder: Path, address: str, database_url: str, task_queue: st
         "LES_DELIVERY_ROOT": str(folder / "deliveries"),
         "LES_DOCUMENTS_ROOT": str(folder / "documents"),
         "LES_KEYRING_DIR": str(folder / "keyring"),
+        "LES_SEAL_PUBLIC_KEYS_DIR": str(folder / "seal"),
     })
     return environ
 

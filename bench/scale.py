@@ -40,11 +40,12 @@ from bench.harness import (
     wait_for_pollers,
     worker_environ,
 )
+from bench.sealing import sealing_data_converter
 from bench.throughput import APPROVAL, subpoena
 from domain.case import DecisionReceipt, RequestSubmission
 from domain.case_page import static_summary
 from les.keyring import Keyring
-from les.temporal import data_converter, start_attributes, workflow_id_for
+from les.temporal import start_attributes, workflow_id_for
 
 MIB = 1024 * 1024
 
@@ -74,7 +75,7 @@ async def one_size(size: int, concurrency: int, timeout: float) -> dict[str, Any
     queue = "bench-scale"
     with bench_folder() as folder, bench_database(f"scale{size}") as database_url:
         keyring = Keyring.load(folder / "keyring", environ={})
-        async with dev_server(folder, data_converter(keyring)) as env:
+        async with dev_server(folder, sealing_data_converter(keyring, folder / "seal")) as env:
             client = env.client
             state_empty = state_bytes(env.database_file)
             environ = worker_environ(folder, server_address(env), database_url, queue)

@@ -47,10 +47,11 @@ from bench.harness import (
     wait_for_pollers,
     worker_environ,
 )
+from bench.sealing import sealing_data_converter
 from domain.case import CaseStatus, DecisionReceipt, RequestSubmission
 from domain.case_page import static_summary
 from les.keyring import Keyring
-from les.temporal import data_converter, start_attributes, workflow_id_for
+from les.temporal import start_attributes, workflow_id_for
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "subpoena.json"
 APPROVAL = {"actor": "jdoe", "role": "analyst", "note": "benchmark"}
@@ -239,7 +240,7 @@ def report(name: str, count: int, figures: dict[str, Any]) -> float:
 async def run(args: argparse.Namespace) -> None:
     with bench_folder() as folder, bench_database("throughput") as database_url:
         keyring = Keyring.load(folder / "keyring", environ={})
-        async with dev_server(folder, data_converter(keyring)) as env:
+        async with dev_server(folder, sealing_data_converter(keyring, folder / "seal")) as env:
             print(f"throughput: {args.count} cases per phase, at most {args.concurrency} in flight, "
                   f"{args.rounds} round(s), bare workflow: {args.bare}; {load_average()}")
             rates: dict[str, list[float]] = {"bare": [], "product": []}

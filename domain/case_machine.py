@@ -24,6 +24,7 @@ from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationErr
 from domain.case import OPEN_FOR_DECISION, CaseEvent, CaseState, Resolution, RosterEntry
 from domain.clocks import preservation_expiry, title3_expiry
 from domain.decisions import DECISION_ROLES, DecisionPayload, missing_fields
+from domain.findings import article
 from domain.plans import Gate, RequestPlan, Shape, plan_for
 from domain.surveillance import extension_end, interception_start_problem
 from domain.vocabulary import DecisionName, RequestType, Role
@@ -333,7 +334,7 @@ class Case(BaseModel):
         if self.closed:
             raise Refused(f"the case is closed ({self.resolution}); nothing can change it now")
         if name not in self.decisions():
-            raise Refused(f"{name} is not a decision a {self.request_type} takes")
+            raise Refused(f"{name} is not a decision {article(str(self.request_type))} takes")
         if role not in self.roles_for(name):
             allowed = ", ".join(sorted(self.roles_for(name)))
             raise Refused(f"role {role} may not {name} (allowed: {allowed})")

@@ -26,7 +26,9 @@ async def test_a_pen_register_ending_a_minute_from_now_goes_off_by_itself(
     address = dev_server.client.service_client.config.target_host
     terminal = Terminal.for_server(address, database_url, tmp_path, "les-e2e-pen", keyring_dir,
                                   oidc=oidc_provider, codec=codec_servers)  # jdoe signs in (SPEC §6)
-    terminal.env["LES_MEDIATION_URL"] = mediation_simulator.url
+    tls = mediation_simulator.tls  # the worker's X1 client certificate, as `stack.py up` makes it
+    terminal.env.update(LES_MEDIATION_URL=mediation_simulator.url, LES_X1_CLIENT_CERT=str(tls.client_cert),
+                        LES_X1_CLIENT_KEY=str(tls.client_key), LES_X1_CA=str(tls.ca))
     now = await dev_server.get_current_time()
     order = example("pen_register", "E2E-PEN-0001")
     entered = now - timedelta(days=60) + timedelta(seconds=60)  # its 60 days (3123(c)(1)) end in a minute

@@ -61,9 +61,10 @@ def mode(path: Path) -> int:
 
 def test_stack_up_serves_the_sdk_and_product_metrics_and_they_move(tmp_path: Path):
     state = tmp_path / "state"
-    temporal, ui, codec, mediation, metrics = (free_port() for _ in range(5))
+    temporal, ui, codec, mediation, metrics, provider = (free_port() for _ in range(6))
     address = f"127.0.0.1:{metrics}"
     env = {**environ_without_les(), "LES_STATE_DIR": str(state), "LES_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal}",
+           "LES_OIDC_ISSUER": f"http://127.0.0.1:{provider}",
            "LES_MEDIATION_URL": f"http://127.0.0.1:{mediation}", "LES_METRICS_ADDRESS": address,
            "LES_METRICS_INTERVAL": "1"}
     stack = subprocess.Popen([sys.executable, "-m", "les.stack", "--ui-port", str(ui), "--codec-port", str(codec),
@@ -100,15 +101,23 @@ def test_stack_up_serves_the_sdk_and_product_metrics_and_they_move(tmp_path: Pat
         assert value(samples, "les_cases_open", request_type="court_order") == 0
         assert value(samples, "les_switch_offs_pending") == 0
 
-        def starter(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([sys.executable, "starter.py", *args], cwd=REPO, env=env, capture_output=True,
-                                  text=True, timeout=60)
+        def starter(person: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+            """`starter.py` in `person`'s own shell (their session in a folder of their own), at the stack."""
+            shell = {**env, "LES_STATE_DIR": str(tmp_path / "people" / person),
+                     "LES_DATABASE_URL": f"sqlite:///{state / 'records.db'}",
+                     "LES_CODEC_URL": f"http://127.0.0.1:{codec}",
+                     "LES_CLEARED_CODEC_URL": f"http://127.0.0.1:{codec + 1}"}
+            return subprocess.run([sys.executable, "starter.py", *args], cwd=REPO, env=shell, capture_output=True,
+                                  text=True, timeout=60, input=stdin)
 
-        refused = starter("approve", SAMPLE, "--actor", "mallory", "--role", "analyst")
-        assert refused.returncode != 0 and "mallory is not on the roster" in refused.stdout + refused.stderr
-        refused = starter("approve", SAMPLE, "--actor", "jdoe", "--role", "auditor")
+        for person in ("jdoe", "kpatel"):
+            signed = starter(person, "login", person, "--password-stdin", stdin=f"{person}-dev\n")
+            assert signed.returncode == 0, signed.stderr
+        refused = starter("kpatel", "approve", SAMPLE, "--role", "analyst")
+        assert refused.returncode != 0 and "kpatel does not hold the analyst role" in refused.stdout + refused.stderr
+        refused = starter("jdoe", "approve", SAMPLE, "--role", "auditor")
         assert refused.returncode != 0
-        approved = starter("approve", SAMPLE, "--actor", "jdoe", "--role", "analyst", "--note", "in order")
+        approved = starter("jdoe", "approve", SAMPLE, "--role", "analyst", "--note", "in order")
         assert approved.returncode == 0, approved.stdout + approved.stderr
         samples = wait_until(address, lambda s: value(s, "les_decisions_accepted", decision="approve") == 1
                              and value(s, "les_cases_open", request_type="subpoena") == 0)
