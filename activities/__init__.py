@@ -37,7 +37,7 @@ def build_activities(settings: Settings, threads: int | None = None) -> list[Cal
     holds = HoldActivities(engine)
     customers = CustomerActivities(engine)
     certification = CertificationActivities(sessions)
-    mediation = MediationActivities(settings)
+    mediation = MediationActivities(settings, engine=engine)
     return [
         case.open_case,
         case.authorize_decision,

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -40,6 +43,8 @@ from mediation.messages import DestinationDetails, TaskDetails
 from mediation.schema import x1_schema
 from mediation.x1 import DELIVERY_ADDRESS, LEGACY_DESTINATION, TaskView, X1Client
 from recordstore.csvfile import atomic_file, csv_lines
+from recordstore.db import make_engine
+from recordstore.surveillance_models import InterceptionCertification
 
 PRODUCT_OF = {RecordCategory.PEN_TRAP: "iri", RecordCategory.INTERCEPT_CONTENT: "cc"}
 """pen_trap rows are X2 intercept-related information; intercept_content rows are X3 content."""
@@ -105,13 +110,30 @@ def x1_client(settings: Settings, timeout: float) -> X1Client:
 class MediationActivities:
     """The mediation function at `settings.mediation_url`, over X1; productions under the delivery root."""
 
-    def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
+    def __init__(self, settings: Settings, timeout: float = 10.0, engine: Engine | None = None) -> None:
         self._settings = settings
         self._timeout = timeout
+        self._engine = engine
         x1_schema()  # every answer is validated against it: built once, when the worker starts
 
     def _client(self) -> X1Client:
         return x1_client(self._settings, self._timeout)
+
+    def _switched_off_at(self, xid: str) -> datetime | None:
+        """When the case switched this task off (its 47 CFR 1.20004 record's end), or None."""
+        if self._engine is None:
+            self._engine = make_engine(self._settings.database_url)
+        with Session(self._engine) as session:
+            return session.scalar(select(InterceptionCertification.ended_at)
+                                  .where(InterceptionCertification.xid == xid))
+
+    def _never_again(self, xid: str) -> None:
+        ended = self._switched_off_at(xid)
+        if ended is not None:
+            raise ApplicationError(
+                f"task {xid} was switched off at {ended.isoformat()}: a task switched off is never switched on "
+                "again (the far end forgets a deactivated XID; a new order starts a new task)",
+                type="InterceptionSwitchedOff", non_retryable=True)
 
     @activity.defn
     def activate_task(self, order: ActivateTaskInput) -> TaskActivation:
@@ -119,10 +141,17 @@ class MediationActivities:
         task and switch collection on; the same task again is success, unchanged."""
         log = activity_logger(order.request_id, xid=order.xid)
         delivery, task = task_details(order)
+        # An attempt still running after the case switched the task off (one that timed out keeps its
+        # thread) must not switch it on again: the far end has forgotten the XID and would take it.
+        self._never_again(order.xid)
         with mediation_failures(), self._client() as x1:
             created = x1.create_destination(destination_of(order, delivery), at=order.at)
             log.info("mediation destination ready", did=task.destination_ids[0], created=created)
             activation = x1.activate_task(task, at=order.at)
+            if self._switched_off_at(order.xid) is not None:  # switched off while this attempt ran: undo it
+                x1.deactivate_task(order.xid, at=order.at)
+                log.warning("mediation task switched off again: the case had switched it off meanwhile")
+                self._never_again(order.xid)
         log.info("mediation task active", delivery_type=str(delivery), already_active=activation.already_active)
         return TaskActivation(xid=order.xid, delivery_type=delivery, already_active=activation.already_active)
 

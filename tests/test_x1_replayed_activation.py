@@ -10,14 +10,13 @@ must remember what it switched off. Where LES remembers it:
   deactivated_at`). Temporal stops retrying an activity once it completed, so the workflow itself
   never schedules an activation after `deactivate_task`. The first test proves that, against the real
   simulator process over mutual TLS, from the run's own history.
-- the activity (activities/mediation.py `MediationActivities.activate_task`): no guard. It does not
-  know the case switched off; an attempt whose ActivateTask reaches the far end after the case's
-  deactivate_task provisions the forgotten XID again. Such an attempt exists: one the server timed
-  out (start_to_close, 30 s under QUICK) goes on in its worker thread, never told (activate_task does
-  not heartbeat), while a later attempt succeeds and the case goes on to its switch-off.
-  The second test shows that gap as a strict xfail: it passes (and must be un-marked) once the
-  activity, or the far end's contract, refuses it. Until then the hourly reconciliation
-  (workflows/reconciliation.py) is the only thing that switches such a task off.
+- the activity (activities/mediation.py `MediationActivities.activate_task`): an attempt still running
+  after the case switched the task off (one the server timed out goes on in its worker thread, never
+  told: activate_task does not heartbeat) asks the case's 47 CFR 1.20004 record first and is refused
+  (`InterceptionSwitchedOff`) once that record has ended; one that raced the switch-off reads the record
+  again after its ActivateTask and switches the task off again at once. The second test runs such an
+  attempt after the switch-off, through the real activity against the real simulator: without the
+  guard the simulator provisions the forgotten XID again (the test failed so before the guard).
 
 How the first test was checked to bite (each mutation of workflows/surveillance.py made by hand,
 run, and reverted): removing `_switch_on`'s `if self._deactivated_at is not None: return` alone, it
@@ -31,7 +30,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -43,6 +41,8 @@ from tests.test_surveillance import decide, start, switched_on, wired  # noqa: F
 from tests.workflow_support import finish, running_worker, status
 
 REQUEST = "TS-X1-REPLAY"
+RETRIED = "TS-X1-RETRIED"
+"""Each test its own request: the session's store keeps one interception record per request."""
 
 
 async def withdrawn_case(env, settings, mediation_simulator, request_id: str):
@@ -89,15 +89,11 @@ async def test_a_vacated_pen_register_is_activated_once_and_never_again_at_the_f
     assert mediation_simulator.admin.task_record(xid)["status"] == "deactivated"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "gap (issue 21): MediationActivities.activate_task (activities/mediation.py) has no guard of its own; "
-    "an attempt that runs after the case's switch-off provisions the XID the far end forgot, and "
-    "collection is on again until the hourly reconciliation switches it off"))
 async def test_an_activation_attempt_run_after_the_switch_off_does_not_switch_collection_on_again(
     time_skipping_env, wired, prepared_store, mediation_simulator  # noqa: F811 - the fixture imported above
 ):
     env = time_skipping_env
-    _, final, _, _, sent = await withdrawn_case(env, wired, mediation_simulator, REQUEST)
+    _, final, _, _, sent = await withdrawn_case(env, wired, mediation_simulator, RETRIED)
     xid = final.collection["xid"]
     switched_off = mediation_simulator.admin.task_record(xid)
     assert switched_off["status"] == "deactivated"
@@ -117,6 +113,7 @@ async def test_an_activation_attempt_run_after_the_switch_off_does_not_switch_co
         held = x1.list_all_details().xids
     # What the design must give: refused in words, or a no-op; either way the far end still holds
     # nothing for the case and its record is the switch-off's, unchanged.
-    assert refused is None or "switched off" in str(refused), refused
-    assert xid not in held, f"collection for {REQUEST} is on again at the far end: {after}"
+    assert refused is not None and refused.type == "InterceptionSwitchedOff", refused
+    assert "a task switched off is never switched on again" in str(refused)
+    assert xid not in held, f"collection for {RETRIED} is on again at the far end: {after}"
     assert after == switched_off
