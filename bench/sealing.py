@@ -63,16 +63,22 @@ class SealingTestCodec(PayloadCodec, WithSerializationContext):
         return await self.inner.decode(payloads)
 
     async def _sealed(self, payload: Payload, request_id: str) -> Payload:
-        if payload.metadata.get("encoding") != b"json/plain":
-            return payload
-        value = json.loads(payload.data)
-        if not isinstance(value, dict) or is_sealed(value) or "actor" not in value:
-            return payload
-        natsec = self.inner._notice([])
-        envelope = seal({**value, "case": request_id}, person=str(value["actor"]), case=request_id,
-                        compartment=str(Compartment.NATIONAL_SECURITY if natsec else Compartment.GENERAL),
-                        key=self.key, at=await self.clock[0]())
-        return Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(envelope).encode())
+        compartment = Compartment.NATIONAL_SECURITY if self.inner._notice([]) else Compartment.GENERAL
+        return sealed_as_its_actor(payload, request_id, str(compartment), self.key, await self.clock[0]())
+
+
+def sealed_as_its_actor(payload: Payload, request_id: str, compartment: str, key: SealingKey,
+                        at: datetime) -> Payload:
+    """A plain decision object sealed as a codec server seals it, for the `actor` it names (standing in
+    for the person signed in) on `request_id`; any other payload as it is."""
+    if payload.metadata.get("encoding") != b"json/plain":
+        return payload
+    value = json.loads(payload.data)
+    if not isinstance(value, dict) or is_sealed(value) or "actor" not in value:
+        return payload
+    envelope = seal({**value, "case": request_id}, person=str(value["actor"]), case=request_id,
+                    compartment=compartment, key=key, at=at)
+    return Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(envelope).encode())
 
 
 def sealing_data_converter(keyring: Keyring, seal_dir: Path, clock: Clock = wall_clock) -> DataConverter:

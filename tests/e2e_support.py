@@ -180,6 +180,16 @@ class Terminal:
         return [json.loads(line) for line in self.worker_output().splitlines() if line.startswith("{")]
 
 
+@contextmanager
+def worked_terminal(server, database_url: str, folder: Path, task_queue: str, keyring_dir: Path, *, oidc: Any,
+                    codec: Any):
+    """A Terminal on `server` (a dev server environment) with `python worker.py` running on it."""
+    address = server.client.service_client.config.target_host
+    shell = Terminal.for_server(address, database_url, folder, task_queue, keyring_dir, oidc=oidc, codec=codec)
+    with shell.worker():
+        yield shell
+
+
 def history_names(status: dict[str, Any]) -> list[str]:
     return [event["name"] for event in status["history"]]
 

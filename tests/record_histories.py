@@ -379,20 +379,10 @@ class SealingRecorderCodec(PayloadCodec, WithSerializationContext):
         return list(payloads)
 
     async def _sealed(self, payload: Payload, request_id: str) -> Payload:
-        import json
+        from bench.sealing import sealed_as_its_actor
 
-        from domain.seals import is_sealed
-        from les.seals import seal
-
-        if payload.metadata.get("encoding") != b"json/plain":
-            return payload
-        value = json.loads(payload.data)
-        if not isinstance(value, dict) or is_sealed(value) or "actor" not in value:
-            return payload
         compartment = "natsec" if request_id.endswith(NATIONAL_SECURITY_KINDS) else "general"
-        envelope = seal({**value, "case": request_id}, person=str(value["actor"]), case=request_id,
-                        compartment=compartment, key=self.key, at=await self.clock[0]())
-        return Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(envelope).encode())
+        return sealed_as_its_actor(payload, request_id, compartment, self.key, await self.clock[0]())
 
 
 def recording_converter(seal_folder: Path | None = None):

@@ -15,7 +15,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import running_dev_server
-from tests.e2e_support import Terminal, checked_production, history_names, refused_events, require_postgres
+from tests.e2e_support import (
+    Terminal,
+    checked_production,
+    history_names,
+    refused_events,
+    require_postgres,
+    worked_terminal,
+)
 from tests.workflow_support import dated, example
 
 pytestmark = [pytest.mark.devserver, pytest.mark.postgres]
@@ -35,10 +42,8 @@ async def server(is_postgres, keyring):
 def terminal(server, database_url, prepared_store, tmp_path_factory, keyring_dir, oidc_provider, codec_servers):
     """A shell pointed at the module's dev server, with `python worker.py` running; each person signs
     in (`starter.py login`) and the Temporal CLI goes through the codec servers with their token."""
-    address = server.client.service_client.config.target_host
-    shell = Terminal.for_server(address, database_url, tmp_path_factory.mktemp("e2e-types"), "les-e2e-types",
-                                keyring_dir, oidc=oidc_provider, codec=codec_servers)
-    with shell.worker():
+    with worked_terminal(server, database_url, tmp_path_factory.mktemp("e2e-types"), "les-e2e-types", keyring_dir,
+                         oidc=oidc_provider, codec=codec_servers) as shell:
         yield shell
 
 

@@ -22,7 +22,7 @@ from temporalio.api.common.v1 import Payload, Payloads, WorkflowExecution
 from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 
 from tests.conftest import BIN, running_dev_server
-from tests.e2e_support import Terminal, refused_events, require_postgres, run
+from tests.e2e_support import Terminal, refused_events, require_postgres, run, worked_terminal
 from tests.workflow_support import dated, example
 
 pytestmark = [pytest.mark.devserver, pytest.mark.postgres]
@@ -37,10 +37,8 @@ async def server(is_postgres, keyring):
 
 @pytest.fixture(scope="module")
 def terminal(server, database_url, prepared_store, tmp_path_factory, keyring_dir, oidc_provider, codec_servers):
-    address = server.client.service_client.config.target_host
-    shell = Terminal.for_server(address, database_url, tmp_path_factory.mktemp("identity"), "les-identity",
-                                keyring_dir, oidc=oidc_provider, codec=codec_servers)
-    with shell.worker():
+    with worked_terminal(server, database_url, tmp_path_factory.mktemp("identity"), "les-identity", keyring_dir,
+                         oidc=oidc_provider, codec=codec_servers) as shell:
         yield shell
 
 

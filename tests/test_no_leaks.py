@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from recordstore.models import Subscriber, TelephoneNumber
 from tests.conftest import REPO, running_dev_server
-from tests.e2e_support import Terminal, require_postgres
+from tests.e2e_support import Terminal, require_postgres, worked_terminal
 from tests.workflow_support import dated, example
 
 pytestmark = [pytest.mark.devserver, pytest.mark.postgres]
@@ -77,10 +77,8 @@ async def server(is_postgres, keyring, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def terminal(server, database_url, prepared_store, tmp_path_factory, keyring_dir, oidc_provider, codec_servers):
-    address = server.client.service_client.config.target_host
-    shell = Terminal.for_server(address, database_url, tmp_path_factory.mktemp("leaks"), "les-leaks",
-                                keyring_dir, oidc=oidc_provider, codec=codec_servers)
-    with shell.worker():
+    with worked_terminal(server, database_url, tmp_path_factory.mktemp("leaks"), "les-leaks", keyring_dir,
+                         oidc=oidc_provider, codec=codec_servers) as shell:
         yield shell
 
 
