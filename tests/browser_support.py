@@ -75,3 +75,14 @@ async def person_at_the_ui(browser, web_ui: str, codec_url: str, person: str | N
     page = await context.new_page()
     await use_codec_with_credentials(page, web_ui, codec_url)
     return page
+
+
+async def type_and_submit(page, payload: dict) -> None:
+    """Type the decision's JSON into the open Signal/Update dialog's editor and submit it."""
+    import json
+
+    await page.locator("[role=textbox]:visible").first.click()
+    await page.keyboard.type(json.dumps(payload))
+    await page.keyboard.press("Tab")  # the editor reformats the JSON on blur, which moves the button
+    await page.wait_for_timeout(300)
+    await page.locator("[data-testid=confirm-modal-button]:visible").click()

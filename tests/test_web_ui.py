@@ -28,7 +28,14 @@ import pytest
 
 from domain.case import CaseState, Resolution
 from les.queues import queue_link, queue_queries
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, require_browser, sign_in_at_codec, use_codec_with_credentials
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    require_browser,
+    sign_in_at_codec,
+    type_and_submit,
+    use_codec_with_credentials,
+)
 from tests.conftest import REPO, SimulatorProcess, free_port, running_dev_server, worker_settings
 from tests.workflow_support import dated, example, running_worker, status, submit, wait_for_state
 
@@ -132,11 +139,7 @@ class Analyst:
             handlers.append(handler.strip())
         await self.shoot(f"{action.split()[-1].lower()}-dialog")
         await options.nth(handlers.index(name)).click()
-        await page.locator("[role=textbox]:visible").first.click()
-        await page.keyboard.type(json.dumps(payload))
-        await page.keyboard.press("Tab")  # the editor reformats the JSON on blur, which moves the button
-        await page.wait_for_timeout(300)
-        await page.locator("[data-testid=confirm-modal-button]:visible").click()
+        await type_and_submit(page, payload)
 
     async def signal(self, name: str, **payload: str) -> None:
         """Send a decision from the Signal dialog, as the README and the handler's description say."""

@@ -10,12 +10,11 @@ sets LES_REQUIRE_BROWSER=1, which turns a missing browser from a skip into a fai
 from __future__ import annotations
 
 import base64
-import json
 
 import pytest
 
 from domain.case import CaseState, Resolution
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, person_at_the_ui, require_browser
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, person_at_the_ui, require_browser, type_and_submit
 from tests.workflow_support import dated, example, running_worker, status, submit, wait_for_state
 
 pytestmark = pytest.mark.browser
@@ -42,11 +41,7 @@ async def send_signal(page, web_ui: str, request_id: str, name: str, payload: di
     await options.first.wait_for()
     handlers = [text.strip().partition("\n")[0].strip() for text in await options.all_inner_texts()]
     await options.nth(handlers.index(name)).click()
-    await page.locator("[role=textbox]:visible").first.click()
-    await page.keyboard.type(json.dumps(payload))
-    await page.keyboard.press("Tab")  # the editor reformats the JSON on blur, which moves the button
-    await page.wait_for_timeout(300)
-    await page.locator("[data-testid=confirm-modal-button]:visible").click()
+    await type_and_submit(page, payload)
     await page.locator("[data-testid=confirm-modal-button]:visible").wait_for(state="detached")
 
 
