@@ -12,6 +12,7 @@ RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 COPY domain domain
 COPY recordstore recordstore
 COPY les les
+COPY console console
 COPY workflows workflows
 COPY activities activities
 COPY mediation mediation

@@ -49,7 +49,7 @@ def main() -> None:
     os.chdir(ROOT)
     if command == "test":
         os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *rest])
-    os.execv(str(PYTHON), [str(PYTHON), "-m", "les.stack", *rest])
+    os.execv(str(PYTHON), [str(PYTHON), "-m", "console.stack", *rest])
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ if __name__ == "__main__":
 
 import asyncio  # noqa: E402
 
-from les.cli import main  # noqa: E402
+from console.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     import signal

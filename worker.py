@@ -15,11 +15,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import build_activities
+from console.health import beat_forever
+from console.metrics_collector import Collector
 from les.config import ConfigurationError, Settings, redacted_url
 from les.failures import with_readable_failures
-from les.health import beat_forever
 from les.logging import configure_logging_from
-from les.metrics_collector import Collector
 from les.sandbox import workflow_runner
 from les.telemetry import TelemetryUnavailable, flush_traces, worker_runtime
 from les.temporal import TemporalUnavailable, connect
@@ -125,7 +125,7 @@ class Workers:
         await self._stack.aclose()
 
     def running(self) -> bool:
-        """Whether both workers still run (the liveness probe's beat: les/health.py)."""
+        """Whether both workers still run (the liveness probe's beat: console/health.py)."""
         return bool(self._workers) and all(worker.is_running for worker in self._workers)
 
 

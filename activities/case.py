@@ -84,7 +84,7 @@ class CaseActivities:
     def record_case_event(self, event: dto.CaseEvent) -> dto.CaseEvent:
         """Append one event to the case history (once per request and sequence number). Answers
         with the event as filed: a local activity's marker holds only its result, and the audit
-        reads every filing from the history (les/histories.py)."""
+        reads every filing from the history (console/histories.py)."""
         if not _storable(event.request_id):
             return event
         with self._sessions() as session:

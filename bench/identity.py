@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from les.login import OidcClient
+from console.login import OidcClient
+from console.oidc_provider import start_local_provider
 from les.oidc import OidcSettings, TokenVerifier
-from les.oidc_provider import start_local_provider
 
 REPO = Path(__file__).resolve().parent.parent
 

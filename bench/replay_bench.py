@@ -24,9 +24,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from bench.harness import run_benchmark
-from les.audit import replay_histories
+from console.audit import replay_histories
+from console.histories import PAYLOAD_TYPE
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, encrypt
-from les.histories import PAYLOAD_TYPE
 from les.keyring import Compartment, Keyring, add_key
 from les.temporal import data_converter
 from workflows import ALL_WORKFLOWS
@@ -90,7 +90,7 @@ async def build(count: int, keyring: Keyring, encrypt_them: bool) -> list[tuple[
 
 
 async def through_audit_replay(histories, converter) -> float:
-    """les.audit.replay_histories: what `audit replay FILE...` / `--query` runs once the histories
+    """console.audit.replay_histories: what `audit replay FILE...` / `--query` runs once the histories
     are read (one Replayer, the replay iterator, per-failure names), progress bar off."""
     started = time.perf_counter()
     failures = await replay_histories(histories, converter, progress=None)
@@ -142,7 +142,7 @@ async def main_async(args: argparse.Namespace) -> None:
             bare_s.append(await through_bare_replayer(histories, converter))
     audit_rate = len(histories) / statistics.median(audit_s)
     bare_rate = len(histories) / statistics.median(bare_s)
-    for label, rate, runs in (("audit replay (les.audit.replay_histories)", audit_rate, audit_s),
+    for label, rate, runs in (("audit replay (console.audit.replay_histories)", audit_rate, audit_s),
                               ("bare Replayer.replay_workflows           ", bare_rate, bare_s)):
         print(f"  {label}: {rate:8.1f} histories/s  (median of {args.repeat}: {statistics.median(runs):.2f} s; "
               f"runs {', '.join(f'{s:.2f}' for s in runs)})")

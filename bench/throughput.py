@@ -197,7 +197,7 @@ async def bare_phase(env: Any, folder: Path, label: str, count: int, concurrency
 async def activity_steps(handle: WorkflowHandle) -> dict[str, int]:
     """One case's activities: those scheduled through the server and those run as local activities
     (their markers; workflows/case_desk.py LOCAL_CASE_STORE). Both count as steps of its shape."""
-    from les.histories import LOCAL_ACTIVITY_MARKER
+    from console.histories import LOCAL_ACTIVITY_MARKER
 
     events = (await handle.fetch_history()).events
     scheduled = sum(1 for event in events if event.HasField("activity_task_scheduled_event_attributes"))

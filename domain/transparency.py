@@ -12,7 +12,7 @@ National security process is kept out of every exact figure: it is not in the de
 selectors, the extensions, the rejections, the partial responses, the months nor any total,
 where a difference of two figures could reveal it. It appears only as bands.
 
-No I/O: the store reader (les/report.py) hands in one `CaseFacts` per case."""
+No I/O: the store reader (console/report.py) hands in one `CaseFacts` per case."""
 
 from __future__ import annotations
 

@@ -90,7 +90,7 @@ class Settings:
     """host:port where the worker serves Prometheus metrics at /metrics (LES_METRICS_ADDRESS); None:
     none served. `stack.py up` sets 127.0.0.1:9464 (docs/operations.md)."""
     metrics_interval: float = 30.0
-    """Seconds between two readings of the les_ gauges (LES_METRICS_INTERVAL; les/metrics_collector.py)."""
+    """Seconds between two readings of the les_ gauges (LES_METRICS_INTERVAL; console/metrics_collector.py)."""
     log_level: str = "INFO"
     """LES_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR; Temporal Core's own logs follow it."""
     log_format: str = "auto"

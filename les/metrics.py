@@ -9,7 +9,7 @@ category): never a request id, a target, an actor or any free text, because a me
 people and systems that may not see the case.
 
 Gauges of what stands open are read from the server's visibility counts and the records store by
-a periodic collector in each worker process (les/metrics_collector.py): every worker reports the
+a periodic collector in each worker process (console/metrics_collector.py): every worker reports the
 same figures, so a dashboard takes their max()."""
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def records_retrieved(category: str, rows: int, size: int) -> None:
 
 
 AUDIT_FINDING_KINDS = ("edited", "deleted", "inserted", "missing", "unchecked")
-"""The kinds `audit verify` reports (domain/ledger.py, les/audit.py), each written, 0 included."""
+"""The kinds `audit verify` reports (domain/ledger.py, console/audit.py), each written, 0 included."""
 
 
 def audit_textfile(findings_by_kind: dict[str, int], requests: int, failed: int, now: float) -> str:

@@ -4,7 +4,7 @@
 parses or verifies JOSE by hand), the signature against the provider's published keys (JWKS,
 found through OIDC discovery), the issuer, the audience and the expiry, and returns an
 `Identity`, or raises `TokenRefused` whose reason is one plain sentence. Roles and clearance are
-not in the token: they come from the roster, looked up by `Identity.subject` (les/roster.py).
+not in the token: they come from the roster, looked up by `Identity.subject` (console/roster.py).
 
 The configuration is the environment: LES_OIDC_ISSUER (default the local provider,
 http://127.0.0.1:8236), LES_OIDC_AUDIENCE (default les-orchestrator), LES_OIDC_CLIENT_ID (the

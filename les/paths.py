@@ -129,7 +129,7 @@ def make_delivery_dir(delivery_root: Path, folder: Path) -> Path:
 STATE_DIR_MODE = 0o700
 """The state folder of a local run: databases, keys, tokens and logs, its owner's alone."""
 LOG_FILE_MODE = 0o600
-"""A log file the stack writes (les/supervisor.py): logs name requests and people."""
+"""A log file the stack writes (console/supervisor.py): logs name requests and people."""
 
 
 def make_private_dir(folder: Path) -> Path:

@@ -3,7 +3,7 @@
 `starter.py` (and `starter.py audit`) encode and decode through the general codec server with the
 signed-in person's token, and through the cleared one for national security payloads; so a
 person reads exactly what the codec servers let that person read, and every decision they send
-is sealed there (les/codec_server.py). A national security payload the cleared server will not
+is sealed there (console/codec_server.py). A national security payload the cleared server will not
 open for this person stays encrypted, and the command says the contents are withheld."""
 
 from __future__ import annotations

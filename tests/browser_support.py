@@ -29,7 +29,7 @@ async def sign_in_at_codec(context, codec_url: str, person: str, *, refused: boo
     """Open `<codec_url>/login` in `context` and sign in on the provider's pages (development password);
     the codec server's session cookie is then in the context. With `refused`, the codec server's
     refusal is expected instead: its page's text is returned."""
-    from les.oidc_provider import development_password
+    from console.oidc_provider import development_password
 
     page = await context.new_page()
     await page.goto(f"{codec_url}/login")

@@ -1,4 +1,4 @@
-"""The real codec servers under test: les/codec_server.py's application on uvicorn, in threads of
+"""The real codec servers under test: console/codec_server.py's application on uvicorn, in threads of
 the test process, trusting the session's real OIDC provider (tests/oidc_support.py)."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 
-from les.codec_server import CodecService, LoginFlow, make_app, server_config
+from console.codec_server import CodecService, LoginFlow, make_app, server_config
+from console.oidc_provider import codec_client_secret
+from console.roster import case_type_lookup, roster_lookup
 from les.oidc import TokenVerifier
-from les.oidc_provider import codec_client_secret
-from les.roster import case_type_lookup, roster_lookup
 from les.seals import load_sealing_key
 
 

@@ -76,7 +76,7 @@ class Terminal:
 
     def signed_in(self, person: str) -> dict[str, str]:
         """The environment of `person`'s shell, signed in (`starter.py login`) on first use."""
-        from les.oidc_provider import development_password
+        from console.oidc_provider import development_password
 
         env = {**self.env, "LES_STATE_DIR": str(self.folder / "people" / person)}
         if not (self.folder / "people" / person / "session").exists():

@@ -18,9 +18,9 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from les.login import OidcClient, TokenSet
+from console.login import OidcClient, TokenSet
+from console.oidc_provider import LocalProvider, development_password, start_local_provider
 from les.oidc import OidcSettings
-from les.oidc_provider import LocalProvider, development_password, start_local_provider
 
 
 def free_port() -> int:

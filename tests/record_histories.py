@@ -361,7 +361,7 @@ class SealingRecorderCodec(PayloadCodec, WithSerializationContext):
     """Seals every decision object a client sends a case (its `actor` as the person, the case named,
     the case's compartment by the kind in its request id, the test server's clock), and encrypts
     nothing: a recorded history stays plain, so CI replays it without the recorder's keys. Stands in
-    for the codec servers (les/codec_server.py), which the recorder does not run."""
+    for the codec servers (console/codec_server.py), which the recorder does not run."""
 
     def __init__(self, key, clock, context: SerializationContext | None = None) -> None:
         self.key, self.clock, self._context = key, clock, context
@@ -405,7 +405,7 @@ def recorded(name: str) -> bool:
 
 async def save(client, name: str, workflow_id: str) -> None:
     """Every run of the workflow, first to last (as `audit export` reads them): one file per run."""
-    from les.histories import every_run
+    from console.histories import every_run
 
     runs = await every_run(client, workflow_id)
     paths = [HISTORIES / f"{name}.json"] if len(runs) == 1 else \

@@ -19,12 +19,12 @@ from temporalio.api.common.v1 import Payload
 from temporalio.testing import ActivityEnvironment
 
 from activities.case import CaseActivities
+from console.codec_server import MAX_BODY, CodecService
+from console.oidc_provider import development_password
 from domain.case import OpenCaseInput
 from domain.seals import open_envelope
 from les.codec import BOUND_TO, EncryptionCodec, decrypt, key_id_of
-from les.codec_server import MAX_BODY, CodecService
 from les.keyring import Compartment
-from les.oidc_provider import development_password
 from les.seals import load_public_keys, verify
 from recordstore.db import make_session_factory
 from tests.codec_support import sign_in_at_codec
@@ -300,7 +300,7 @@ def test_the_codec_server_serves_tls_and_a_client_trusting_its_ca_reads_through_
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    from les.codec_server import make_app, server_config
+    from console.codec_server import make_app, server_config
     from les.oidc import TokenVerifier
     from tests.conftest import free_port
 

@@ -324,7 +324,7 @@ def test_every_long_running_service_has_a_health_check_on_its_own_port():
         if name != "worker":  # the worker listens on nothing: its check asks whether its process beats
             ports = {int(p) for p in re.findall(r"\b\d{4,5}\b", " ".join(check["test"]))}
             assert ports == {LIVENESS_PORTS.get(name, listening_port(name))}, (name, ports)
-    assert SERVICES["worker"]["healthcheck"]["test"] == ["CMD", "python", "-m", "les.health", "worker"]
+    assert SERVICES["worker"]["healthcheck"]["test"] == ["CMD", "python", "-m", "console.health", "worker"]
     assert SERVICES["worker"]["deploy"]["replicas"] >= 2
     assert "respond /healthz" in CADDYFILE and "http://127.0.0.1:8081" in CADDYFILE
 
@@ -333,7 +333,7 @@ def test_readiness_is_separate_from_liveness():
     """A health check (liveness) never fails because another service is away; readiness, where a
     service has its own, is a label for the orchestrator or the load balancer."""
     readiness = {name: SERVICES[name].get("labels", {}).get("les.readiness") for name in LONG_RUNNING}
-    assert readiness["worker"] == "python -m les.health ready"
+    assert readiness["worker"] == "python -m console.health ready"
     assert readiness["codec-server"] == "GET https://127.0.0.1:8234/readyz"
     assert readiness["codec-server-cleared"] == "GET https://127.0.0.1:8235/readyz"
     assert readiness["keycloak"] == "GET http://127.0.0.1:9000/health/ready"

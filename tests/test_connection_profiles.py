@@ -53,8 +53,8 @@ def jdoe(oidc_provider, database_url, prepared_store, codec_servers, tmp_path_fa
 
 
 async def starter_here(monkeypatch, capsys, env: dict[str, str], request_id: str = "PROFILE-0001"):
-    """`starter.py status` in this process (les/cli.main, what starter.py runs): exit status, stdout, stderr."""
-    from les.cli import main
+    """`starter.py status` in this process (console/cli.main, what starter.py runs): exit status, stdout, stderr."""
+    from console.cli import main
 
     capsys.readouterr()
     settings_from(monkeypatch, env)  # the environment the command reads
@@ -98,10 +98,10 @@ namespace = "{NAMESPACE}"
             assert shown.stdout.startswith("subpoena PROFILE-0001: awaiting_approval\n")
 
             # The readiness check of a worker container, through the same profile.
-            from les.health import worker_polls
+            from console.health import worker_polls
 
             on_queue = {**base, "TEMPORAL_PROFILE": "les", "LES_TASK_QUEUE": settings.task_queue}
-            checked = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "les.health", "ready"],
+            checked = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "console.health", "ready"],
                                               capture_output=True, text=True, timeout=60, cwd=REPO,
                                               env={**environ_without_les(), **on_queue})
             assert (checked.returncode, checked.stderr) == (0, "")  # this host's worker polls
@@ -284,7 +284,7 @@ def test_the_database_password_is_read_from_a_secret_file(tmp_path, monkeypatch)
 
 
 def test_stack_up_starts_no_dev_server_when_the_profile_names_another_machine(tmp_path, monkeypatch, capsys):
-    from les.stack import temporal_service
+    from console.stack import temporal_service
 
     profile = write_profile(tmp_path, '[profile.default]\naddress = "temporal.carrier.internal:7233"\n')
     remote = settings_from(monkeypatch, {"TEMPORAL_CONFIG_FILE": str(profile), "LES_STATE_DIR": str(tmp_path)})

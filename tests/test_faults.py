@@ -23,8 +23,8 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.converter import WorkflowSerializationContext
 from temporalio.service import RPCError
 
+from console.histories import LOCAL_ACTIVITY_MARKER, payload_value
 from domain.case import CaseState, Resolution
-from les.histories import LOCAL_ACTIVITY_MARKER, payload_value
 from recordstore.db import create_schema, make_engine, make_session_factory
 from recordstore.generator import generate, place_examples, seed_roster
 from tests.conftest import SESSION, running_dev_server

@@ -12,6 +12,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import ActivityEnvironment
 
 from activities.case import CaseActivities
+from console.histories import filed_events
 from domain.case import CaseEvent, OpenCaseInput
 from domain.ledger import (
     StoredEntry,
@@ -23,7 +24,6 @@ from domain.ledger import (
     genesis_hash,
     pre_ledger,
 )
-from les.histories import filed_events
 from recordstore.db import make_session_factory
 from recordstore.models import LedgerEntry
 from tests.workflow_support import example

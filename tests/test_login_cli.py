@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from les.login import OidcClient, TokenSet, current_token
+from console.login import OidcClient, TokenSet, current_token
 from les.oidc import TokenVerifier
 from tests.conftest import REPO, environ_without_les
 from tests.oidc_support import approve_device_code, free_port
@@ -218,7 +218,7 @@ def test_concurrent_renewals_use_the_refresh_token_once(tmp_path, short_lived_oi
     both use it (the provider would revoke the whole grant)."""
     state = tmp_path / "state"
     settings = short_lived_oidc.settings
-    from les.login import SessionStore
+    from console.login import SessionStore
 
     SessionStore(state).save(OidcClient(settings).sign_in_with_password("jdoe", "jdoe-dev"))
     time.sleep(max(0.0, SessionStore(state).load().expires_at + 1 - time.time()))

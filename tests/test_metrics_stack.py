@@ -67,7 +67,7 @@ def test_stack_up_serves_the_sdk_and_product_metrics_and_they_move(tmp_path: Pat
            "LES_OIDC_ISSUER": f"http://127.0.0.1:{provider}",
            "LES_MEDIATION_URL": f"http://127.0.0.1:{mediation}", "LES_METRICS_ADDRESS": address,
            "LES_METRICS_INTERVAL": "1"}
-    stack = subprocess.Popen([sys.executable, "-m", "les.stack", "--ui-port", str(ui), "--codec-port", str(codec),
+    stack = subprocess.Popen([sys.executable, "-m", "console.stack", "--ui-port", str(ui), "--codec-port", str(codec),
                               "--subscribers", "30"], cwd=REPO, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines: queue.Queue[str] = queue.Queue()

@@ -216,7 +216,7 @@ def test_a_schema_newer_than_this_release_stops_the_worker_stack_and_migrate_in_
                LES_TEMPORAL_ADDRESS=f"127.0.0.1:{ports[0]}")
     line = ("the records store is at schema 0099_from_a_newer_release, which this release does not know; "
             "upgrade the software")
-    stack = ["-m", "les.stack", "--no-wait", "--ui-port", str(ports[1]), "--codec-port", str(ports[2])]
+    stack = ["-m", "console.stack", "--no-wait", "--ui-port", str(ports[1]), "--codec-port", str(ports[2])]
     for args, prefix in ((["worker.py"], "worker"), (stack, "stack.py up"),
                          (["-m", "recordstore.migrate", "upgrade"], "migrate")):
         done = run(args, env)

@@ -12,12 +12,12 @@ import time
 import httpx
 import pytest
 
+from console.login import OidcClient
+from console.oidc_provider import wait_for_discovery
+from console.stack import oidc_service
+from console.supervisor import Supervisor
 from les.config import Settings
-from les.login import OidcClient
 from les.oidc import OidcSettings, TokenVerifier
-from les.oidc_provider import wait_for_discovery
-from les.stack import oidc_service
-from les.supervisor import Supervisor
 from tests.oidc_support import free_port, require_node
 
 
@@ -86,7 +86,7 @@ def test_the_supervised_provider_comes_back_with_the_same_keys(tmp_path, monkeyp
 
 def test_a_planted_keys_file_readable_by_others_stops_the_provider_in_words(tmp_path):
     require_node()
-    from les.oidc_provider import LocalProvider, ProviderUnreachable, write_provider_config
+    from console.oidc_provider import LocalProvider, ProviderUnreachable, write_provider_config
 
     setup = write_provider_config(tmp_path, port=free_port())
     setup.keys_file.write_text('{"jwks": {"keys": []}, "cookie_keys": ["x"]}')
@@ -98,7 +98,7 @@ def test_a_planted_keys_file_readable_by_others_stops_the_provider_in_words(tmp_
 
 
 def test_a_restart_of_the_provider_signs_no_one_out_and_forgets_no_revocation(oidc_provider):
-    from les.login import NotSignedIn
+    from console.login import NotSignedIn
 
     other = oidc_provider.start_another("restart-keeps-sessions")
     client = OidcClient(other.settings)

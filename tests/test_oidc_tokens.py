@@ -17,7 +17,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
-from les.login import LoginRefused
+from console.login import LoginRefused
 from les.oidc import OidcSettings, ProviderUnreachable, TokenRefused, TokenVerifier
 from tests.oidc_support import browser_sign_in, free_port
 
@@ -225,8 +225,8 @@ def codec_callback(oidc_provider) -> str:
 
 
 def codec_client(oidc_provider, secret: str | None = None):
-    from les.login import OidcClient
-    from les.oidc_provider import codec_client_secret
+    from console.login import OidcClient
+    from console.oidc_provider import codec_client_secret
 
     settings = OidcSettings(issuer=oidc_provider.issuer, audience="les-orchestrator", client_id="les-codec",
                             scope="openid profile les")
@@ -279,7 +279,7 @@ def test_an_unregistered_redirect_uri_is_refused_by_the_provider(oidc_provider):
 
 def test_a_real_id_token_is_not_accepted_as_an_access_token(oidc_provider):
     """Same signing key, same issuer; its audience is the client, not the orchestrator."""
-    from les.login import CLI_REDIRECT_URI, OidcClient
+    from console.login import CLI_REDIRECT_URI, OidcClient
 
     client = OidcClient(oidc_provider.settings)
     url, pending = client.begin_authorization(CLI_REDIRECT_URI)
@@ -326,7 +326,7 @@ def test_a_rotated_signing_key_is_fetched_once_when_a_token_names_it(oidc_provid
 
 
 def test_the_sign_in_page_shows_what_was_typed_escaped(oidc_provider):
-    from les.login import CLI_REDIRECT_URI, OidcClient
+    from console.login import CLI_REDIRECT_URI, OidcClient
 
     url, _pending = OidcClient(oidc_provider.settings).begin_authorization(CLI_REDIRECT_URI)
     with httpx.Client(follow_redirects=True) as browser:

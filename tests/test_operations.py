@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from console.supervisor import Service
 from les.config import ConfigurationError, Settings
-from les.supervisor import Service
 from tests.conftest import REPO, environ_without_les, free_port
 
 PASSWORD = "s3cr3t-Horse-Battery"
@@ -46,7 +46,7 @@ def test_settings_never_show_the_records_store_password(monkeypatch, tmp_path):
 
 
 def test_the_stack_guide_never_prints_the_password(monkeypatch, tmp_path, capsys):
-    from les.stack import print_guide
+    from console.stack import print_guide
 
     secret = tmp_path / "pw"
     secret.write_text(PASSWORD)
@@ -138,15 +138,15 @@ def test_the_log_level_is_the_operators_and_a_terminal_gets_columns_by_default(t
 
 
 def health(check: str, state: Path, keyring: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`python -m les.health <check>` with the cluster down (nothing listens on its address)."""
-    return subprocess.run([sys.executable, "-m", "les.health", check], cwd=REPO, capture_output=True, text=True,
+    """`python -m console.health <check>` with the cluster down (nothing listens on its address)."""
+    return subprocess.run([sys.executable, "-m", "console.health", check], cwd=REPO, capture_output=True, text=True,
                           timeout=60, env={**environ_without_les(), "LES_STATE_DIR": str(state),
                                            "LES_KEYRING_DIR": str(keyring or state / "keyring"),
                                            "LES_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"})
 
 
 def test_liveness_holds_through_a_cluster_outage_and_readiness_does_not(tmp_path, keyring_dir):
-    from les.health import BEAT_WINDOW, beat_file, worker_alive
+    from console.health import BEAT_WINDOW, beat_file, worker_alive
 
     beat = beat_file(tmp_path)
     assert not worker_alive(tmp_path)
@@ -171,7 +171,7 @@ def test_liveness_holds_through_a_cluster_outage_and_readiness_does_not(tmp_path
 async def test_the_beat_is_kept_while_running_and_removed_on_stop(tmp_path):
     import asyncio
 
-    from les.health import beat_file, beat_forever, worker_alive
+    from console.health import beat_file, beat_forever, worker_alive
 
     task = asyncio.create_task(beat_forever(tmp_path))
     for _ in range(50):
@@ -187,7 +187,7 @@ async def test_the_beat_is_kept_while_running_and_removed_on_stop(tmp_path):
 
 def test_health_without_a_known_check_says_how_to_use_it(tmp_path):
     done = health("everything", tmp_path)
-    assert (done.returncode, done.stderr) == (2, "usage: python -m les.health worker|ready   "
+    assert (done.returncode, done.stderr) == (2, "usage: python -m console.health worker|ready   "
                                                  "(worker: liveness, ready: readiness)\n")
 
 
@@ -221,7 +221,7 @@ def test_the_state_folder_and_the_mediation_store_are_private(tmp_path):
 
 
 def test_each_worker_of_the_stack_serves_metrics_on_its_own_port(monkeypatch, tmp_path):
-    from les.stack import metrics_addresses, worker_services
+    from console.stack import metrics_addresses, worker_services
 
     settings = settings_with(monkeypatch, LES_STATE_DIR=str(tmp_path))
     assert metrics_addresses(settings, 3) == ["127.0.0.1:9464", "127.0.0.1:9465", "127.0.0.1:9466"]
@@ -256,7 +256,7 @@ def test_a_metrics_port_in_use_is_one_line(tmp_path):
 async def test_a_beat_that_cannot_be_written_is_said_and_the_worker_goes_on(tmp_path, capsys):
     import asyncio
 
-    from les.health import beat_forever
+    from console.health import beat_forever
 
     blocked = tmp_path / "state"
     blocked.write_text("a file where the state folder should be")
@@ -279,10 +279,10 @@ def test_settings_never_show_the_temporal_api_key(monkeypatch, tmp_path):
 async def test_a_worker_that_stopped_running_beats_no_more(tmp_path, monkeypatch):
     import asyncio
 
-    import les.health
-    from les.health import beat_file, beat_forever
+    import console.health
+    from console.health import beat_file, beat_forever
 
-    monkeypatch.setattr(les.health, "BEAT", 0.02)
+    monkeypatch.setattr(console.health, "BEAT", 0.02)
     running = [True]
     task = asyncio.create_task(beat_forever(tmp_path, lambda: running[0]))
     await asyncio.sleep(0.1)
@@ -300,7 +300,7 @@ async def test_a_worker_that_stopped_running_beats_no_more(tmp_path, monkeypatch
 
 def test_the_chart_without_the_report_extra_is_one_line_in_words(monkeypatch, tmp_path):
     """The worker's image has no matplotlib (the `report` extra): asking for a chart there says so."""
-    from les.report import ReportRefused, write_chart
+    from console.report import ReportRefused, write_chart
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed: importing it fails
     with pytest.raises(ReportRefused, match=r"^--chart needs matplotlib, which is not installed here: "

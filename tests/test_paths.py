@@ -19,10 +19,10 @@ from temporalio.testing import ActivityEnvironment
 from activities.production import ProductionActivities
 from activities.records import RecordsActivities
 from activities.verification import VerificationActivities
+from console.cli import main as starter
 from domain.case import DeliverInput, PackageInput, RequestSubmission, Resolution, RetrieveInput, VerifyInput
 from domain.vocabulary import RecordCategory, Verdict
 from les import paths
-from les.cli import main as starter
 from recordstore.db import create_schema, make_engine, make_session_factory
 from tests.workflow_support import example, running_worker
 from workflows import SubpoenaWorkflow

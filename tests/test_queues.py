@@ -1,4 +1,4 @@
-"""The queues' queries and links (les/queues.py, the README's table), at a moment fixed by hand.
+"""The queues' queries and links (console/queues.py, the README's table), at a moment fixed by hand.
 That the server and the Web UI list the right cases on them: tests/test_web_ui.py."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-from les.queues import queue_link, queue_queries
+from console.queues import queue_link, queue_queries
 from tests.conftest import REPO, environ_without_les
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)  # a Monday morning

@@ -208,7 +208,7 @@ def test_a_v5_run_runs_its_case_store_steps_as_local_activities_behind_one_marke
     retrievals, packaging, delivery) and runs the rest of the same steps as v4 locally (open, the
     roster, the filings, bill, close); one patch marker per run, whose TemporalChangeVersion is the
     run's first upsert; the v4 upserts otherwise the same."""
-    from les.histories import LOCAL_ACTIVITY_MARKER
+    from console.histories import LOCAL_ACTIVITY_MARKER
     from workflows.case_desk import LOCAL_CASE_STORE
 
     folder = Path(__file__).parent / "histories"

@@ -8,7 +8,7 @@ import base64
 import json
 from pathlib import Path
 
-from les.histories import LOCAL_ACTIVITY_MARKER
+from console.histories import LOCAL_ACTIVITY_MARKER
 
 
 def local_results(events: list[dict]) -> list[dict]:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from console.stack import mediation_service, worker_count, worker_services
+from console.supervisor import Service, Supervisor, exit_words
 from les.config import Settings
-from les.stack import mediation_service, worker_count, worker_services
-from les.supervisor import Service, Supervisor, exit_words
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
 
@@ -195,15 +195,15 @@ def test_n_workers_on_one_queue(tmp_path: Path, monkeypatch):
 def test_stack_up_says_in_one_line_when_temporal_stops_answering_on_the_way_up(monkeypatch, capsys):
     """A server already on the port whose state is gone answers "shard status unknown" to the
     sample's submission: `stack.py up` says so in one line and exits 1, no traceback."""
-    import les.stack
+    import console.stack
     from les.temporal import TemporalUnavailable
 
     async def up(args):
         raise TemporalUnavailable("the Temporal server at localhost:7233 did not answer (shard status unknown)")
 
-    monkeypatch.setattr(les.stack, "up", up)
+    monkeypatch.setattr(console.stack, "up", up)
     monkeypatch.setattr("sys.argv", ["stack.py up"])
-    assert les.stack.main() == 1
+    assert console.stack.main() == 1
     err = capsys.readouterr().err
     assert err.splitlines() == ["stack.py up: the Temporal server at localhost:7233 did not answer (shard status "
                                 "unknown); everything this run started is stopped"]

@@ -400,7 +400,7 @@ def test_a_bad_half_is_one_line_exit_2_and_nothing_written(filled_store, tmp_pat
     ("link.png", "symlink"),
 ])
 def test_a_chart_path_is_refused_unless_a_png_in_an_existing_folder_not_through_a_symlink(tmp_path, name, says):
-    from les.report import ReportRefused, chart_path
+    from console.report import ReportRefused, chart_path
 
     elsewhere = tmp_path / "elsewhere.png"
     (tmp_path / "link.png").symlink_to(elsewhere)
@@ -418,7 +418,7 @@ def test_the_half_year_of_a_chart_name_is_validated_before_it_names_a_file():
 
 
 def test_the_store_is_read_for_the_half_year_and_a_renewal_reaching_into_it(filled_store):
-    from les.report import case_facts
+    from console.report import case_facts
 
     store, _ = filled_store
     facts = {f.request_id: f for f in case_facts(store, H2)}

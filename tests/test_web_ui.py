@@ -7,7 +7,7 @@ type takes, sent from the Signal dialog with the JSON its description shows, dri
 close. One dev server (with its Web UI), one worker (`worker.build_worker`, its failure
 converter included) and one browser serve the whole module; the UI reads the encrypted
 payloads through the cleared codec server. The surveillance types (pen register, Title III) are
-switched on from the UI against a mediation simulator process, found in the queues (les/queues.py:
+switched on from the UI against a mediation simulator process, found in the queues (console/queues.py:
 who the case waits for, collections ending this week, secrecy), and withdrawn (the order vacated).
 
 Needs Debian's chromium (/usr/bin/chromium) and the playwright package; CI installs both and
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from console.queues import queue_link, queue_queries
 from domain.case import CaseState, Resolution
-from les.queues import queue_link, queue_queries
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -413,7 +413,7 @@ async def test_due_in_the_next_72_hours_lists_only_the_cases_due_that_soon(desk)
 
 
 async def listed_in(desk: Desk, page, queue: str, workflow_id: str) -> str:
-    """Open the Workflows list on one queue's link (les/queues.py, the README's table), wait for
+    """Open the Workflows list on one queue's link (console/queues.py, the README's table), wait for
     `workflow_id` to be listed (visibility trails the upsert a little), and return the list's text."""
     from playwright.async_api import TimeoutError as NotShown
 

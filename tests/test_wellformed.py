@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from console.cli import main
 from domain.verification import UnreadableRequest, read_request_file, verify_request
 from domain.wellformed import MAX_DOCUMENT_BYTES
-from les.cli import main
 from tests.conftest import EXAMPLES, REPO
 
 SUBPOENA = json.loads((EXAMPLES / "subpoena.json").read_text())

@@ -77,7 +77,7 @@ them within its workflow task and records each as a marker holding its result, i
 round trip through the server's task queue (three events and a workflow task each). A subpoena
 schedules 6 activities and runs 9 local ones, and an approval answers in about a tenth of the
 time. The history still holds every filing: record_case_event answers with the event it filed,
-which the marker keeps, and the audit reads it there (les/histories.py). Long steps (verification,
+which the marker keeps, and the audit reads it there (console/histories.py). Long steps (verification,
 retrieval, packaging, delivery, mediation) stay activities. A run so patched also has
 PER_STEP_ATTRIBUTES and every patch before it, without their markers."""
 SEALED_DECISIONS = "sealed-decisions"

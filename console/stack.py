@@ -7,7 +7,7 @@ Web UI on :8233 pointed at the general codec server, the project's search attrib
 unless one already answers,
 the mediation simulator and the worker (`--workers N`: N worker processes on one task queue),
 submits the sample subpoena and says where to look. Every process it started is supervised
-(les/supervisor.py): one that dies is restarted with backoff, and Ctrl-C stops them all."""
+(console/supervisor.py): one that dies is restarted with backoff, and Ctrl-C stops them all."""
 
 from __future__ import annotations
 
@@ -22,14 +22,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from console.oidc_provider import PASSWORD_RULE, ProviderSetup, ensure_node_modules, wait_for_discovery
+from console.oidc_provider import write_provider_config as write_oidc_config
+from console.supervisor import Service, Supervisor
 from les.config import PROJECT_ROOT, ConfigurationError, Settings, redacted_url
 from les.keyring import KeyringError, ensure_local_keyring
 from les.oidc import OidcConfigurationError, OidcSettings, ProviderUnreachable
-from les.oidc_provider import PASSWORD_RULE, ProviderSetup, ensure_node_modules, wait_for_discovery
-from les.oidc_provider import write_provider_config as write_oidc_config
 from les.paths import make_delivery_dir, make_private_dir, make_private_file, state_file
 from les.seals import SealError, ensure_seal_keys
-from les.supervisor import Service, Supervisor
 from les.temporal import TemporalUnavailable, connect, search_attribute_flags, workflow_id_for
 
 BIN = Path(sys.executable).parent
@@ -54,7 +54,7 @@ def ui_origins(ui_port: int) -> list[str]:
 
 
 def codec_service(settings: Settings, port: int, ui_port: int, *, cleared: bool) -> Service:
-    command = [sys.executable, "-m", "les.codec_server", "--port", str(port), "--public-url",
+    command = [sys.executable, "-m", "console.codec_server", "--port", str(port), "--public-url",
                f"http://localhost:{port}"]
     command += ["--cleared"] if cleared else []
     for origin in ui_origins(ui_port):
@@ -221,8 +221,8 @@ def prepare_records_store(settings: Settings, subscribers: int) -> str:
 
 async def submit_sample(settings: Settings) -> str:
     """Submit the sample subpoena (once ever) and say where it stands now."""
+    from console.cli import CommandError, run_submit
     from domain.case import CaseStatus
-    from les.cli import CommandError, run_submit
 
     client = await connect(settings)  # the stack's own keyring: the operator's sample, not a person's decision
     with contextlib.suppress(CommandError):  # already submitted on an earlier run: just report it

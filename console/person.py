@@ -1,5 +1,5 @@
-"""The person behind a command: signed in at the OIDC provider (les/login.py), proven by the token
-(les/oidc.py), and what the roster says of them (les/roster.py). People's tools reach Temporal
+"""The person behind a command: signed in at the OIDC provider (console/login.py), proven by the token
+(les/oidc.py), and what the roster says of them (console/roster.py). People's tools reach Temporal
 through the codec servers with that token (les/remote_codec.py) and hold no payload key."""
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ class Person:
 
 def signed_in(settings: Settings) -> Person:
     """The person signed in on this machine, their token checked against the provider's keys
-    (NotSignedIn, TokenRefused, ProviderUnreachable as les/login and les/oidc raise them)."""
-    from les.login import current_token
+    (NotSignedIn, TokenRefused, ProviderUnreachable as console/login and les/oidc raise them)."""
+    from console.login import current_token
+    from console.roster import roster_lookup
     from les.oidc import OidcSettings, TokenVerifier
-    from les.roster import roster_lookup
 
     oidc = OidcSettings.from_env()
     token = current_token(settings.state_dir, oidc)

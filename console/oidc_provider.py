@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from les.login import CLI_REDIRECT_URI
+from console.login import CLI_REDIRECT_URI
 from les.oidc import DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID, ProviderUnreachable
 from les.paths import PROJECT_ROOT
 from les.private_files import private_dir, read_private_file, replace_private_file

@@ -16,8 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from les.config import ConfigurationError
-from les.login import (
+from console.login import (
     LoginRefused,
     NotSignedIn,
     OidcClient,
@@ -25,6 +24,7 @@ from les.login import (
     current_session,
     state_dir_from_env,
 )
+from les.config import ConfigurationError
 from les.oidc import OidcConfigurationError, OidcSettings, ProviderUnreachable, TokenRefused, TokenVerifier
 from les.private_files import PrivateFileRefused
 
@@ -157,8 +157,8 @@ def _roster_line(subject: str) -> str:
     """Roles and clearance come from the roster, never from the token."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from console.roster import roster_lookup
     from les.config import ConfigurationError, Settings
-    from les.roster import roster_lookup
 
     try:
         entry = roster_lookup(Settings.from_env().database_url)(subject)

@@ -26,7 +26,7 @@ are read (a missing, negative or too large Content-Length is refused, a streamed
 the limit), the person is checked before any body is read, concurrency and keep-alive are
 bounded, and the access log names method, operation and status, never a token or a payload.
 
-    python -m les.codec_server --port 8234 [--cleared] [--ui-origin http://localhost:8233 ...]
+    python -m console.codec_server --port 8234 [--cleared] [--ui-origin http://localhost:8233 ...]
                                [--tls-cert F --tls-key F] [--public-url URL]
 """
 
@@ -55,11 +55,11 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload, Payloads
 
+from console.roster import CaseTypeLookup, RosterLookup
 from domain.policy import CLEARED_ONLY
 from domain.seals import CASE_FIELD, REFUSED_FIELD
 from les.codec import PayloadUndecryptable, decrypt, encrypt, names_national_security
 from les.keyring import Compartment, Keyring, KeyringError
-from les.roster import CaseTypeLookup, RosterLookup
 from les.seals import SealingKey, seal
 
 MAX_BODY = 8 * 1024 * 1024
@@ -68,7 +68,7 @@ SESSION_COOKIE = "les_codec_session"
 """Followed by the endpoint's kind: a browser shares cookies across ports, so the general and the
 cleared server (one host, two ports) each need a cookie of their own."""
 NATIONAL_SECURITY_TYPES = frozenset(str(t) for t in CLEARED_ONLY)
-access_log = logging.getLogger("les.codec_server.access")
+access_log = logging.getLogger("console.codec_server.access")
 
 
 class Refusal(Exception):
@@ -455,7 +455,7 @@ class CatchAll:
                 await JSONResponse({"error": refusal.message}, status_code=refusal.status,
                                    headers={"Connection": "close"})(scope, receive, send)
         except Exception:
-            logging.getLogger("les.codec_server").exception("codec server fault (no payload logged)")
+            logging.getLogger("console.codec_server").exception("codec server fault (no payload logged)")
             if not started and scope["type"] == "http":
                 await JSONResponse({"error": "the codec server failed"}, status_code=500)(scope, receive, send)
 
@@ -501,12 +501,12 @@ def server_config(app: ASGIApp, host: str, port: int, *, tls_cert: str | None = 
 def main(argv: list[str]) -> int:
     import uvicorn
 
+    from console.roster import case_type_lookup, roster_lookup
     from les.config import Settings
     from les.oidc import OidcConfigurationError, OidcSettings, TokenVerifier
-    from les.roster import case_type_lookup, roster_lookup
     from les.seals import SealError, load_sealing_key
 
-    parser = argparse.ArgumentParser(prog="python -m les.codec_server",
+    parser = argparse.ArgumentParser(prog="python -m console.codec_server",
                                      description="the codec server the Web UI, the Temporal CLI and starter.py call")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8234, help="port to listen on (default 8234)")

@@ -1,10 +1,10 @@
 """Container health checks, each exiting 0 or 1 with one line saying why:
 
-- `python -m les.health worker`, LIVENESS: a worker process of this host (this container) is
+- `python -m console.health worker`, LIVENESS: a worker process of this host (this container) is
   alive, its event loop beating (it touches <state>/alive/worker-<host>-<pid> every BEAT). It
   does not ask the cluster, so a Temporal outage never gets every worker restarted: a worker
   waits out an outage by itself and polls again when the cluster is back.
-- `python -m les.health ready`, READINESS: a worker of this host polls its task queue now, as the
+- `python -m console.health ready`, READINESS: a worker of this host polls its task queue now, as the
   server sees it. False during a cluster outage, which is what readiness is for (take it out of
   rotation, alert), never a reason to restart it.
 
@@ -33,7 +33,7 @@ from les.config import ConfigurationError, Settings
 from les.paths import make_private_file, state_file
 from les.temporal import TemporalUnavailable, connect
 
-log = structlog.get_logger("les.health")
+log = structlog.get_logger("console.health")
 
 POLL_WINDOW = timedelta(seconds=90)
 BEAT = 10.0
@@ -92,7 +92,7 @@ async def worker_polls(settings: Settings, host: str | None = None, *, client=No
                for poller in answer.pollers)
 
 
-USAGE = "usage: python -m les.health worker|ready   (worker: liveness, ready: readiness)"
+USAGE = "usage: python -m console.health worker|ready   (worker: liveness, ready: readiness)"
 
 
 def main(argv: list[str]) -> int:

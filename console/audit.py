@@ -16,13 +16,13 @@ from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer
 
+from console.histories import FilingReader, decoded, every_run, filed_events
+from console.person import NotPermitted, Person, codec_for, require, signed_in
 from domain import ledger
 from les.codec import NATIONAL_SECURITY_REQUEST_TYPES, NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
 from les.config import Settings
-from les.histories import FilingReader, decoded, every_run, filed_events
 from les.metrics import audit_textfile
 from les.paths import PathRefused, audit_export_file
-from les.person import NotPermitted, Person, codec_for, require, signed_in
 from les.remote_codec import RemoteCodec
 from les.temporal import connect, workflow_id_for
 

@@ -18,6 +18,11 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from console.audit import AuditRefused, run_backfill, run_export, run_replay, run_verify
+from console.login import NotSignedIn
+from console.person import NotPermitted, codec_for, signed_in
+from console.report import ReportRefused, run_transparency
+from console.session_cli import SESSION_COMMANDS, add_session_commands, run_session_command
 from domain.case import CaseStatus, DecisionReceipt, RequestSubmission
 from domain.case_page import static_summary
 from domain.identifiers import request_id_fault
@@ -26,16 +31,11 @@ from domain.targets import TargetMatch
 from domain.transparency import Banding
 from domain.verification import UnreadableRequest, read_request_file, verify_request
 from domain.vocabulary import DecisionName, Role
-from les.audit import AuditRefused, run_backfill, run_export, run_replay, run_verify
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
 from les.config import ConfigurationError, Settings
 from les.keyring import KeyringError
-from les.login import NotSignedIn
 from les.oidc import ProviderUnreachable, TokenRefused
-from les.person import NotPermitted, codec_for, signed_in
 from les.remote_codec import CodecRefused, CodecUnreachable
-from les.report import ReportRefused, run_transparency
-from les.session_cli import SESSION_COMMANDS, add_session_commands, run_session_command
 from les.temporal import (
     CASE_STATE,
     OVERDUE,
@@ -171,7 +171,7 @@ async def main(argv: list[str]) -> int:
 
 
 async def run_audit(args: argparse.Namespace) -> int:
-    """SPEC §5: the auditor's commands (les/audit.py)."""
+    """SPEC §5: the auditor's commands (console/audit.py)."""
     request_id = getattr(args, "request_id", None)
     if request_id is not None and (fault := request_id_fault(request_id)) is not None:
         raise CommandError(f"request_id {fault}", BAD_INPUT)
@@ -205,7 +205,7 @@ def tracked_request_id(path: str, document: dict[str, Any]) -> str:
 
 
 def run_queues(web_ui: str) -> int:
-    from les.queues import render_queues
+    from console.queues import render_queues
 
     print(render_queues(web_ui, Settings.from_env().temporal_namespace, datetime.now(UTC)))
     return OK
