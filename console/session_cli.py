@@ -1,7 +1,8 @@
 """`starter.py login USER | whoami | logout | token`: who is signed in on this machine.
 
-Exit status: 0 done, 1 refused (wrong password, not signed in, a planted session file), 2 bad
-input, 3 the OIDC provider cannot be reached."""
+Exit status (console/errors.py): 0 done, 1 refused (wrong password, not signed in, a planted
+session file), 2 bad input, 3 the OIDC provider cannot be reached, 4 the OIDC settings cannot be
+used, 130 interrupted."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from console.errors import Exit
 from console.login import (
     LoginRefused,
     NotSignedIn,
@@ -28,7 +30,7 @@ from les.config import ConfigurationError
 from les.oidc import OidcConfigurationError, OidcSettings, ProviderUnreachable, TokenRefused, TokenVerifier
 from les.private_files import PrivateFileRefused
 
-OK, REFUSED, BAD_INPUT, UNAVAILABLE = 0, 1, 2, 3
+OK, REFUSED, BAD_INPUT, UNAVAILABLE = Exit.OK, Exit.REFUSED, Exit.BAD_INPUT, Exit.UNAVAILABLE
 USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
 SESSION_COMMANDS = ("login", "whoami", "logout", "token")
 
@@ -56,7 +58,7 @@ def run_session_command(args: argparse.Namespace, *, stdin=None, say=None) -> in
             return _run(args, stdin, say)
     except KeyboardInterrupt:
         _complain("interrupted; nothing was changed")
-        return REFUSED
+        return Exit.INTERRUPTED
 
 
 @contextlib.contextmanager
@@ -85,7 +87,10 @@ def _run(args: argparse.Namespace, stdin, say) -> int:
             return _logout(settings, state_dir, say)
         print(current_session(state_dir, settings).access_token, flush=True)
         return OK
-    except (OidcConfigurationError, ConfigurationError, _BadInput) as err:
+    except (OidcConfigurationError, ConfigurationError) as err:
+        _complain(err)
+        return Exit.CONFIGURATION
+    except _BadInput as err:
         _complain(err)
         return BAD_INPUT
     except (LoginRefused, NotSignedIn, TokenRefused, PrivateFileRefused) as err:

@@ -221,7 +221,8 @@ def prepare_records_store(settings: Settings, subscribers: int) -> str:
 
 async def submit_sample(settings: Settings) -> str:
     """Submit the sample subpoena (once ever) and say where it stands now."""
-    from console.cli import CommandError, run_submit
+    from console.errors import CommandError
+    from console.requests import run_submit
     from domain.case import CaseStatus
 
     client = await connect(settings)  # the stack's own keyring: the operator's sample, not a person's decision
