@@ -10,7 +10,7 @@ import os
 import traceback
 
 from console.args import build_parser
-from console.errors import CommandError, Exit, explain, report
+from console.errors import CommandError, Exit, explain, interruptible, report
 from console.session_cli import SESSION_COMMANDS, run_session_command
 from domain.identifiers import request_id_fault
 from les.config import Settings
@@ -29,7 +29,8 @@ async def main(argv: list[str]) -> int:
         return run_session_command(args)
     as_json = bool(getattr(args, "json", False))
     try:
-        return await run(args)
+        with interruptible():
+            return await run(args)
     except Exception as err:  # every failure ends here: one line (or one JSON object), never a traceback
         explained = explain(err, _store_url(args))
         if explained is None:

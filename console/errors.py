@@ -4,9 +4,12 @@ a user: a failure this module does not know is a bug, and is said as one too."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
 import textwrap
+import threading
 from enum import IntEnum
 
 
@@ -105,3 +108,19 @@ def report(message: str, status: int, *, as_json: bool = False) -> int:
     line = json.dumps({"error": message, "exit_code": int(status)}) if as_json else f"starter: {message}"
     print(line, file=sys.stderr, flush=True)
     return int(status)
+
+
+@contextlib.contextmanager
+def interruptible():
+    """Ctrl-C stops a command at once, wherever it is: a prompt, a read of standard input, the
+    device code's polling, a replay. asyncio.run's own SIGINT handler would only cancel the task at
+    its next await; here the KeyboardInterrupt is raised where the program is, and starter.py says
+    it in one line (exit 130)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

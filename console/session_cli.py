@@ -7,17 +7,14 @@ used, 130 interrupted."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import re
-import signal
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.errors import Exit
+from console.errors import Exit, interruptible
 from console.login import (
     LoginRefused,
     NotSignedIn,
@@ -54,25 +51,11 @@ def run_session_command(args: argparse.Namespace, *, stdin=None, say=None) -> in
     stdin = stdin or sys.stdin
     say = say or (lambda text: print(text, flush=True))
     try:
-        with _interruptible():
+        with interruptible():
             return _run(args, stdin, say)
     except KeyboardInterrupt:
         _complain("interrupted; nothing was changed")
         return Exit.INTERRUPTED
-
-
-@contextlib.contextmanager
-def _interruptible():
-    """Ctrl-C stops a sign-in at once: these commands block (a prompt, the device code's polling)
-    inside asyncio.run, whose own SIGINT handler would only cancel the task at its next await."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _run(args: argparse.Namespace, stdin, say) -> int:
