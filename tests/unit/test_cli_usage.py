@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 
 from console.args import build_parser
 from console.errors import EXIT_MEANINGS
+from tests.cli_support import interrupted
 from tests.conftest import EXAMPLES, REPO, environ_without_les
 
 
@@ -181,18 +181,12 @@ async def test_an_unreachable_server_is_one_line_naming_the_address_and_what_to_
 
 def test_ctrl_c_is_one_line_and_exit_130(tmp_path):
     # `check -` waits on standard input, which stays open: Ctrl-C must stop it at once.
-    process = subprocess.Popen([sys.executable, str(REPO / "starter.py"), "check", "-"], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-                               env={**environ_without_les(), "LES_STATE_DIR": str(tmp_path)})
-    try:
+    def reading(_process) -> str:
         time.sleep(3)  # the program has loaded and reads standard input
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert (process.returncode, out, err) == (130, "", "starter: interrupted\n")
+        return ""
+
+    env = {**environ_without_les(), "LES_STATE_DIR": str(tmp_path)}
+    assert interrupted(["check", "-"], env, reading) == (130, "", "starter: interrupted\n")
 
 
 def test_stack_py_help_goes_to_stdout_and_a_wrong_command_is_exit_2():
