@@ -38,9 +38,17 @@ def ensure_venv() -> None:
     STAMP.write_text(wanted)
 
 
+USAGE = "usage: python3 stack.py {up,test} [ARGS...]   (python3 stack.py --help says more)"
+
+
 def main() -> None:
+    if len(sys.argv) == 2 and sys.argv[1] in {"-h", "--help", "help"}:
+        print(__doc__.strip() + "\n\n`python3 stack.py up --help` and `python3 stack.py test --help` say more of each.")
+        sys.exit(0)
     if len(sys.argv) < 2 or sys.argv[1] not in {"up", "test"}:
-        sys.exit(__doc__)
+        problem = f"unknown command {sys.argv[1]!r}" if len(sys.argv) > 1 else "a command is needed"
+        print(f"{USAGE}\nstack.py: {problem}", file=sys.stderr)
+        sys.exit(2)
     command, rest = sys.argv[1], sys.argv[2:]
     try:
         ensure_venv()

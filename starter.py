@@ -1,12 +1,13 @@
-"""The analyst's command line: pre-screen, submit, follow and decide LES requests.
+"""The analyst's and the auditor's command line: pre-screen, submit, follow and decide LES
+requests; audit them; report on them.
 
-    python starter.py check FILE [--json]      offline pre-screen (SPEC §2)
+    python starter.py check FILE [--json]      offline pre-screen (FILE or - for standard input)
     python starter.py submit FILE              start the request's workflow, print its id
     python starter.py status ID [--json]       state, open tasks, deadlines, decisions
-    python starter.py approve ID --actor jdoe --role analyst [--note ...]   (and the other decisions)
+    python starter.py approve ID --role analyst [--note ...]   (and the other decisions)
 
-Exit status: 0 done (check: accept or partial); 1 refused (check: reject; decision refused;
-duplicate or unknown request); 2 bad input; 3 the Temporal server cannot be reached."""
+`python starter.py --help` lists every command and the exit statuses (console/args.py,
+console/errors.py)."""
 
 from __future__ import annotations
 
@@ -31,19 +32,33 @@ def _use_project_venv() -> None:
 if __name__ == "__main__":
     _use_project_venv()
 
-import asyncio  # noqa: E402
 
-from console.cli import main  # noqa: E402
+
+def run(argv: list[str]) -> int:
+    """The command's exit status; Ctrl-C at any moment (even while the program loads) is one line, 130."""
+    try:
+        import asyncio
+
+        from console.cli import main
+
+        return asyncio.run(main(argv))
+    except KeyboardInterrupt:
+        print("starter: interrupted", file=sys.stderr, flush=True)
+        return 130
+
 
 if __name__ == "__main__":
     import signal
 
     # Piped into `head` or a pager that quits early: stop quietly, as a Unix tool does.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    status = asyncio.run(main(sys.argv[1:]))
-    from les.telemetry import flush_traces
+    status = run(sys.argv[1:])
+    try:
+        from les.telemetry import flush_traces
 
-    flush_traces()  # the spans still batched: os._exit below would drop them
+        flush_traces()  # the spans still batched: os._exit below would drop them
+    except KeyboardInterrupt:
+        status = 130
     sys.stdout.flush()
     sys.stderr.flush()
     # Skip interpreter teardown: the Temporal client's native runtime can crash while it is

@@ -19,6 +19,7 @@ from temporalio.worker import Replayer
 from console.histories import FilingReader, decoded, every_run, filed_events
 from console.person import NotPermitted, Person, codec_for, require, signed_in
 from domain import ledger
+from domain.case_page import timeline_line, utc_second
 from les.codec import NATIONAL_SECURITY_REQUEST_TYPES, NATIONAL_SECURITY_WORKFLOW_TYPES, PayloadUndecryptable
 from les.config import Settings
 from les.metrics import audit_textfile
@@ -296,20 +297,20 @@ def build_timeline(request_id: str, workflow_type: str | None, runs: list[Workfl
         started = first.workflow_execution_started_event_attributes
         how = f"continued from run {started.continued_execution_run_id}" if started.continued_execution_run_id \
             else "submitted"
-        lines.append(f"{_at(first.event_time.ToDatetime(UTC))}  run {number} started ({how})")
+        lines.append(f"{utc_second(first.event_time.ToDatetime(UTC))}  run {number} started ({how})")
         reader = FilingReader()
         for event in run.events:
             kind, read = event.event_type, reader.read(event)
             if read is not None:
                 if read[0] == "filed" and read[1].seq in filed:
-                    lines.append(_case_event_line(filed[read[1].seq]))
+                    lines.append(timeline_line(filed[read[1].seq]))
             elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
-                lines.append(f"{_at(event.event_time.ToDatetime(UTC))}  clock fired "
+                lines.append(f"{utc_second(event.event_time.ToDatetime(UTC))}  clock fired "
                              f"(timer {event.timer_fired_event_attributes.timer_id})")
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
-                lines.append(f"{_at(event.event_time.ToDatetime(UTC))}  continued as a new run")
+                lines.append(f"{utc_second(event.event_time.ToDatetime(UTC))}  continued as a new run")
             elif kind in _ENDINGS:
-                lines.append(f"{_at(event.event_time.ToDatetime(UTC))}  workflow {_ENDINGS[kind]}")
+                lines.append(f"{utc_second(event.event_time.ToDatetime(UTC))}  workflow {_ENDINGS[kind]}")
     return lines
 
 
@@ -320,21 +321,6 @@ _ENDINGS = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: "timed out",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: "cancelled",
 }
-
-
-def _at(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-
-
-def _case_event_line(event) -> str:
-    who = event.actor + (f"/{event.role}" if event.role else "")
-    outcome = "accepted" if event.accepted else f"REFUSED ({event.reason})"
-    facts = dict(event.details)
-    manifest = facts.pop("manifest_sha256", None)
-    extra = f"; manifest sha256 {manifest}" if manifest else ""
-    extra += "" if not facts else "; " + ", ".join(f"{k}={v}" for k, v in facts.items())
-    note = f" — {event.note}" if event.note else ""
-    return f"{_at(event.at)}  #{event.seq} {event.name} by {who} via {event.via}: {outcome}{extra}{note}"
 
 
 # ---- replay --------------------------------------------------------------------------------------

@@ -1,21 +1,20 @@
 """`starter.py login USER | whoami | logout | token`: who is signed in on this machine.
 
-Exit status: 0 done, 1 refused (wrong password, not signed in, a planted session file), 2 bad
-input, 3 the OIDC provider cannot be reached."""
+Exit status (console/errors.py): 0 done, 1 refused (wrong password, not signed in, a planted
+session file), 2 bad input, 3 the OIDC provider cannot be reached, 4 the OIDC settings cannot be
+used, 130 interrupted."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import re
-import signal
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from console.errors import Exit, interruptible
 from console.login import (
     LoginRefused,
     NotSignedIn,
@@ -28,7 +27,7 @@ from les.config import ConfigurationError
 from les.oidc import OidcConfigurationError, OidcSettings, ProviderUnreachable, TokenRefused, TokenVerifier
 from les.private_files import PrivateFileRefused
 
-OK, REFUSED, BAD_INPUT, UNAVAILABLE = 0, 1, 2, 3
+OK, REFUSED, BAD_INPUT, UNAVAILABLE = Exit.OK, Exit.REFUSED, Exit.BAD_INPUT, Exit.UNAVAILABLE
 USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
 SESSION_COMMANDS = ("login", "whoami", "logout", "token")
 
@@ -52,25 +51,11 @@ def run_session_command(args: argparse.Namespace, *, stdin=None, say=None) -> in
     stdin = stdin or sys.stdin
     say = say or (lambda text: print(text, flush=True))
     try:
-        with _interruptible():
+        with interruptible():
             return _run(args, stdin, say)
     except KeyboardInterrupt:
         _complain("interrupted; nothing was changed")
-        return REFUSED
-
-
-@contextlib.contextmanager
-def _interruptible():
-    """Ctrl-C stops a sign-in at once: these commands block (a prompt, the device code's polling)
-    inside asyncio.run, whose own SIGINT handler would only cancel the task at its next await."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        return Exit.INTERRUPTED
 
 
 def _run(args: argparse.Namespace, stdin, say) -> int:
@@ -85,7 +70,10 @@ def _run(args: argparse.Namespace, stdin, say) -> int:
             return _logout(settings, state_dir, say)
         print(current_session(state_dir, settings).access_token, flush=True)
         return OK
-    except (OidcConfigurationError, ConfigurationError, _BadInput) as err:
+    except (OidcConfigurationError, ConfigurationError) as err:
+        _complain(err)
+        return Exit.CONFIGURATION
+    except _BadInput as err:
         _complain(err)
         return BAD_INPUT
     except (LoginRefused, NotSignedIn, TokenRefused, PrivateFileRefused) as err:

@@ -221,7 +221,8 @@ def prepare_records_store(settings: Settings, subscribers: int) -> str:
 
 async def submit_sample(settings: Settings) -> str:
     """Submit the sample subpoena (once ever) and say where it stands now."""
-    from console.cli import CommandError, run_submit
+    from console.errors import CommandError
+    from console.requests import run_submit
     from domain.case import CaseStatus
 
     client = await connect(settings)  # the stack's own keyring: the operator's sample, not a person's decision
@@ -337,35 +338,47 @@ def worker_count(text: str) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="stack.py up")
-    parser.add_argument("--ui-port", type=int, default=8233)
-    parser.add_argument("--codec-port", type=int, default=CODEC_PORT, help="general codec server (cleared: +1)")
-    parser.add_argument("--subscribers", type=int, default=300)
-    parser.add_argument("--workers", type=worker_count, default=1, help="worker processes on the task queue")
+    from console.errors import Exit
+
+    parser = argparse.ArgumentParser(
+        prog="stack.py up", description=__doc__.split("\n\n")[1].replace("\n", " "),
+        epilog="exit status: 0 stopped (Ctrl-C) or, with --no-wait, up; 2 bad option; 3 a server or the records "
+               "store did not answer; 4 a setting, key or the store's schema cannot be used")
+    parser.add_argument("--ui-port", type=int, default=8233, help="the Temporal Web UI's port (default %(default)s)")
+    parser.add_argument("--codec-port", type=int, default=CODEC_PORT,
+                        help="the general codec server's port; the cleared one listens on the next "
+                             "(default %(default)s)")
+    parser.add_argument("--subscribers", type=int, default=300,
+                        help="synthetic subscribers put in an empty records store (default %(default)s)")
+    parser.add_argument("--workers", type=worker_count, default=1,
+                        help="worker processes on the task queue, 1 to 32 (default %(default)s)")
     parser.add_argument("--no-wait", action="store_true", help="bring everything up, then stop (smoke test)")
     args = parser.parse_args()
     from sqlalchemy.exc import SQLAlchemyError
 
     from les.logging import configure_logging
+    from les.temporal import TemporalMisconfigured
     from recordstore.migrations import SchemaUnknown
 
     configure_logging("WARNING")
     try:
         return asyncio.run(up(args))
     except KeyboardInterrupt:
-        return 0
-    except (KeyringError, SealError, ConfigurationError, SchemaUnknown, ProviderUnreachable,
-            OidcConfigurationError) as err:
+        return Exit.OK
+    except (KeyringError, SealError, ConfigurationError, SchemaUnknown, OidcConfigurationError,
+            TemporalMisconfigured) as err:
         print(f"stack.py up: {err}", file=sys.stderr)
-        return 1
+        return Exit.CONFIGURATION
+    except ProviderUnreachable as err:
+        print(f"stack.py up: {err}", file=sys.stderr)
+        return Exit.UNAVAILABLE
     except TemporalUnavailable as err:  # e.g. a server already on the port whose state is gone
         print(f"stack.py up: {err}; everything this run started is stopped", file=sys.stderr)
-        return 1
+        return Exit.UNAVAILABLE
     except SQLAlchemyError as err:
         print(f"stack.py up: the records store at {redacted_url(Settings.from_env().database_url)} failed: "
               f"{str(err).splitlines()[0]}", file=sys.stderr)
-        return 1
-
+        return Exit.UNAVAILABLE
 
 if __name__ == "__main__":
     sys.exit(main())

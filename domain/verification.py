@@ -297,6 +297,12 @@ def read_request_file(path: str | Path) -> dict[str, Any]:
     except OSError as error:
         reason = error.strerror or str(error)
         raise UnreadableRequest(f"{path}: cannot read the file ({reason})") from None
+    return read_request_bytes(data, str(path))
+
+
+def read_request_bytes(data: bytes, path: str) -> dict[str, Any]:
+    """One request document from its bytes (at most MAX_DOCUMENT_BYTES + 1 of them read), named
+    `path` in what is said of it: a file's name, or `standard input`."""
     if len(data) > MAX_DOCUMENT_BYTES:
         raise UnreadableRequest(
             f"{path}: larger than {MAX_DOCUMENT_BYTES} bytes (1 MiB); a request document is at most "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -109,10 +110,12 @@ class Settings:
     __str__ = __repr__
 
     @classmethod
-    def from_env(cls) -> Settings:
-        env = os.environ.get
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """From the process's environment, or `environ` (the CLI's --address/--namespace/--profile over it)."""
+        environ = os.environ if environ is None else environ
+        env = environ.get
         state = Path(env("LES_STATE_DIR", str(DEFAULT_STATE_DIR)))
-        profile = load_temporal_profile(os.environ)
+        profile = load_temporal_profile(environ)
         return cls(
             database_url=_database_url(env("LES_DATABASE_URL", f"sqlite:///{state_file(state, 'records.db')}"),
                                        env("LES_DATABASE_PASSWORD_FILE")),

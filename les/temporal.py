@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from temporalio.client import Client
@@ -57,6 +58,11 @@ class TemporalUnavailable(Exception):
     """The Temporal server cannot be reached."""
 
 
+class TemporalMisconfigured(TemporalUnavailable):
+    """Nothing was tried: this machine's connection profile or keyring cannot be used (a
+    configuration error, not an outage; a TemporalUnavailable for callers that need not tell)."""
+
+
 FAILURE_CONVERTER = DefaultFailureConverterWithEncodedAttributes
 
 
@@ -81,7 +87,7 @@ def load_keyring(settings: Settings) -> Keyring:
     try:
         return Keyring.load(settings.keyring_dir)
     except KeyringError as err:
-        raise TemporalUnavailable(f"cannot encrypt payloads: {err}") from err
+        raise TemporalMisconfigured(f"cannot encrypt payloads: {err}") from err
 
 
 def note_national_security(client: Client, workflow_id: str, workflow_type: str | None) -> None:
@@ -101,7 +107,7 @@ def connect_config(settings: Settings) -> dict[str, Any]:
         try:
             options.update(settings.temporal_profile.connect_options())
         except ProfileError as err:
-            raise TemporalUnavailable(str(err)) from None
+            raise TemporalMisconfigured(str(err)) from None
     options["target_host"] = settings.temporal_address
     options["namespace"] = settings.temporal_namespace
     return options
@@ -133,10 +139,26 @@ async def connect(settings: Settings, keyring: Keyring | None = None, *, codec: 
             profile.address == settings.temporal_address or profile.profile.tls or profile.profile.api_key)
         hint = (f"check the Temporal {profile.describe()}" if from_profile
                 else "start the stack with `python3 stack.py up`")
-        reason = " ".join(str(err).split())
+        reason = connect_failure(str(err))
         raise TemporalUnavailable(
             f"cannot reach the Temporal server at {settings.temporal_address} ({reason}); {hint}"
         ) from err
+
+
+def connect_failure(text: str) -> str:
+    """A few words for the SDK's connection error, whose text is the Rust client's nested debug dump."""
+    text = " ".join(text.split())
+    if "dns error" in text:
+        return "its host name does not resolve"
+    if (code := re.search(r"Status \{ code: (\w+)", text)) is not None:
+        return f"it answered, but not as a Temporal server that accepts this client ({code.group(1)})"
+    if (os_error := re.search(r'Os \{[^}]*message: "([^"]+)"', text)) is not None:
+        return os_error.group(1).lower()
+    if re.search(r"tls|certificate|handshake", text, re.IGNORECASE):
+        return "the TLS handshake failed"
+    if re.search(r"timed? ?out|deadline", text, re.IGNORECASE):
+        return "no answer in time"
+    return text.removeprefix("Failed client connect: ")[:120]
 
 
 async def register_search_attributes(client: Client, namespace: str) -> None:

@@ -231,3 +231,22 @@ def test_events_filed_before_the_ledger_existed_are_back_filled_by_an_auditor_an
                                        "AND seq = 1")).scalar_one()
     assert json.loads(body)["backfilled"] is True and json.loads(body)["backfilled_by"] == "dokafor"
     assert {k: v for k, v in json.loads(body).items() if not k.startswith("backfilled")} == json.loads(filed[0].body)
+
+
+def test_ctrl_c_in_a_replay_is_one_line_and_exit_130(closed_case):
+    # Issue 25: Ctrl-C in `audit replay` printed a traceback. The recorded histories, several times over,
+    # keep the replay busy long enough to be interrupted in the middle.
+    import time
+
+    from tests.cli_support import interrupted
+    from tests.conftest import REPO
+
+    shell, _, _, _ = closed_case
+    files = [str(path) for path in sorted((REPO / "tests" / "histories").glob("*.json"))] * 10
+
+    def replaying(_process) -> str:
+        time.sleep(6)  # signed in, histories read, the replayer at work
+        return ""
+
+    code, out, err = interrupted(["audit", "replay", *files], shell.signed_in("dokafor"), replaying)
+    assert (code, out, err) == (130, "", "starter: interrupted\n")

@@ -351,3 +351,61 @@ def test_a_task_xid_is_the_same_for_the_same_request_and_serial():
 def test_a_task_serial_is_a_positive_integer(serial, shown):
     with pytest.raises(ValueError, match=f"^a task serial is a positive integer, not {shown}$"):
         task_xid("LES-2026-000104", serial)
+
+
+# --- the terminal: `status` and the audit timeline share the page's renderer -----------------------
+
+def status_of(**fields):
+    from domain.case import CaseEvent, CaseStatus
+
+    decided = CaseEvent(request_id="LES-2026-000105", seq=2, at=NOW, name="customer_accepts_fee", actor="jdoe",
+                        role="analyst", via="update", note="by phone", details={"quote_id": "Q-1"})
+    base = dict(request_id="LES-2026-000105", request_type="subpoena", state="awaiting_approval", open_tasks=[],
+                deadlines={"response_due": NOW}, overdue=False, reminded=False, verdict="accept",
+                permitted=["subscriber_info"], refused=[], problems=[], approvals_required=["analyst"], approvals={},
+                history=[decided], production=None, invoice=None, resolution=None)
+    return CaseStatus.model_validate({**base, **fields})
+
+
+def test_status_shows_checks_and_targets_once_in_their_own_lines():
+    from domain.case_page import status_text
+
+    text = status_text(status_of(details={
+        "pending_checks": {"documents_on_file": "on file"},
+        "targets": [{"index": 0, "kind": "account_number", "value": "CL-1", "accounts": ["CL-1"]}]}))
+    assert text == (
+        "subpoena LES-2026-000105: awaiting_approval\n"
+        "verdict: accept; permitted: subscriber_info\n"
+        "checked: documents_on_file: on file\n"
+        "targets:\n"
+        "  - targets[0] account_number CL-1: CL-1\n"
+        "open tasks: none\n"
+        "deadlines:\n"
+        "  - response_due: 2026-11-24T15:00:00Z\n"
+        "history:\n"
+        "    2. 2026-11-24 15:00:00Z customer_accepts_fee by jdoe/analyst via update [quote_id=Q-1] — by phone")
+
+
+def test_the_invoice_and_who_decided_read_the_same_on_the_page_in_status_and_in_the_timeline():
+    from domain.case_page import status_text, timeline_line
+
+    invoice = InvoiceSummary(request_id="LES-2026-000105", total_cents=4250, currency="USD", line_count=2,
+                             basis="2 searches")
+    status = status_of(invoice=invoice.model_dump())
+    page = case_page(at("billing"), NOW, deadlines={}, permitted=[], refused=[], invoice=invoice)
+    assert "**Invoice:** 42.50 USD (2 searches)" in page
+    assert status_text(status).endswith("\ninvoice: 42.50 USD (2 searches)")
+    assert timeline_line(status.history[0]) == (
+        "2026-11-24 15:00:00Z  #2 customer_accepts_fee by jdoe/analyst via update: accepted; quote_id=Q-1 — by phone")
+
+
+def test_a_restricted_case_shows_its_state_and_response_date_and_nothing_else():
+    from domain.case_page import restricted_text
+
+    assert restricted_text("national_security_letter", "LES-NSL-1", "awaiting_approval", overdue=True, due=NOW,
+                           person="jdoe") == (
+        "national_security_letter LES-NSL-1: awaiting_approval — OVERDUE\n"
+        "deadlines:\n"
+        "  - response_due: 2026-11-24T15:00:00Z\n"
+        "contents withheld: a national security case is shown only to cleared people (jdoe, signed in, is not a "
+        "cleared person on the roster)")

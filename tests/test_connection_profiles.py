@@ -190,7 +190,7 @@ async def test_a_profile_that_cannot_be_used_is_one_clear_line(tmp_path, keyring
                                 f"{tmp_path / 'gone.pem'}: No such file or directory\n"),
     }[case]
     code, out, err = await starter_here(monkeypatch, capsys, {**jdoe, **env, "LES_KEYRING_DIR": str(keyring_dir)})
-    assert code == 3 and out == ""
+    assert code == 4 and out == ""  # a configuration error, not an outage (console/errors.py)
     if expected is not None:
         assert err == expected
     else:

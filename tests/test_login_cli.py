@@ -300,19 +300,11 @@ def test_device_sign_in_approved_by_someone_else_is_refused(person):
 
 
 def test_ctrl_c_while_waiting_for_the_device_code_stops_in_words(person):
-    import signal
+    from tests.cli_support import interrupted
 
-    process = subprocess.Popen([sys.executable, str(REPO / "starter.py"), "login", "jdoe", "--device"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=person.env, cwd=REPO)
-    try:
-        assert process.stdout.readline().startswith("To sign in, open ")
-        process.send_signal(signal.SIGINT)
-        _out, err = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 1
+    code, out, err = interrupted(["login", "jdoe", "--device"], person.env, lambda process: process.stdout.readline())
+    assert out.startswith("To sign in, open ")
+    assert code == 130  # interrupted, as every command says it (console/errors.py)
     assert err == "starter: interrupted; nothing was changed\n"
     assert not person.token_file.exists()
 

@@ -90,8 +90,25 @@ def jdoe(oidc_provider, database_url, prepared_store, tmp_path) -> dict[str, str
 def test_submit_without_a_server_exits_3_with_advice(jdoe):
     run = starter("submit", str(EXAMPLES / "subpoena.json"), env={**jdoe, "LES_TEMPORAL_ADDRESS": "127.0.0.1:1"})
     assert run.returncode == 3
-    assert "cannot reach the Temporal server at 127.0.0.1:1" in run.stderr
-    assert "Traceback" not in run.stderr
+    assert run.stderr == ("starter: cannot reach the Temporal server at 127.0.0.1:1 (connection refused); start the "
+                          "stack with `python3 stack.py up`\n")
+
+
+def test_the_address_flag_wins_over_the_environment(jdoe):
+    run = starter("--address", "127.0.0.1:1", "submit", str(EXAMPLES / "subpoena.json"),
+                  env={**jdoe, "LES_TEMPORAL_ADDRESS": "127.0.0.1:2"})
+    assert run.returncode == 3
+    assert run.stderr.startswith("starter: cannot reach the Temporal server at 127.0.0.1:1 (connection refused)")
+
+
+def test_status_on_a_case_store_without_tables_is_one_line_exit_4(jdoe, tmp_path):
+    # Signed in, then pointed at an empty store: the roster cannot be read (no traceback, issue 25).
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    for args in (("status", "LES-2026-000101"), ("audit", "verify")):
+        run = starter(*args, env={**jdoe, "LES_DATABASE_URL": empty})
+        assert run.returncode == 4, args
+        assert run.stderr.startswith(f"starter: the case store at {empty} has no case tables (no such table: "), args
+        assert len(run.stderr.splitlines()) == 1, args
 
 
 def test_submit_signed_out_sends_nothing_and_says_to_sign_in(tmp_path):

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.cli import render_status
 from domain.case import CaseState, DecisionReceipt, Resolution
+from domain.case_page import status_text as render_status
 from recordstore.models import AccessType, InternetSession, Invoice, Subscriber
 from tests.workflow_support import dated, decision, example, finish, running_worker, submit, wait_for_state
 
