@@ -177,7 +177,8 @@ def test_a_v4_run_upserts_once_per_step_behind_one_marker():
     (the patch's own TemporalChangeVersion; awaiting approval with its due date and queues;
     production under way; closed), not 13; the request type came with the start; the production's
     quick steps are never published; and no earlier patch leaves a marker (each run has one)."""
-    from workflows.case_desk import PER_STEP_ATTRIBUTES, UNPUBLISHED_STATES
+    from workflows.case_desk import UNPUBLISHED_STATES
+    from workflows.versions import PER_STEP_ATTRIBUTES
 
     folder = Path(__file__).parent / "histories"
     assert upserted(folder / "subpoena_v4_approve.json") == [
@@ -209,7 +210,7 @@ def test_a_v5_run_runs_its_case_store_steps_as_local_activities_behind_one_marke
     roster, the filings, bill, close); one patch marker per run, whose TemporalChangeVersion is the
     run's first upsert; the v4 upserts otherwise the same."""
     from console.histories import LOCAL_ACTIVITY_MARKER
-    from workflows.case_desk import LOCAL_CASE_STORE
+    from workflows.versions import LOCAL_CASE_STORE
 
     folder = Path(__file__).parent / "histories"
 

@@ -52,40 +52,20 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.activity_options import DECISION, QUICK
     from workflows.handlers import install_decision_handlers
+    from workflows.versions import (
+        LOCAL_CASE_STORE,
+        PER_STEP_ATTRIBUTES,
+        QUEUE_SEARCH_ATTRIBUTES,
+        SEALED_DECISIONS,
+        Versions,
+    )
+
+__all__ = ["LOCAL_CASE_STORE", "PER_STEP_ATTRIBUTES", "SEALED_DECISIONS"]  # where tests and tools found them
 
 
 LINK_SIGNALS = {"follow_up_of": "follow_up_received", "preservation_ref": "hold_produced"}
 """A request that names another case tells that case's workflow, by these signals."""
 
-PER_STEP_ATTRIBUTES = "search-attributes-per-step"
-"""Patch: a run so patched upserts its search attributes once per step that changes them, not
-once per attribute: the request type comes with the start (`starter.py submit` sets it), the
-response due date waits for the state the verification leads to, the state and the queues go
-out together, and the production's quick steps (packaging, delivering, billing) are not
-published (the search attribute says `retrieving` until the case closes; status and the Current
-Details show the step). Each upsert is a visibility write on the server: a subpoena makes 4, not
-13. A run so patched also has every patch before it (EARLIER_PATCHES) without their markers."""
-EARLIER_PATCHES = frozenset({
-    "queue-search-attributes", "bulk-task-queue", "withdraw-during-retrieval", "no-responsive-records-letter",
-    "civil-subpoena-customer-notice", "renewal-filed-on-its-hold",
-})
-"""The patches PER_STEP_ATTRIBUTES implies (workflow.patched's ids in workflows/)."""
-LOCAL_CASE_STORE = "case-store-local-activities"
-"""Patch: a run so patched calls the case store's quick steps (open the case, ask the roster,
-file a case event, notify, close, bill) as local activities: the worker running the workflow runs
-them within its workflow task and records each as a marker holding its result, instead of a
-round trip through the server's task queue (three events and a workflow task each). A subpoena
-schedules 6 activities and runs 9 local ones, and an approval answers in about a tenth of the
-time. The history still holds every filing: record_case_event answers with the event it filed,
-which the marker keeps, and the audit reads it there (console/histories.py). Long steps (verification,
-retrieval, packaging, delivery, mediation) stay activities. A run so patched also has
-PER_STEP_ATTRIBUTES and every patch before it, without their markers."""
-SEALED_DECISIONS = "sealed-decisions"
-"""Patch: a run so patched takes a person's decision only sealed by a codec server that signed the
-person in (SPEC §6, les/seals.py): the seal names the person (the decision's actor), the moment
-(at most five minutes old), the case and the content, each seal once; the roster activity checks
-its signature. Asked at the run's first decision, so a case that was running before takes sealed
-decisions from its next one. Histories recorded before it take their plain decisions as then."""
 UNPUBLISHED_STATES = frozenset({CaseState.PACKAGING, CaseState.DELIVERING, CaseState.BILLING})
 """The production's quick steps: a run patched with PER_STEP_ATTRIBUTES keeps them off the search attribute."""
 
@@ -124,14 +104,10 @@ class CaseDesk:
         self._invoice: InvoiceSummary | None = None
         self._took_effect = False
         """Whether the decision being received has taken effect (past that, no "not recorded")."""
-        self._per_step_attributes: bool | None = None
-        """Whether this run has PER_STEP_ATTRIBUTES (asked once, at the first search attribute)."""
-        self._local_store_calls: bool | None = None
-        """Whether this run has LOCAL_CASE_STORE (asked once, at the first case-store call)."""
+        self._versions = Versions()
+        """The patches this run has (workflows/versions.py), each asked once."""
         self._pending_attributes: dict[str, Any] = {}
         """Search attribute updates waiting for the end of the step (PER_STEP_ATTRIBUTES runs)."""
-        self._sealed_decisions: bool | None = None
-        """Whether this run takes only sealed decisions (SEALED_DECISIONS; asked at its first decision)."""
 
     @property
     def _request_id(self) -> str:
@@ -269,7 +245,7 @@ class CaseDesk:
         handler checks the seal.)"""
         step = "seal"
         try:
-            if self._sealed_decisions or is_sealed(raw) or is_refusal(raw):
+            if self._versions.asked(SEALED_DECISIONS) or is_sealed(raw) or is_refusal(raw):
                 raw = self._unseal(raw)[1]
             step = "malformed"
             decision = parse_decision(name, raw)
@@ -321,11 +297,10 @@ class CaseDesk:
         decision: Decision | None = None
         seal: Seal | None = None
         roster: RosterEntry | None = None
-        if self._sealed_decisions is None:
-            self._sealed_decisions = workflow.patched(SEALED_DECISIONS)
+        self._versions.has(SEALED_DECISIONS)  # asked at the run's first decision
         step = "seal"  # the metrics' reason class: the step that refused it (les/metrics.py)
         try:
-            if self._sealed_decisions or is_sealed(raw) or is_refusal(raw):
+            if self._versions.asked(SEALED_DECISIONS) or is_sealed(raw) or is_refusal(raw):
                 seal, plain = self._unseal(raw)
             else:
                 plain = raw
@@ -390,9 +365,9 @@ class CaseDesk:
         self, name: DecisionName, raw: Any, decision: Decision | None, via: str, refused: str = "",
         seal: Seal | None = None,
     ) -> None:
-        shown = raw.get("decision") if self._sealed_decisions and is_sealed(raw) else raw
+        shown = raw.get("decision") if self._versions.asked(SEALED_DECISIONS) and is_sealed(raw) else raw
         actor = decision.actor if decision else (seal.person if seal else (
-            shown.get("actor") if isinstance(shown, dict) and not self._sealed_decisions else None))
+            shown.get("actor") if isinstance(shown, dict) and not self._versions.asked(SEALED_DECISIONS) else None))
         role = decision.role if decision else (shown.get("role") if isinstance(shown, dict) else None)
         await self._file(self._case.record(
             str(name), workflow.now(), actor=str(actor or "unknown"), role=str(role) if role else None,
@@ -496,16 +471,12 @@ class CaseDesk:
         """Whether this run calls the case store's quick steps as local activities
         (LOCAL_CASE_STORE); asked at the run's first case-store call or search attribute, whichever
         comes first, the same point of every run, so its marker replays where it was made."""
-        if self._local_store_calls is None:
-            self._local_store_calls = workflow.patched(LOCAL_CASE_STORE)
-        return self._local_store_calls
+        return self._versions.has(LOCAL_CASE_STORE)
 
     def _per_step(self) -> bool:
         """Whether this run upserts once per step (PER_STEP_ATTRIBUTES, or LOCAL_CASE_STORE which
         implies it); asked at the run's first search attribute, so its marker replays where it was made."""
-        if self._per_step_attributes is None:
-            self._per_step_attributes = self._local_store() or workflow.patched(PER_STEP_ATTRIBUTES)
-        return self._per_step_attributes
+        return self._versions.has(PER_STEP_ATTRIBUTES)
 
     async def _store(self, step: Callable[..., Any], arg: Any, *, summary: str,
                      options: dict[str, Any] = QUICK) -> Any:
@@ -522,11 +493,6 @@ class CaseDesk:
             name = getattr(step, "__name__", str(step))
             raise ActivityError(f"local activity {name} failed", scheduled_event_id=0, started_event_id=0,
                                 identity="", activity_type=name, activity_id="", retry_state=None) from err
-
-    def _patched(self, patch_id: str) -> bool:
-        """workflow.patched(patch_id) for a patch before PER_STEP_ATTRIBUTES: a run with that one has it."""
-        assert patch_id in EARLIER_PATCHES, patch_id
-        return self._per_step() or workflow.patched(patch_id)
 
     def _set_attributes(self, *updates: Any, now: bool = False) -> None:
         """Upsert search attributes: at once before PER_STEP_ATTRIBUTES; after it, with the step's
@@ -569,7 +535,7 @@ class CaseDesk:
         queue = self._queue_attributes()
         if queue == self._queued or (self._case.closed and not self._filed_closed):
             return
-        if not workflow.patched("queue-search-attributes"):
+        if not self._versions.has(QUEUE_SEARCH_ATTRIBUTES):
             return
         workflow.upsert_search_attributes(self._queue_updates(queue))
         self._queued = queue

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.vocabulary import STORED_CATEGORIES, DecisionName, RequestType
     from workflows.activity_options import QUICK
     from workflows.case_desk import CaseDesk
+    from workflows.versions import RENEWAL_ON_ITS_HOLD
 
 _SECOND = timedelta(seconds=1)
 
@@ -41,7 +42,7 @@ class Preservation(CaseDesk, request_type=RequestType.PRESERVATION):
         if rejection is not None:
             return await self._close(Resolution.REJECTED_ON_VERIFICATION, rejection)
         renews = (self._document.get("legal_process") or {}).get("extension_of")
-        if renews and self._patched("renewal-filed-on-its-hold"):
+        if renews and self._versions.has(RENEWAL_ON_ITS_HOLD):
             # A renewal places no hold of its own: it is recorded on the hold it names (2703(f)(2)).
             received = self._document.get("received_at")
             self._case.close(Resolution.FILED_AS_EXTENSION,

@@ -37,12 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.vocabulary import RecordCategory
     from workflows.activity_options import BULK, QUICK, bulk_task_queue
     from workflows.case_desk import CaseDesk
-
-WITHDRAW_DURING_RETRIEVAL = "withdraw-during-retrieval"
-"""Patch: a withdrawal while retrieving or packaging cancels that work, discards the production's
-staging and closes the case withdrawn (before, it was refused as too late)."""
-BULK_TASK_QUEUE = "bulk-task-queue"
-"""Patch: retrieval, packaging and collection run on the bulk task queue (Settings.bulk_task_queue)."""
+    from workflows.versions import BULK_TASK_QUEUE, WITHDRAW_DURING_RETRIEVAL
 
 T = TypeVar("T")
 
@@ -54,7 +49,7 @@ class ProducesRecords(CaseDesk):
         """BULK, on the bulk task queue (patched runs) and, when a withdrawal may stop the
         production, waiting for the activity's own cleanup when cancelled."""
         options: dict[str, Any] = dict(BULK)
-        if self._patched(BULK_TASK_QUEUE):
+        if self._versions.has(BULK_TASK_QUEUE):
             options["task_queue"] = bulk_task_queue()
         if self._case.withdraw_while_producing:
             options["cancellation_type"] = workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
@@ -62,7 +57,7 @@ class ProducesRecords(CaseDesk):
 
     def _allow_withdraw_while_producing(self) -> None:
         """From here on a withdrawal stops the production instead of being refused as too late."""
-        if self._patched(WITHDRAW_DURING_RETRIEVAL):
+        if self._versions.has(WITHDRAW_DURING_RETRIEVAL):
             self._case.withdraw_while_producing = True
 
     async def _unless_withdrawn(self, number: int, step: str, work: Awaitable[T]) -> T | None:

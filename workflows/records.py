@@ -26,9 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from les.temporal import OVERDUE
     from workflows.production import ProducesRecords
     from workflows.response_clock import ResponseDueTimer
-
-NO_RECORDS_LETTER = "no-responsive-records-letter"
-"""Patch: a case whose targets all resolved to no one answers with a letter, not a production."""
+    from workflows.versions import CIVIL_SUBPOENA_NOTICE, NO_RECORDS_LETTER
 
 
 class RecordsShape(ProducesRecords):
@@ -54,7 +52,7 @@ class RecordsShape(ProducesRecords):
         await self._through_the_gate()
         if self._case.closed:
             return await self._finish(await self._close_as_decided(), clock)
-        if self._case.nothing_resolved and self._patched(NO_RECORDS_LETTER):
+        if self._case.nothing_resolved and self._versions.has(NO_RECORDS_LETTER):
             # Nothing to certify: the custodian's letter says what was searched and that no one matched.
             letter = await self._deliver_letter(1)
             return await self._finish(await self._close(Resolution.NO_RESPONSIVE_RECORDS, letter.path), clock)
@@ -121,7 +119,7 @@ class RecordsShape(ProducesRecords):
 
     async def _customer_notice(self, check: CheckResult) -> datetime | None:
         """A civil subpoena's customer is notified; production waits 14 days for a motion to quash."""
-        if not self._is_civil_subpoena() or not self._patched("civil-subpoena-customer-notice"):
+        if not self._is_civil_subpoena() or not self._versions.has(CIVIL_SUBPOENA_NOTICE):
             return None
         until = workflow.now() + CIVIL_NOTICE_PERIOD
         await self._notify("customer_notice", "customer",

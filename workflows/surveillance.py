@@ -36,26 +36,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.vocabulary import STORED_CATEGORIES, DecisionName, Role
     from workflows.activity_options import DECISION, QUICK
     from workflows.production import ProducesRecords
+    from workflows.versions import EMERGENCY_AUTHORISATION_SPELLING, X1_IDS_PER_CASE
 
 SWITCH_OFF_ATTEMPTS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
                                   maximum_attempts=3)
 """One round of switch-off attempts; the workflow repeats rounds without end, escalating after the first."""
 SWITCH_OFF_PAUSE = timedelta(seconds=30)
-X1_IDS_PER_CASE = "x1-ids-per-case"
-"""Patch: a run so patched draws its mediation task's XID and its destination's DID as UUIDv4
-(TS 103 221-1 clause 5.1) once, at the switch-on, with `workflow.uuid4()` (recorded, so replay
-draws the same), and carries both across continue-as-new; the activation creates the destination
-first. Runs without it keep the UUIDv5 XID derived from the request id (`task_xid`) and the one
-legacy DID. Retire it once no open surveillance run started before it (the longest order, a
-FISA term, is a year) and the histories in tests/histories/ without it are re-recorded."""
 SWITCH_OFF_LEAD = timedelta(seconds=1)
 """A timer fires once the workflow task that set it completes, a little after the moment asked for:
 switching off this much before the end keeps collection within the order, to the second."""
-EMERGENCY_AUTHORISATION_SPELLING = "emergency-authorisation-spelling"
-"""Patch: a run so patched takes `emergency_authorisation` (LEGAL.md's spelling) for the emergency
-authorisation `emergency_authorization` is (verification does since the third edition), so its
-collection is switched off when no court order follows in 48 hours. Asked only for a document
-spelled so; may go once no running surveillance case was started before it."""
 
 
 class CollectionCarry(BaseModel):
@@ -167,7 +156,7 @@ class SurveillanceShape(ProducesRecords):
         """The XID and DID of this case's task, once: UUIDv4 from the workflow's seeded random
         source (replays draw the same) where X1_IDS_PER_CASE is patched in, else the derived XID."""
         if self._task_ids is None:
-            if workflow.patched(X1_IDS_PER_CASE):
+            if self._versions.has(X1_IDS_PER_CASE):
                 self._task_ids = (str(workflow.uuid4()), str(workflow.uuid4()))
             else:
                 self._task_ids = (task_xid(self._request_id), None)
@@ -341,7 +330,7 @@ class SurveillanceShape(ProducesRecords):
     def _emergency(self) -> bool:
         process = self._document.get("legal_process") or {}
         instrument = process.get("instrument")
-        if instrument == BRITISH_SPELLING and not workflow.patched(EMERGENCY_AUTHORISATION_SPELLING):
+        if instrument == BRITISH_SPELLING and not self._versions.has(EMERGENCY_AUTHORISATION_SPELLING):
             return False  # a run from before the patch read only SPEC's spelling
         return is_emergency_authorisation(self.plan.request_type, instrument)
 
