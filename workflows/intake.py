@@ -11,7 +11,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.case import CaseActivities
     from domain.case import AuthorizeInput, DecisionReceipt
-    from domain.case_machine import Case, Decision, Facts, Refused, RosterEntry, parse_decision
+    from domain.case_machine import Decision, Facts, Refused, RosterEntry, parse_decision
     from domain.seals import Seal, SealProblem, as_decision, check_seal, is_refusal, is_sealed, open_envelope
     from domain.vocabulary import DecisionName
     from les import metrics
@@ -46,7 +46,9 @@ class DecisionIntake:
             step = "malformed"
             decision = parse_decision(name, raw)
             step = "not_allowed"
-            self._desk.case.precheck(decision)
+            cheap = self._desk.case.evaluate(decision)  # without the roster: it runs before history
+            if not cheap.accepted:
+                raise Refused(cheap.message)
         except Refused as refusal:
             metrics.decision_refused(str(name), step)
             raise ApplicationError(str(refusal), type=DECISION_REFUSED, non_retryable=True) from None
@@ -106,14 +108,19 @@ class DecisionIntake:
             step = "malformed"
             decision = parse_decision(name, plain, via)
             step = "not_allowed"
-            case.precheck(decision)
+            cheap = case.evaluate(decision)  # before the roster is asked
+            if not cheap.accepted:
+                raise Refused(cheap.message)
             step = "roster"
             roster = await self._ask_roster(decision, raw if seal else None)
-            step = "rules"
             facts = await self._look_up(decision, roster)
-            case.check(decision, roster, facts, workflow.now())
+            transition = case.evaluate(decision, roster, facts, workflow.now())
+            if not transition.accepted:
+                # The roster's refusal is the roster's; any other past the roster is the rules' (les/metrics.py).
+                step = "roster" if transition.refused_by == "roster" else "rules"
+                raise Refused(transition.message)
         except Refused as refusal:
-            metrics.decision_refused(str(name), _refusal_class(case, decision, roster, step))
+            metrics.decision_refused(str(name), step)
             await self._record(name, raw, decision, via, refused=str(refusal), seal=seal)
             for part in desk.parts:
                 await part.after_refusal(name, decision, str(refusal))
@@ -121,7 +128,7 @@ class DecisionIntake:
                 raise ApplicationError(str(refusal), type=DECISION_REFUSED, non_retryable=True) from None
             return DecisionReceipt(accepted=False, state=case.state, message=str(refusal))
         await self._record(name, raw, decision, via, seal=seal)  # on file before it takes effect
-        outcome = case.decide(decision, roster, facts, workflow.now())
+        outcome = case.apply(transition, workflow.now())
         self._took_effect = outcome.accepted
         if outcome.accepted:
             metrics.decision_accepted(str(name))
@@ -185,16 +192,3 @@ def _cause(err: ActivityError) -> str:
     failure = cause or err
     text = failure.message if isinstance(failure, ApplicationError) else str(failure)
     return (text.splitlines()[0] if text else type(failure).__name__)[:160]
-
-
-def _refusal_class(case: Case, decision: Decision | None, roster: RosterEntry | None, step: str) -> str:
-    """The metrics' reason class of a refusal at `step` (les/metrics.py REFUSAL_REASONS): the
-    rules' check runs the roster's first, so a refusal there is the roster's when the roster
-    alone refuses it. Pure: it asks the case, it changes nothing and schedules nothing."""
-    if step != "rules" or decision is None or roster is None:
-        return step
-    try:
-        case.check_roster(decision, roster)
-    except Refused:
-        return "roster"
-    return "rules"
