@@ -22,8 +22,6 @@ with workflow.unsafe.imports_passed_through():
         CaseState,
         CaseStatus,
         CloseInput,
-        Delivery,
-        InvoiceSummary,
         OpenCaseInput,
         RequestSubmission,
         Resolution,
@@ -38,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from les.temporal import RESPONSE_DUE, workflow_id_for
     from workflows.activity_options import QUICK
     from workflows.intake import DecisionIntake
+    from workflows.run_state import RunState
     from workflows.store import CaseStore
     from workflows.versions import LOCAL_CASE_STORE, PER_STEP_ATTRIBUTES, SEALED_DECISIONS, Versions
     from workflows.visibility import UNPUBLISHED_STATES, Visibility
@@ -84,16 +83,10 @@ class CaseDesk:
 
     def __init__(self, plan: RequestPlan, submission: RequestSubmission) -> None:
         self.plan = plan
-        self.case = Case(request_id=submission.request_id, request_type=plan.request_type)
+        self.run = RunState(case=Case(request_id=submission.request_id, request_type=plan.request_type))
+        """Everything the run holds (workflows/run_state.py); continue-as-new carries it whole."""
         self.document = submission.document
-        self.check: CheckResult | None = None
         self.lock = asyncio.Lock()
-        self.filed_closed = False
-        """True once the close is filed in the case store: the case's clocks stop then."""
-        self.reminded = False
-        self.overdue = False
-        self.productions: list[Delivery] = []
-        self.invoice: InvoiceSummary | None = None
         self.parts: list[DeskPart] = []
         self.versions = Versions()
         self.store = CaseStore(self)
@@ -101,8 +94,17 @@ class CaseDesk:
         self.intake = DecisionIntake(self)
 
     @property
+    def case(self) -> Case:
+        return self.run.case
+
+    @property
     def request_id(self) -> str:
-        return self.case.request_id
+        return self.run.case.request_id
+
+    def resume(self, run: RunState) -> None:
+        """Take over the state a run that continued as new carried, and show it afresh."""
+        self.run = run
+        self.visibility.republish()
 
     def join(self, part: DeskPart) -> None:
         """Add what a type or a story contributes to the decisions, the status and the page."""
@@ -128,7 +130,7 @@ class CaseDesk:
             summary="verify the legal process against LEGAL.md and the documents on file",
             **QUICK,
         )
-        self.check = check
+        self.run.check = check
         if check.request is not None:
             self.case.received_at = check.request.received_at
         due = check.deadlines.get("response_due")
@@ -165,10 +167,11 @@ class CaseDesk:
         )
         await self.store.record("closed", note=f"{resolution}: {note}")
         metrics.case_closed(str(self.plan.request_type), str(resolution))
-        self.filed_closed = True
+        self.run.filed_closed = True
         self.visibility.publish()
+        productions = self.run.productions
         return CaseOutcome(request_id=self.request_id, resolution=resolution,
-                           production=self.productions[-1] if self.productions else None, invoice=self.invoice)
+                           production=productions[-1] if productions else None, invoice=self.run.invoice)
 
     async def close_as_decided(self) -> CaseOutcome:
         """File the close a person's decision (or a linked case) already made."""
@@ -215,14 +218,15 @@ class CaseDesk:
     # ---- what the case shows -------------------------------------------------------------------
 
     def deadlines(self) -> dict[str, Any]:
-        check = self.check
+        check = self.run.check
         extra: dict[str, Any] = {}
         for part in self.parts:
             extra.update(part.extra_deadlines())
         return {**(dict(check.deadlines) if check else {}), **extra}
 
     def status(self) -> CaseStatus:
-        check, case = self.check, self.case
+        run = self.run
+        check, case = run.check, run.case
         details: dict[str, Any] = {}
         if check and check.pending_check_results:
             details["pending_checks"] = dict(check.pending_check_results)
@@ -238,8 +242,8 @@ class CaseDesk:
             state=case.state,
             open_tasks=case.open_tasks(),
             deadlines=self.deadlines(),
-            overdue=self.overdue,
-            reminded=self.reminded,
+            overdue=run.overdue,
+            reminded=run.reminded,
             verdict=str(check.verdict) if check else None,
             permitted=[str(c) for c in check.permitted] if check else [],
             refused=[r.model_dump() for r in check.refused] if check else [],
@@ -247,9 +251,9 @@ class CaseDesk:
             approvals_required=[str(r) for r in case.approvals_required],
             approvals=dict(case.approvals),
             history=list(case.history),
-            production=self.productions[-1] if self.productions else None,
-            productions=list(self.productions),
-            invoice=self.invoice,
+            production=run.productions[-1] if run.productions else None,
+            productions=list(run.productions),
+            invoice=run.invoice,
             resolution=case.resolution,
             details=details,
             collection=collection,
@@ -257,7 +261,8 @@ class CaseDesk:
 
     def page(self) -> str:
         """The case's page (Current Details in the Web UI)."""
-        check = self.check
+        run = self.run
+        check = run.check
         facts = self._facts()
         for part in self.parts:
             facts += part.details_facts()
@@ -265,7 +270,7 @@ class CaseDesk:
             self.case, workflow.now(), deadlines=self.deadlines(),
             permitted=[str(c) for c in check.permitted] if check else None,
             refused=list(check.refused) if check else [],
-            productions=self.productions, invoice=self.invoice, overdue=self.overdue, facts=facts,
+            productions=run.productions, invoice=run.invoice, overdue=run.overdue, facts=facts,
         )
 
     def _facts(self) -> list[str]:

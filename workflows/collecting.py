@@ -1,14 +1,12 @@
-"""What a surveillance case's desk knows of its collection: the mediation task's state and ids,
-the periods delivered, what crosses continue-as-new, the decisions that move the order's end
-(an extension, Title III's first interception, the court order after an emergency
+"""What a surveillance case's desk does with its collection (whose state, the mediation task's ids
+and the periods delivered, is the run's: `RunState.collection`): the decisions that move the
+order's end (an extension, Title III's first interception, the court order after an emergency
 authorisation) and what status and the case's page show of it."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -16,40 +14,19 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts_surveillance import OrderLookup
     from activities.mediation import MediationActivities
     from activities.mediation_models import ActivateTaskInput
-    from domain.case import Delivery, LinkInput, RosterEntry
-    from domain.case_machine import Case, Decision, Facts
+    from domain.case import LinkInput, RosterEntry
+    from domain.case_machine import Decision, Facts
     from domain.clocks import BRITISH_SPELLING, is_emergency_authorisation
     from domain.collection import task_xid
     from domain.surveillance import INTERCEPT_CATEGORIES, CollectionState, court_order_end
-    from domain.verification import CheckResult
     from domain.vocabulary import DecisionName
     from workflows.activity_options import DECISION, QUICK
     from workflows.case_desk import DeskPart
+    from workflows.run_state import CollectionRun
     from workflows.versions import EMERGENCY_AUTHORISATION_SPELLING, X1_IDS_PER_CASE
 
 if TYPE_CHECKING:
     from workflows.case_desk import CaseDesk
-
-
-class CollectionCarry(BaseModel):
-    """What crosses continue-as-new besides the request: the case and the collection's own state."""
-
-    case: Case
-    check: CheckResult
-    collection: CollectionState
-    activated_at: datetime | None
-    certification_id: str | None
-    delivered_until: datetime | None
-    """The end of the last delivery period produced (the next one starts there)."""
-    next_production: int
-    productions: list[Any]
-    escalated: bool
-    xid: str | None = None
-    """The task's XID and its destination's DID (runs with X1_IDS_PER_CASE); None in a carry made
-    before them: the XID derived from the request id, the legacy DID."""
-    did: str | None = None
-    deactivated_at: datetime | None = None
-    """Set once collection was switched off: the case remembers it and never switches on again."""
 
 
 class Collection(DeskPart):
@@ -57,37 +34,33 @@ class Collection(DeskPart):
 
     def __init__(self, desk: CaseDesk) -> None:
         self._desk = desk
-        self.state = CollectionState.PROVISIONING
-        self.activated_at: datetime | None = None
-        self.deactivated_at: datetime | None = None
-        self.certification_id: str | None = None
-        self.delivered_until: datetime | None = None
-        self.next_production = 1
-        self.escalated = False
-        self.task_ids: tuple[str, str | None] | None = None
-        """(XID, DID) of this case's mediation task, drawn once (X1_IDS_PER_CASE) or derived (older runs)."""
+
+    @property
+    def run(self) -> CollectionRun:
+        """The collection's part of the run's state (workflows/run_state.py)."""
+        return self._desk.run.collection
 
     @property
     def xid(self) -> str:
-        return self.task_ids[0] if self.task_ids is not None else task_xid(self._desk.request_id)
+        return self.run.xid or task_xid(self._desk.request_id)
 
     @property
     def did(self) -> str | None:
-        return self.task_ids[1] if self.task_ids is not None else None
+        return self.run.did
 
     def draw_task_ids(self) -> None:
         """The XID and DID of this case's task, once: UUIDv4 from the workflow's seeded random
         source (replays draw the same) where X1_IDS_PER_CASE is patched in, else the derived XID."""
-        if self.task_ids is None:
+        if self.run.xid is None:
             if self._desk.versions.has(X1_IDS_PER_CASE):
-                self.task_ids = (str(workflow.uuid4()), str(workflow.uuid4()))
+                self.run.xid, self.run.did = str(workflow.uuid4()), str(workflow.uuid4())
             else:
-                self.task_ids = (task_xid(self._desk.request_id), None)
+                self.run.xid = task_xid(self._desk.request_id)
 
     def categories(self) -> list[Any]:
         """The prospective categories the order permits."""
-        assert self._desk.check is not None
-        return [c for c in self._desk.check.permitted if c in INTERCEPT_CATEGORIES]
+        assert self._desk.run.check is not None
+        return [c for c in self._desk.run.check.permitted if c in INTERCEPT_CATEGORIES]
 
     def targets(self) -> list[str]:
         return [str(t.get("value")) for t in self._desk.document.get("targets") or []
@@ -103,38 +76,15 @@ class Collection(DeskPart):
 
     async def end_moved(self) -> None:
         """The order's end moved while collecting: the mediation task's end follows."""
-        desk = self._desk
-        if self.state is CollectionState.ACTIVE and desk.case.order_end is not None and self.deactivated_at is None:
+        desk, run = self._desk, self.run
+        if run.state is CollectionState.ACTIVE and desk.case.order_end is not None and run.deactivated_at is None:
             await workflow.execute_activity_method(
                 MediationActivities.modify_task_end,
                 ActivateTaskInput(request_id=desk.request_id, xid=self.xid, did=self.did, targets=self.targets(),
-                                  categories=self.categories(), start=self.activated_at or workflow.now(),
+                                  categories=self.categories(), start=self.run.activated_at or workflow.now(),
                                   end=desk.case.order_end, at=workflow.now()),
                 summary="move the mediation task's end", **QUICK,
             )
-
-    # ---- continue-as-new ---------------------------------------------------------------------------
-
-    def carry(self) -> CollectionCarry:
-        desk = self._desk
-        assert desk.check is not None
-        return CollectionCarry(
-            case=desk.case, check=desk.check, collection=self.state, activated_at=self.activated_at,
-            certification_id=self.certification_id, delivered_until=self.delivered_until,
-            next_production=self.next_production, productions=[p.model_dump(mode="json") for p in desk.productions],
-            escalated=self.escalated, xid=self.xid, did=self.did, deactivated_at=self.deactivated_at,
-        )
-
-    def restore(self, carry: CollectionCarry) -> None:
-        desk = self._desk
-        desk.case, desk.check = carry.case, carry.check
-        self.state, self.activated_at = carry.collection, carry.activated_at
-        self.certification_id, self.delivered_until = carry.certification_id, carry.delivered_until
-        self.next_production, self.escalated = carry.next_production, carry.escalated
-        self.task_ids = (carry.xid or task_xid(desk.request_id), carry.did)
-        self.deactivated_at = carry.deactivated_at
-        desk.productions = [Delivery.model_validate(p) for p in carry.productions]
-        desk.visibility.republish()
 
     # ---- the decisions that move the end ---------------------------------------------------------
 
@@ -159,9 +109,9 @@ class Collection(DeskPart):
                 "interception_started_at": case.interception_started_at}
 
     def collection_status(self) -> dict[str, Any] | None:
-        return {"state": str(self.state), "activated_at": self.activated_at,
-                "deactivated_at": self.deactivated_at, "certification_id": self.certification_id,
-                "xid": self.xid if self.activated_at else None}
+        return {"state": str(self.run.state), "activated_at": self.run.activated_at,
+                "deactivated_at": self.run.deactivated_at, "certification_id": self.run.certification_id,
+                "xid": self.xid if self.run.activated_at else None}
 
     def extra_deadlines(self) -> dict[str, Any]:
         end = self._desk.case.order_end
@@ -171,12 +121,12 @@ class Collection(DeskPart):
         """The case page's collection line: its state, since when, and the instant it goes off."""
         case = self._desk.case
         end = f"{case.order_end:%Y-%m-%d %H:%M:%S} UTC" if case.order_end else "not yet known"
-        if self.state is CollectionState.ACTIVE and self.activated_at is not None:
-            return [f"**Collection:** active since {self.activated_at:%Y-%m-%d %H:%M} UTC; "
+        if self.run.state is CollectionState.ACTIVE and self.run.activated_at is not None:
+            return [f"**Collection:** active since {self.run.activated_at:%Y-%m-%d %H:%M} UTC; "
                     f"off at the order's end, {end}"]
-        if self.state is CollectionState.OFF and self.deactivated_at is not None:
-            return [f"**Collection:** off since {self.deactivated_at:%Y-%m-%d %H:%M:%S} UTC"]
-        if self.state is CollectionState.DEPROVISION_PENDING:
+        if self.run.state is CollectionState.OFF and self.run.deactivated_at is not None:
+            return [f"**Collection:** off since {self.run.deactivated_at:%Y-%m-%d %H:%M:%S} UTC"]
+        if self.run.state is CollectionState.DEPROVISION_PENDING:
             return ["**Collection:** switch-off pending: the mediation system has not confirmed it yet"]
         if not case.closed:
             return [f"**Collection:** not on yet; the order ends {end}"]
@@ -211,7 +161,7 @@ class CourtOrderFollowUp:
                 reason = f"{other} is not a verified {request_type} court order"
             elif answer.linked:
                 end = court_order_end(request_type, order.issued_at, order.duration_days,
-                                      desk.case.interception_started_at or collection.activated_at)
+                                      desk.case.interception_started_at or collection.run.activated_at)
                 if desk.case.court_order_followed(other, end):
                     await desk.store.record("court_order_received", note=other,
                                             details={"order_end": end.isoformat()})

@@ -17,8 +17,6 @@ with workflow.unsafe.imports_passed_through():
         AcceptQuoteInput,
         AddressInput,
         AuthenticateInput,
-        CustomerAuthentication,
-        FeeQuote,
         QuoteInput,
     )
     from activities.customers import CustomerActivities
@@ -39,8 +37,6 @@ class CustomerSteps(RecordsSteps):
 
     def __init__(self, desk: CaseDesk) -> None:
         self.desk = desk
-        self.authentication: CustomerAuthentication | None = None
-        self.quote: FeeQuote | None = None
         desk.join(self)
 
     async def before_gate(self, check: CheckResult) -> str | None:
@@ -50,7 +46,7 @@ class CustomerSteps(RecordsSteps):
             AuthenticateInput(request_id=desk.request_id, document=desk.document),
             summary="authenticate the customer against the account", **QUICK,
         )
-        self.authentication = auth
+        self.desk.run.authentication = auth
         await desk.store.record(
             "customer_authenticated" if auth.verified is not False else "customer_authentication_failed",
             note=auth.reason,
@@ -64,20 +60,22 @@ class CustomerSteps(RecordsSteps):
         return None
 
     def identity_confirmed(self) -> bool:
-        return self.authentication is not None and self.authentication.verified is True
+        authentication = self.desk.run.authentication
+        return authentication is not None and authentication.verified is True
 
     async def through_the_gate(self, story: RecordsStory) -> None:
         desk, case, plan = self.desk, self.desk.case, self.desk.plan
         await desk.wait_for(CaseState.AWAITING_FEE_ACCEPTANCE, CaseState.RETRIEVING)
         if case.closed:
             return
-        assert self.authentication is not None and plan.fee_quote_validity is not None
+        authentication = desk.run.authentication
+        assert authentication is not None and plan.fee_quote_validity is not None
         quote = await workflow.execute_activity_method(
             CustomerActivities.quote_fee,
-            QuoteInput(request_id=desk.request_id, account_number=self.authentication.account_number),
+            QuoteInput(request_id=desk.request_id, account_number=authentication.account_number),
             summary="quote the lookup fee", **QUICK,
         )
-        self.quote = quote
+        desk.run.quote = quote
         case.quote_issued(quote.quote_id)
         await desk.store.record(
             "fee_quoted", note=f"quote {quote.quote_id}: {quote.amount_cents / 100:.2f} {quote.currency}",
@@ -91,7 +89,7 @@ class CustomerSteps(RecordsSteps):
                                        f"quote {quote.quote_id} unanswered for 30 days; nothing was searched"):
             return
         if case.state is CaseState.RETRIEVING:
-            self.quote = await workflow.execute_activity_method(
+            desk.run.quote = await workflow.execute_activity_method(
                 CustomerActivities.accept_quote,
                 AcceptQuoteInput(request_id=desk.request_id, quote_id=quote.quote_id),
                 summary="record the accepted quote", **QUICK,
@@ -99,39 +97,43 @@ class CustomerSteps(RecordsSteps):
 
     def retrieval_document(self, document: dict[str, Any]) -> dict[str, Any]:
         """The customer's own numbers only; every other target was refused with its reason."""
-        assert self.authentication is not None
-        own = set(self.authentication.own_numbers)
+        authentication = self.desk.run.authentication
+        assert authentication is not None
+        own = set(authentication.own_numbers)
         targets = [t for t in document.get("targets") or [] if t.get("value") in own]
         return {**document, "targets": targets}
 
     async def after_production(self) -> None:
         desk = self.desk
-        assert self.authentication is not None
+        authentication = desk.run.authentication
+        assert authentication is not None
         address = await workflow.execute_activity_method(
             CustomerActivities.address_of_record,
-            AddressInput(request_id=desk.request_id, account_number=self.authentication.account_number),
+            AddressInput(request_id=desk.request_id, account_number=authentication.account_number),
             summary="address the production to the account's address of record", **QUICK,
         )
         await desk.store.record(
-            "mailed_to_address_of_record", note=desk.productions[-1].path,
+            "mailed_to_address_of_record", note=desk.run.productions[-1].path,
             details={"name": address.name, "lines": address.lines},
         )
 
     def extra_deadlines(self) -> dict[str, Any]:
         validity = self.desk.plan.fee_quote_validity
-        if self.quote is None or validity is None:
+        quote = self.desk.run.quote
+        if quote is None or validity is None:
             return {}
-        return {"fee_quote_expires_at": self.quote.quoted_at + validity}
+        return {"fee_quote_expires_at": quote.quoted_at + validity}
 
     def status_details(self) -> dict[str, Any]:
         details: dict[str, Any] = {}
-        if self.authentication is not None:
+        authentication, quote = self.desk.run.authentication, self.desk.run.quote
+        if authentication is not None:
             details["authentication"] = {
-                "method": str(self.authentication.method), "verified": self.authentication.verified,
-                "refused_targets": [t.model_dump() for t in self.authentication.refused_targets],
+                "method": str(authentication.method), "verified": authentication.verified,
+                "refused_targets": [t.model_dump() for t in authentication.refused_targets],
             }
-        if self.quote is not None:
-            details["fee_quote"] = self.quote.model_dump(mode="json")
+        if quote is not None:
+            details["fee_quote"] = quote.model_dump(mode="json")
         return details
 
 

@@ -63,8 +63,8 @@ class EmergencySteps(RecordsSteps):
         if case.follow_ups:  # it arrived while the records were being produced
             case.close(Resolution.DELIVERED, f"followed up by {case.follow_ups[0]}")
             return
-        assert desk.check is not None
-        due = desk.check.deadlines["follow_up_legal_process_due"]
+        assert desk.run.check is not None
+        due = desk.run.check.deadlines["follow_up_legal_process_due"]
         if await desk.wait_for(CaseState.CLOSED, timeout=max(due - workflow.now(), _SECOND),
                                summary="follow-up legal process due"):
             return

@@ -15,7 +15,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.case import CaseActivities
-    from activities.contracts_store import ExtendHoldInput, HoldRef, HoldSummary, PlaceHoldInput, ReleaseHoldInput
+    from activities.contracts_store import ExtendHoldInput, HoldRef, PlaceHoldInput, ReleaseHoldInput
     from activities.holds import HoldActivities
     from domain.case import CaseOutcome, CaseState, LinkInput, RequestSubmission, Resolution
     from domain.case_machine import Decision
@@ -33,7 +33,6 @@ class HoldStory(DeskPart):
 
     def __init__(self, desk: CaseDesk) -> None:
         self.desk = desk
-        self.hold: HoldSummary | None = None
         desk.join(self)
 
     async def run(self, submission: RequestSubmission) -> CaseOutcome:
@@ -56,17 +55,17 @@ class HoldStory(DeskPart):
         if case.closed:
             return await desk.finish(await desk.close_as_decided())
 
-        self.hold = await workflow.execute_activity_method(
+        hold = desk.run.hold = await workflow.execute_activity_method(
             HoldActivities.place_hold,
             PlaceHoldInput(request_id=desk.request_id, document=document,
                            categories=[c for c in check.permitted if c in STORED_CATEGORIES],
                            expires_at=check.deadlines["expires_at"]),
             summary="copy the named records into the hold", **QUICK,
         )
-        case.held(self.hold.expires_at)
+        case.held(hold.expires_at)
         desk.visibility.publish()
-        await desk.store.record("hold_placed", note=f"until {self.hold.expires_at.isoformat()}",
-                                details={"rows": self.hold.rows_per_category})
+        await desk.store.record("hold_placed", note=f"until {hold.expires_at.isoformat()}",
+                                details={"rows": hold.rows_per_category})
         while not case.closed:
             expires = case.hold_expires_at
             assert expires is not None
@@ -91,11 +90,11 @@ class HoldStory(DeskPart):
         case, request_id = self.desk.case, self.desk.request_id
         resolution = case.resolution
         if resolution is Resolution.HOLD_RELEASED or resolution is Resolution.PRODUCED:
-            self.hold = await workflow.execute_activity_method(
+            self.desk.run.hold = await workflow.execute_activity_method(
                 HoldActivities.release_hold, ReleaseHoldInput(request_id=request_id, reason=case.closing_note),
                 summary="release the hold", **QUICK)
         elif resolution is Resolution.HOLD_EXPIRED:
-            self.hold = await workflow.execute_activity_method(
+            self.desk.run.hold = await workflow.execute_activity_method(
                 HoldActivities.expire_hold, HoldRef(request_id=request_id), summary="the hold lapses", **QUICK)
         ended = "hold_expired" if resolution is Resolution.HOLD_EXPIRED else "hold_released"
         await self.desk.store.record(ended, note=case.closing_note)
@@ -103,7 +102,7 @@ class HoldStory(DeskPart):
     async def after_decision(self, decision: Decision) -> None:
         case = self.desk.case
         if decision.name is DecisionName.RECORD_EXTENSION and case.hold_expires_at is not None:
-            self.hold = await workflow.execute_activity_method(
+            self.desk.run.hold = await workflow.execute_activity_method(
                 HoldActivities.extend_hold,
                 ExtendHoldInput(request_id=self.desk.request_id, expires_at=case.hold_expires_at),
                 summary="renew the hold", **QUICK)
@@ -130,7 +129,8 @@ class HoldStory(DeskPart):
         return {"expires_at": expires, "hold_expires_at": expires} if expires else {}
 
     def status_details(self) -> dict[str, Any]:
-        hold = self.hold.model_dump(mode="json") if self.hold else None
+        held = self.desk.run.hold
+        hold = held.model_dump(mode="json") if held else None
         return {"hold": hold, "renewals": self.desk.case.renewals}
 
 

@@ -126,7 +126,7 @@ class Production:
         """Package and deliver production `number`; a records case moves through packaging and
         delivering, a collecting case stays collecting (`advance=False`). None when a withdrawal
         stopped the packaging: nothing was delivered."""
-        assert self._desk.check is not None
+        assert self._desk.run.check is not None
         if advance:
             self._desk.advance(CaseState.PACKAGING)
         package = await self._unless_withdrawn(number, "packaging", workflow.execute_activity_method(
@@ -139,8 +139,8 @@ class Production:
                 document=self._desk.document,
                 files=files,
                 approved_by=self._approved_by(),
-                refused=[r.model_dump() for r in self._desk.check.refused],
-                targets=self._desk.check.targets,
+                refused=[r.model_dump() for r in self._desk.run.check.refused],
+                targets=self._desk.run.check.targets,
             ),
             summary="write legend, manifest and certificate of authenticity",
             **self.bulk(),
@@ -151,7 +151,7 @@ class Production:
 
     async def deliver_letter(self, number: int) -> Delivery:
         """No target resolved: the custodian's no-records letter is delivered as production `number`."""
-        assert self._desk.check is not None and self._desk.check.targets is not None
+        assert self._desk.run.check is not None and self._desk.run.check.targets is not None
         self._desk.advance(CaseState.PACKAGING)
         package = await workflow.execute_activity_method(
             ProductionActivities.write_no_records_letter,
@@ -161,9 +161,9 @@ class Production:
                 production_no=number,
                 produced_at=workflow.now(),
                 document=self._desk.document,
-                targets=self._desk.check.targets,
+                targets=self._desk.run.check.targets,
                 confirmed_by=self._approved_by(),
-                refused=[r.model_dump() for r in self._desk.check.refused],
+                refused=[r.model_dump() for r in self._desk.run.check.refused],
             ),
             summary="write the no responsive records letter",
             **QUICK,
@@ -178,7 +178,7 @@ class Production:
             DeliverInput(request_id=self._desk.request_id, **package.model_dump()),
             summary="deliver the production into the delivery root", **QUICK,
         )
-        self._desk.productions.append(delivery)
+        self._desk.run.productions.append(delivery)
         await self._desk.store.record(
             event,
             note=delivery.path,
@@ -207,7 +207,7 @@ class Production:
             ),
             summary="bill the request (LEGAL.md, Fees)",
         )
-        self._desk.invoice = invoice
+        self._desk.run.invoice = invoice
         await self._desk.store.record(
             "invoiced", note=f"{invoice.total_cents / 100:.2f} {invoice.currency}"
         )

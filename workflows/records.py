@@ -95,7 +95,7 @@ class RecordsStory:
         await production.bill(files)
         await desk.link_to_named_cases("preservation_ref")
         await self.steps.after_production()
-        return await desk.finish(await desk.close(Resolution.DELIVERED, desk.productions[-1].path), clock)
+        return await desk.finish(await desk.close(Resolution.DELIVERED, desk.run.productions[-1].path), clock)
 
     async def through_the_approvals(self) -> None:
         """Wait until the case may retrieve, or is closed; an approved civil subpoena waits out its notice."""
@@ -119,8 +119,8 @@ class RecordsStory:
 
     def _categories(self) -> list[Any]:
         """The stored categories to produce: exactly those permitted."""
-        assert self.desk.check is not None
-        return [c for c in self.desk.check.permitted if c in STORED_CATEGORIES]
+        assert self.desk.run.check is not None
+        return [c for c in self.desk.run.check.permitted if c in STORED_CATEGORIES]
 
     def _retrieval_extra(self) -> dict[str, Any]:
         ref = self.desk.document.get("preservation_ref")
@@ -147,14 +147,14 @@ class RecordsStory:
     # ---- the response clock ---------------------------------------------------------------------
 
     def _start_response_clock(self, lead_hours: float) -> asyncio.Task[None] | None:
-        assert self.desk.check is not None
-        due = self.desk.check.deadlines.get("response_due")
+        assert self.desk.run.check is not None
+        due = self.desk.run.check.deadlines.get("response_due")
         if due is None:
             return None
         timer = ResponseDueTimer(
             response_due=due,
             reminder_lead=timedelta(hours=lead_hours),
-            is_closed=lambda: self.desk.filed_closed,
+            is_closed=lambda: self.desk.run.filed_closed,
             on_reminder=self._remind,
             on_overdue=self._escalate_overdue,
         )
@@ -162,16 +162,16 @@ class RecordsStory:
 
     async def _remind(self) -> None:
         desk = self.desk
-        desk.reminded = True
-        due = desk.check.deadlines["response_due"] if desk.check else None
+        desk.run.reminded = True
+        due = desk.run.check.deadlines["response_due"] if desk.run.check else None
         await desk.store.notify("reminder", Role.ANALYST, f"response due {due:%Y-%m-%d %H:%M %Z}")
         await desk.store.record("reminder_sent", note=f"response due {due}")
 
     async def _escalate_overdue(self) -> None:
         desk = self.desk
-        desk.overdue = True
+        desk.run.overdue = True
         desk.visibility.set(OVERDUE.value_set(True), now=True)
-        due = desk.check.deadlines["response_due"] if desk.check else None
+        due = desk.run.check.deadlines["response_due"] if desk.run.check else None
         await desk.store.notify(
             "overdue", Role.SUPERVISOR, f"response was due {due:%Y-%m-%d %H:%M %Z}; case is {desk.case.state}"
         )

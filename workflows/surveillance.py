@@ -30,10 +30,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.vocabulary import STORED_CATEGORIES, Role
     from workflows.activity_options import QUICK
     from workflows.case_desk import CaseDesk
-    from workflows.collecting import Collection, CollectionCarry
+    from workflows.collecting import Collection
     from workflows.production import Production
+    from workflows.run_state import RunState
 
-__all__ = ["CollectionCarry", "SurveillanceStory"]
+__all__ = ["SurveillanceStory"]
 
 SWITCH_OFF_ATTEMPTS = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
                                   maximum_attempts=3)
@@ -51,12 +52,15 @@ class SurveillanceStory:
         self.desk = desk
         self.collection = Collection(desk)
         self.production = Production(desk)
+        self._first_production = 1
+        """The number of this run's first production (a continued run carries on the numbering)."""
         desk.join(self.collection)
 
     async def run(self, submission: RequestSubmission) -> CaseOutcome:
         desk, collection = self.desk, self.collection
         if submission.carried is not None:
-            collection.restore(CollectionCarry.model_validate(submission.carried))
+            desk.resume(RunState.carried(submission.carried))
+            self._first_production = desk.run.collection.next_production
         else:
             outcome = await self._verify_and_approve(submission)
             if outcome is not None:
@@ -116,10 +120,10 @@ class SurveillanceStory:
         that order, so the hourly reconciliation never finds an active task without its record)."""
         desk, case, collection = self.desk, self.desk.case, self.collection
         assert case.order_end is not None and case.order_issued_at is not None
-        if collection.deactivated_at is not None:  # never again: a far end may have forgotten the XID
+        if collection.run.deactivated_at is not None:  # never again: a far end may have forgotten the XID
             return
         collection.draw_task_ids()
-        collection.state = CollectionState.PROVISIONING
+        collection.run.state = CollectionState.PROVISIONING
         switch_on_at = workflow.now()
         process = desk.document.get("legal_process") or {}
         requester = desk.document.get("requester") or {}
@@ -137,7 +141,7 @@ class SurveillanceStory:
             ),
             **QUICK,
         )
-        collection.certification_id = certification.certification_id
+        collection.run.certification_id = certification.certification_id
         await workflow.execute_activity_method(
             MediationActivities.activate_task,
             ActivateTaskInput(request_id=desk.request_id, xid=collection.xid, did=collection.did,
@@ -145,26 +149,26 @@ class SurveillanceStory:
                               start=max(switch_on_at, case.order_issued_at), end=case.order_end, at=switch_on_at),
             summary="switch collection on at the mediation system", **QUICK,
         )
-        collection.activated_at = collection.delivered_until = switch_on_at
-        collection.state = CollectionState.ACTIVE
+        collection.run.activated_at = collection.run.delivered_until = switch_on_at
+        collection.run.state = CollectionState.ACTIVE
         desk.advance(CaseState.COLLECTING)
         await self._produce_stored_records()
         await desk.store.record(
             "collection_on", note=f"until {case.order_end.isoformat()}",
-            details={"xid": collection.xid, "certification_id": collection.certification_id},
+            details={"xid": collection.xid, "certification_id": collection.run.certification_id},
         )
 
     async def _produce_stored_records(self) -> None:
         """A FISA order may name stored records besides collection: they are the first production."""
-        assert self.desk.check is not None
-        stored = [c for c in self.desk.check.permitted if c in STORED_CATEGORIES]
+        assert self.desk.run.check is not None
+        stored = [c for c in self.desk.run.check.permitted if c in STORED_CATEGORIES]
         if not stored:
             return
-        number = self.collection.next_production
+        number = self.collection.run.next_production
         files = await self.production.retrieve(number, stored, self.desk.document)
         assert files is not None
         await self.production.package_and_deliver(number, files, advance=False)
-        self.collection.next_production = number + 1
+        self.collection.run.next_production = number + 1
 
     # ---- while collecting --------------------------------------------------------------------------------
 
@@ -172,9 +176,9 @@ class SurveillanceStory:
         """Deliver each period until the order's end or a withdrawal; True to continue as new."""
         while not self.desk.case.closed:
             end = self.desk.case.order_end
-            assert end is not None and self.collection.delivered_until is not None
+            assert end is not None and self.collection.run.delivered_until is not None
             switch_off_at = end - SWITCH_OFF_LEAD
-            cut = min(self.collection.delivered_until + DELIVERY_PERIOD, switch_off_at)
+            cut = min(self.collection.run.delivered_until + DELIVERY_PERIOD, switch_off_at)
             remaining = cut - workflow.now()
             if remaining > timedelta(0):
                 with contextlib.suppress(TimeoutError):
@@ -198,13 +202,13 @@ class SurveillanceStory:
         """One production of what was collected in [the last one's end, `until`): `<request_id>-Pnn`;
         the final one runs to the switch-off."""
         desk, collection = self.desk, self.collection
-        assert collection.delivered_until is not None
-        start = collection.delivered_until
+        assert collection.run.delivered_until is not None
+        start = collection.run.delivered_until
         if final:
-            assert collection.deactivated_at is not None
-            until = max(collection.deactivated_at, start + timedelta(seconds=1))
+            assert collection.run.deactivated_at is not None
+            until = max(collection.run.deactivated_at, start + timedelta(seconds=1))
         assert until is not None
-        number = collection.next_production
+        number = collection.run.next_production
         files = [
             await workflow.execute_activity_method(
                 MediationActivities.collect_events,
@@ -216,14 +220,14 @@ class SurveillanceStory:
             for category in collection.categories()
         ]
         await self.production.package_and_deliver(number, files, advance=False)
-        collection.delivered_until, collection.next_production = until, number + 1
+        collection.run.delivered_until, collection.run.next_production = until, number + 1
 
     # ---- switching off ------------------------------------------------------------------------------------
 
     async def _switch_off(self) -> None:
         """Deactivate now; retry without end, escalating once, until the mediation system confirms."""
         desk, collection = self.desk, self.collection
-        collection.state = CollectionState.DEPROVISION_PENDING
+        collection.run.state = CollectionState.DEPROVISION_PENDING
         failures = 0
         while True:
             attempt_at = workflow.now()
@@ -237,27 +241,28 @@ class SurveillanceStory:
                 break
             except ActivityError as err:
                 failures += 1
-                if not collection.escalated:
-                    collection.escalated = True
+                if not collection.run.escalated:
+                    collection.run.escalated = True
                     await desk.store.notify("deprovision_failing", Role.SUPERVISOR,
                                             f"collection for {desk.request_id} could not be switched off: {err.cause}")
                     await desk.store.record("deprovision_escalated", note=str(err.cause))
                 await workflow.sleep(SWITCH_OFF_PAUSE)
-        collection.deactivated_at = attempt_at  # the instant of the switch-off the mediation system confirmed
-        collection.state = CollectionState.OFF
-        await desk.store.record("collection_off", note=collection.deactivated_at.isoformat(),
+        collection.run.deactivated_at = attempt_at  # the instant of the switch-off the mediation system confirmed
+        collection.run.state = CollectionState.OFF
+        await desk.store.record("collection_off", note=collection.run.deactivated_at.isoformat(),
                                 details={"xid": collection.xid, "failed_attempt_rounds": failures})
 
     async def _close_certification(self) -> None:
-        assert self.collection.deactivated_at is not None
+        assert self.collection.run.deactivated_at is not None
         await workflow.execute_activity_method(
             CertificationActivities.end_certification,
-            EndCertificationInput(request_id=self.desk.request_id, ended_at=self.collection.deactivated_at), **QUICK,
+            EndCertificationInput(request_id=self.desk.request_id, ended_at=self.collection.run.deactivated_at),
+            **QUICK,
         )
 
     def _days_on(self) -> int:
         """Days (or part days) collection was on: what 3124(c) / 2518(4) expenses are counted in."""
-        on, off = self.collection.activated_at, self.collection.deactivated_at
+        on, off = self.collection.run.activated_at, self.collection.run.deactivated_at
         assert on is not None and off is not None
         return max(1, ceil((off - on) / timedelta(days=1)))
 
@@ -279,11 +284,10 @@ class SurveillanceStory:
 
     def _should_continue_as_new(self, submission: RequestSubmission) -> bool:
         limit = submission.continue_as_new_after_productions
-        produced_this_run = self.collection.next_production - (submission.carried or {}).get("next_production", 1)
+        produced_this_run = self.collection.run.next_production - self._first_production
         return workflow.info().is_continue_as_new_suggested() or (limit is not None and produced_this_run >= limit)
 
     async def _continue_as_new(self, submission: RequestSubmission) -> CaseOutcome:
         await workflow.wait_condition(workflow.all_handlers_finished)
         self.desk.visibility.flush()  # nothing staged is left behind with this run
-        carry = self.collection.carry()
-        workflow.continue_as_new(submission.model_copy(update={"carried": carry.model_dump(mode="json")}))
+        workflow.continue_as_new(submission.model_copy(update={"carried": self.desk.run.carry()}))

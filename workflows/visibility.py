@@ -46,7 +46,7 @@ class Visibility:
     def publish(self) -> None:
         """Tell the search attributes, the log and the Web UI the case's state, when it changed."""
         state = self._desk.case.state
-        closing = state is CaseState.CLOSED and not self._desk.filed_closed  # published once the close is filed
+        closing = state is CaseState.CLOSED and not self._desk.run.filed_closed  # published once the close is filed
         if not self._per_step():
             self._publish_each(state, closing)
             return
@@ -109,12 +109,12 @@ class Visibility:
         workflow.logger.info("case state", extra={"request_id": self._desk.request_id, "state": str(state)})
 
     def _closing(self) -> bool:
-        return self._desk.case.closed and not self._desk.filed_closed
+        return self._desk.case.closed and not self._desk.run.filed_closed
 
     def _queue(self) -> tuple[Any, ...]:
         """What the queues search on: who the case waits for, the collection's end, whether secrecy
         binds. Plain text on the server: roles, a moment and a flag, nothing identifying."""
-        case, check = self._desk.case, self._desk.check
+        case, check = self._desk.case, self._desk.run.check
         waiting = ["none"] if case.closed else case.waiting_for()
         secrecy = None  # not known before verification
         if check is not None:
