@@ -5,11 +5,14 @@ its history (`visibility`), the patches its run has (`versions`) and the decisio
 what a type adds to it (a look-up before a decision, a line of status) is a `DeskPart` it joins.
 
 Decisions are applied one at a time under the lock, so the order in which they arrive is the
-order in which they take effect, and a closed case stays closed."""
+order in which they take effect, and a closed case stays closed. In runs with
+DECISIONS_BEFORE_CLOCKS a close the case makes by itself (`closes`) takes the lock too: a
+decision being filed finishes first, and is filed once."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from temporalio import workflow
@@ -38,7 +41,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.intake import DecisionIntake
     from workflows.run_state import RunState
     from workflows.store import CaseStore
-    from workflows.versions import LOCAL_CASE_STORE, PER_STEP_ATTRIBUTES, SEALED_DECISIONS, Versions
+    from workflows.versions import (
+        DECISIONS_BEFORE_CLOCKS,
+        LOCAL_CASE_STORE,
+        PER_STEP_ATTRIBUTES,
+        SEALED_DECISIONS,
+        Versions,
+    )
     from workflows.visibility import UNPUBLISHED_STATES, Visibility
 
 __all__ = ["LOCAL_CASE_STORE", "PER_STEP_ATTRIBUTES", "SEALED_DECISIONS", "UNPUBLISHED_STATES", "CaseDesk",
@@ -156,9 +165,29 @@ class CaseDesk:
             return None
         return "; ".join(p.message for p in check.problems if p.fatal) or "nothing permitted"
 
+    async def closes(self, resolution: Resolution, note: str, *, unless: Callable[[], bool] | None = None) -> bool:
+        """The case closes by itself (a clock ran out, the story ended), not by a person's decision;
+        False when it was closed already or, looked at again, `unless()` says the reason went away.
+
+        In runs with DECISIONS_BEFORE_CLOCKS it first waits for the decision being filed (the lock):
+        that decision takes effect as it was decided, then the case closes (or not: `unless`). In runs
+        before it the case closed at once, and a decision in flight was filed twice: accepted, then
+        refused as closed meanwhile (workflows/intake.py keeps that path for their histories)."""
+        if not self.versions.has(DECISIONS_BEFORE_CLOCKS):
+            return self.case.close(resolution, note)
+        async with self.lock:
+            return not (unless is not None and unless()) and self.case.close(resolution, note)
+
+    async def decisions_settled(self) -> None:
+        """Before a clock acts on the case (an order's end): in runs with DECISIONS_BEFORE_CLOCKS,
+        wait until no decision is being filed, so the clock sees what it decided."""
+        if self.versions.has(DECISIONS_BEFORE_CLOCKS):
+            async with self.lock:
+                pass
+
     async def close(self, resolution: Resolution, note: str) -> CaseOutcome:
         """File the close. The case may already be closed by a decision: its resolution stands."""
-        self.case.close(resolution, note)
+        await self.closes(resolution, note)
         resolution, note = self.case.resolution, self.case.closing_note  # type: ignore[assignment]
         await self.store.call(
             CaseActivities.close_case,

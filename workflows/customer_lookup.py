@@ -85,8 +85,9 @@ class CustomerSteps(RecordsSteps):
         expires = quote.quoted_at + plan.fee_quote_validity
         accepted = await desk.wait_for(CaseState.RETRIEVING, timeout=max(expires - workflow.now(), _SECOND),
                                        summary="fee quote lapses")
-        if not accepted and case.close(Resolution.QUOTE_EXPIRED,
-                                       f"quote {quote.quote_id} unanswered for 30 days; nothing was searched"):
+        if not accepted and await desk.closes(
+                Resolution.QUOTE_EXPIRED, f"quote {quote.quote_id} unanswered for 30 days; nothing was searched",
+                unless=lambda: case.state is CaseState.RETRIEVING):  # accepted while the quote lapsed
             return
         if case.state is CaseState.RETRIEVING:
             desk.run.quote = await workflow.execute_activity_method(

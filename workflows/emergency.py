@@ -61,7 +61,7 @@ class EmergencySteps(RecordsSteps):
         desk, case = self.desk, self.desk.case
         desk.advance(CaseState.AWAITING_FOLLOW_UP)
         if case.follow_ups:  # it arrived while the records were being produced
-            case.close(Resolution.DELIVERED, f"followed up by {case.follow_ups[0]}")
+            await desk.closes(Resolution.DELIVERED, f"followed up by {case.follow_ups[0]}")
             return
         assert desk.run.check is not None
         due = desk.run.check.deadlines["follow_up_legal_process_due"]
@@ -71,7 +71,7 @@ class EmergencySteps(RecordsSteps):
         await desk.store.notify("follow_up_missing", Role.LEGAL,
                                 f"no legal process followed emergency request {desk.request_id} by {due.isoformat()}")
         await desk.store.record("follow_up_escalated", note=f"legal process was due {due.isoformat()}")
-        case.close(Resolution.FOLLOW_UP_MISSING, f"no legal process by {due.isoformat()}; escalated to legal")
+        await desk.closes(Resolution.FOLLOW_UP_MISSING, f"no legal process by {due.isoformat()}; escalated to legal")
 
     async def follow_up_received(self, link: Any = None) -> None:
         desk = self.desk

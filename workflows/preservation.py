@@ -47,8 +47,8 @@ class HoldStory(DeskPart):
         if renews and desk.versions.has(RENEWAL_ON_ITS_HOLD):
             # A renewal places no hold of its own: it is recorded on the hold it names (2703(f)(2)).
             received = document.get("received_at")
-            case.close(Resolution.FILED_AS_EXTENSION,
-                       f"verified; record it on {renews} with record_extension renewal_received_at={received}")
+            await desk.closes(Resolution.FILED_AS_EXTENSION,
+                              f"verified; record it on {renews} with record_extension renewal_received_at={received}")
             return await desk.close_as_decided()
         desk.visibility.publish()
         await desk.wait_for(CaseState.RETRIEVING)
@@ -70,8 +70,9 @@ class HoldStory(DeskPart):
             expires = case.hold_expires_at
             assert expires is not None
             moved = await self._wait_until_changed(expires)
-            if not moved:
-                case.close(Resolution.HOLD_EXPIRED, f"the hold lapsed at {expires.isoformat()}")
+            if not moved:  # unless a renewal recorded while it lapsed moved the lapse
+                await desk.closes(Resolution.HOLD_EXPIRED, f"the hold lapsed at {expires.isoformat()}",
+                                  unless=lambda expires=expires: case.hold_expires_at != expires)
         await self._end_hold()
         return await desk.finish(await desk.close_as_decided())
 

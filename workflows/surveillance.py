@@ -97,13 +97,13 @@ class SurveillanceStory:
             # The court order an emergency authorisation awaited: the running collection goes on under it.
             case.verified(rejection=None)
             await desk.link_to_named_cases("follow_up_of")
-            case.close(Resolution.FILED_AS_FOLLOW_UP,
-                       f"the court order following {document['follow_up_of']}'s emergency authorisation")
+            await desk.closes(Resolution.FILED_AS_FOLLOW_UP,
+                              f"the court order following {document['follow_up_of']}'s emergency authorisation")
             return await desk.close_as_decided()
         if process.get("extension_of"):
             case.verified(rejection=None)
-            case.close(Resolution.FILED_AS_EXTENSION,
-                       f"verified; takes effect when record_extension names it on {process['extension_of']}")
+            await desk.closes(Resolution.FILED_AS_EXTENSION,
+                              f"verified; takes effect when record_extension names it on {process['extension_of']}")
             return await desk.close_as_decided()
         assert check.request is not None and check.request.legal_process is not None
         case.collects = desk.plan.shape is not Shape.SURVEILLANCE  # a FISA order collecting
@@ -192,6 +192,9 @@ class SurveillanceStory:
             if self.desk.case.order_end != end:
                 continue  # extended (or Title III's clock moved): the mediation task's end was updated
             if workflow.now() >= switch_off_at:
+                await self.desk.decisions_settled()  # an extension being filed moves the end first
+                if self.desk.case.order_end != end and not self.desk.case.closed:
+                    continue
                 return False
             await self._produce_period(final=False, until=cut)
             if self._should_continue_as_new(submission):
@@ -278,7 +281,7 @@ class SurveillanceStory:
         note = "no court order followed the emergency authorisation within 48 hours; collection switched off"
         await desk.store.notify("court_order_missing", Role.LEGAL, f"{desk.request_id}: {note}")
         await desk.store.record("court_order_missing", note=note)
-        desk.case.close(Resolution.FOLLOW_UP_MISSING, note)
+        await desk.closes(Resolution.FOLLOW_UP_MISSING, note)
 
     # ---- continue-as-new -------------------------------------------------------------------------------------
 

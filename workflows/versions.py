@@ -43,6 +43,7 @@ SEALED_DECISIONS = "sealed-decisions"
 X1_IDS_PER_CASE = "x1-ids-per-case"
 EMERGENCY_AUTHORISATION_SPELLING = "emergency-authorisation-spelling"
 UNREADABLE_IS_A_FAULT = "reconciliation-unreadable-fault"
+DECISIONS_BEFORE_CLOCKS = "decisions-before-clocks"
 
 RECORDS_TYPES = "records cases (no bound: query)"
 UNTIL_NONE_OPEN = "deprecate once no open run started before it; remove with the histories recorded before it"
@@ -115,6 +116,14 @@ PATCHES: tuple[Patch, ...] = (
           "a sweep whose list of active tasks fails is recorded as a fault; the run goes on", (),
           "workflows/reconciliation.py, only when the list fails",
           "the reconciliation: one day"),
+    Patch(DECISIONS_BEFORE_CLOCKS, "v7",
+          "a close the case makes by itself (a clock: the fee quote or the hold lapsing, the order's end, "
+          "a missing court order or legal process; or the story's own close) waits for a decision being "
+          "filed (the desk's lock) and looks again: the decision is filed once, never accepted and then "
+          "refused as closed meanwhile", (),
+          "workflows/case_desk.py (`CaseDesk.closes`, `decisions_settled`), at the run's first close "
+          "outside a decision or its order's end: every run that ends reaches one",
+          f"every case type: {RECORDS_TYPES}"),
 )
 
 TABLE: dict[str, Patch] = {patch.id: patch for patch in PATCHES}
