@@ -16,6 +16,7 @@ No I/O and no clock of its own: the roster's answer and the moment are passed in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -111,6 +112,25 @@ class Outcome(BaseModel):
     message: str
     state: CaseState
     closed: bool = False
+
+
+class Transition(BaseModel):
+    """What a decision would do to the case as it stood when evaluated (`Case.evaluate`): accepted,
+    with the case it leads to, or refused with the reason and the step that refused it (the
+    metrics' reason class: `not_allowed`, `roster`, `rules`). `Case.apply` makes it take effect."""
+
+    decision: Decision
+    accepted: bool
+    message: str
+    refused_by: str = ""
+    """The step that refused it; empty when accepted."""
+    roster: RosterEntry | None = None
+    facts: Facts | None = None
+    now: datetime | None = None
+    before: dict[str, Any] = Field(default_factory=dict)
+    """The case it was evaluated on, but its history (what a filing adds does not change it)."""
+    after: dict[str, Any] = Field(default_factory=dict)
+    """The case it leads to, but its history; empty when refused."""
 
 
 def parse_decision(name: DecisionName, raw: Any, via: str = "update") -> Decision:
@@ -342,8 +362,7 @@ class Case(BaseModel):
             {"actor": decision.actor, "role": role, "note": decision.note, **decision.fields}))
         if missing:
             raise Refused(f"{name}: the decision needs a non-empty `{'`, `'.join(missing)}`")
-        check = getattr(self, f"_check_{name}")
-        check(decision)
+        RULES[name][0](self, decision)
 
     def check(self, decision: Decision, roster: RosterEntry, facts: Facts | None = None,
               now: datetime | None = None) -> None:
@@ -359,10 +378,49 @@ class Case(BaseModel):
         try:
             self.precheck(decision)
             self._check_roster(decision, roster)
-            message = getattr(self, f"_apply_{decision.name}")(decision, facts or Facts(), now)
+            message = RULES[decision.name][1](self, decision, facts or Facts(), now)
         except Refused as refusal:
             return Outcome(accepted=False, message=str(refusal), state=self.state)
         return Outcome(accepted=True, message=message, state=self.state, closed=self.closed)
+
+    def evaluate(self, decision: Decision, roster: RosterEntry | None = None, facts: Facts | None = None,
+                 now: datetime | None = None) -> Transition:
+        """What `decision` would do to the case as it stands, changing nothing: every check in order
+        (the cheap ones, then the roster's, then the rules with the facts looked up), once each, and
+        the rule's effect on a copy. Without a roster only the cheap checks run (an update's validator,
+        or before asking the roster): accepted then means "may go on to the roster"."""
+        if roster is None:  # the cheap checks alone: nothing to copy, nothing they change
+            try:
+                self.precheck(decision)
+            except Refused as refusal:
+                return Transition(decision=decision, accepted=False, message=str(refusal), refused_by="not_allowed")
+            return Transition(decision=decision, accepted=True, message="")
+        before = self.model_dump(exclude={"history"})
+        trial = self.model_copy(update={"history": []}, deep=True)
+        step = "not_allowed"
+        try:
+            trial.precheck(decision)
+            step = "roster"
+            trial._check_roster(decision, roster)
+            step = "rules"
+            message = RULES[decision.name][1](trial, decision, facts or Facts(), now)
+        except Refused as refusal:
+            return Transition(decision=decision, accepted=False, message=str(refusal), refused_by=step,
+                              roster=roster, facts=facts, now=now, before=before)
+        return Transition(decision=decision, accepted=True, message=message, roster=roster, facts=facts, now=now,
+                          before=before, after=trial.model_dump(exclude={"history"}))
+
+    def apply(self, transition: Transition, now: datetime | None = None) -> Outcome:
+        """Make an accepted transition take effect at `now`. When the case changed since it was
+        evaluated, or the moment did (a clock moved or closed it while the decision was being filed),
+        it is decided afresh on the case as it stands now, which refuses it on a closed case."""
+        if not transition.accepted or transition.roster is None:
+            return Outcome(accepted=False, message=transition.message or "not evaluated", state=self.state)
+        if now != transition.now or self.model_dump(exclude={"history"}) != transition.before:
+            return self.decide(transition.decision, transition.roster, transition.facts, now)
+        for name, value in transition.after.items():
+            setattr(self, name, value)
+        return Outcome(accepted=True, message=transition.message, state=self.state, closed=self.closed)
 
     def check_roster(self, decision: Decision, roster: RosterEntry) -> None:
         """Whether the roster lets this actor take this decision in this role; raises Refused,
@@ -650,3 +708,23 @@ class Case(BaseModel):
             doing = "retrieved" if self.state is S.RETRIEVING else "packaged"
             return [f"none: the records are being {doing}; withdraw stops it and nothing is delivered"]
         return []
+
+
+Check = Callable[[Case, Decision], None]
+Apply = Callable[[Case, Decision, Facts, datetime | None], str]
+
+RULES: dict[DecisionName, tuple[Check, Apply]] = {
+    D.APPROVE: (Case._check_approve, Case._apply_approve),
+    D.REJECT: (Case._check_reject, Case._apply_reject),
+    D.WITHDRAW: (Case._check_withdraw, Case._apply_withdraw),
+    D.REQUEST_INFO: (Case._check_request_info, Case._apply_request_info),
+    D.PROVIDE_INFO: (Case._check_provide_info, Case._apply_provide_info),
+    D.VERIFY_CALLBACK: (Case._check_verify_callback, Case._apply_verify_callback),
+    D.CUSTOMER_ACCEPTS_FEE: (Case._check_customer_accepts_fee, Case._apply_customer_accepts_fee),
+    D.RECORD_EXTENSION: (Case._check_record_extension, Case._apply_record_extension),
+    D.RECORD_INTERCEPTION_STARTED: (Case._check_record_interception_started, Case._apply_record_interception_started),
+}
+"""Each decision's rule: the check that needs neither the roster nor a look-up (after the checks
+every decision passes, `Case.precheck`), and what it does to the case once the roster let the
+actor take it (`Case.decide`, `Case.evaluate`). A record_extension's pair picks a hold's renewal or
+an order's extension by the case's shape."""

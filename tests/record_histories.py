@@ -307,9 +307,17 @@ V6_OF = ("pen_register_v2_extended_continued_expires", "title3_wiretap_v1_interc
          "subpoena_v1_approve", "subpoena_v1_info_then_reject", "national_security_letter_v1_cleared")
 SCENARIOS.update({re.sub(r"_v\d_", "_v6_", name, count=1): SCENARIOS[name] for name in V6_OF})
 
+# v7: a close the case makes by itself waits for a decision being filed (workflows/versions.py
+# DECISIONS_BEFORE_CLOCKS): one marker more, at the run's first such close (or its order's end); the
+# commands otherwise those of v6. The v4 paths again, and the clocks that close a case (the quote's
+# and the hold's lapse), decisions sealed as in v6.
+V7_OF = (*V4_OF, "subpoena_v1_info_then_reject", "customer_call_lookup_v2_quote_lapses", "preservation_v2_hold_lapses")
+SCENARIOS.update({re.sub(r"_v\d_", "_v7_", name, count=1): SCENARIOS[name] for name in V7_OF})
+
 # Scenarios whose submission continues as new after this many productions (the recorder saves every run).
 CONTINUE_AFTER = {"pen_register_v2_extended_continued_expires": 2, "pen_register_v4_extended_continued_expires": 2,
-                  "pen_register_v5_extended_continued_expires": 2, "pen_register_v6_extended_continued_expires": 2}
+                  "pen_register_v5_extended_continued_expires": 2, "pen_register_v6_extended_continued_expires": 2,
+                  "pen_register_v7_extended_continued_expires": 2}
 
 
 

@@ -177,7 +177,8 @@ def test_a_v4_run_upserts_once_per_step_behind_one_marker():
     (the patch's own TemporalChangeVersion; awaiting approval with its due date and queues;
     production under way; closed), not 13; the request type came with the start; the production's
     quick steps are never published; and no earlier patch leaves a marker (each run has one)."""
-    from workflows.case_desk import PER_STEP_ATTRIBUTES, UNPUBLISHED_STATES
+    from workflows.case_desk import UNPUBLISHED_STATES
+    from workflows.versions import PER_STEP_ATTRIBUTES
 
     folder = Path(__file__).parent / "histories"
     assert upserted(folder / "subpoena_v4_approve.json") == [
@@ -209,7 +210,7 @@ def test_a_v5_run_runs_its_case_store_steps_as_local_activities_behind_one_marke
     roster, the filings, bill, close); one patch marker per run, whose TemporalChangeVersion is the
     run's first upsert; the v4 upserts otherwise the same."""
     from console.histories import LOCAL_ACTIVITY_MARKER
-    from workflows.case_desk import LOCAL_CASE_STORE
+    from workflows.versions import LOCAL_CASE_STORE
 
     folder = Path(__file__).parent / "histories"
 
@@ -241,3 +242,62 @@ def test_a_v5_run_runs_its_case_store_steps_as_local_activities_behind_one_marke
         assert len(patches) == 1, path.name
         assert {"TemporalChangeVersion": [LOCAL_CASE_STORE]} in upserted(path), path.name
         assert steps(path)[1], path.name  # each type's case-store steps ran locally
+
+
+def patch_markers(path: Path) -> list[str]:
+    """The patch ids a recorded history's markers name, in order."""
+    events = json.loads(path.read_text())["events"]
+    return [json.loads(base64.b64decode(
+        e["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"][0]["data"]))["id"]
+        for e in events if e.get("markerRecordedEventAttributes", {}).get("markerName") == "core_patch"]
+
+
+def commands(path: Path) -> list[str]:
+    """What a recorded history's run did, as types: activities, local activities, timers, signals sent,
+    search attributes upserted (by name, less TemporalChangeVersion), continue-as-new; in order."""
+    from console.histories import LOCAL_ACTIVITY_MARKER
+
+    done: list[str] = []
+    for e in json.loads(path.read_text())["events"]:
+        if "activityTaskScheduledEventAttributes" in e:
+            done.append(e["activityTaskScheduledEventAttributes"]["activityType"]["name"])
+        elif e.get("markerRecordedEventAttributes", {}).get("markerName") == LOCAL_ACTIVITY_MARKER:
+            data = e["markerRecordedEventAttributes"]["details"]["data"]["payloads"][0]["data"]
+            done.append("local " + json.loads(base64.b64decode(data))["activity_type"])
+        elif "timerStartedEventAttributes" in e:
+            done.append("timer")
+        elif "upsertWorkflowSearchAttributesEventAttributes" in e:
+            names = set(e["upsertWorkflowSearchAttributesEventAttributes"]["searchAttributes"]["indexedFields"])
+            if names - {"TemporalChangeVersion"}:
+                done.append("upsert " + ",".join(sorted(names - {"TemporalChangeVersion"})))
+        elif "workflowExecutionContinuedAsNewEventAttributes" in e:
+            done.append("continue as new")
+    return done
+
+
+def test_a_v7_run_waits_for_decisions_behind_one_marker_more_and_the_same_commands():
+    """v7 histories (DECISIONS_BEFORE_CLOCKS): the clocks' and the stories' closes take the desk's
+    lock; with no decision in flight that adds the patch's marker and nothing else: each v7 path does
+    what its v6 (where recorded) did, and every v7 run that closes holds the marker, after v6's two."""
+    from workflows.versions import DECISIONS_BEFORE_CLOCKS, LOCAL_CASE_STORE, SEALED_DECISIONS
+
+    folder = Path(__file__).parent / "histories"
+    v7 = sorted(folder.glob("*_v7_*.json"))
+    assert len(v7) >= 16
+    compared = 0
+    for path in v7:
+        markers = patch_markers(path)
+        if outcome(path)[1] is None:  # continued as new: it never reached its end
+            assert DECISIONS_BEFORE_CLOCKS not in markers, path.name
+            continue
+        assert markers[0] == LOCAL_CASE_STORE and markers[-1] == DECISIONS_BEFORE_CLOCKS, path.name
+        assert markers.count(DECISIONS_BEFORE_CLOCKS) == 1 and set(markers) <= {
+            LOCAL_CASE_STORE, SEALED_DECISIONS, DECISIONS_BEFORE_CLOCKS,
+            "x1-ids-per-case"}, path.name
+        v6 = folder / path.name.replace("_v7_", "_v6_")
+        if v6.exists():
+            assert commands(path) == commands(v6), path.name
+            # v6's markers before it (their order follows when the decisions came; one v6 file predates sealing)
+            assert set(patch_markers(v6)) <= set(markers[:-1]), path.name
+            compared += 1
+    assert compared >= 4

@@ -22,7 +22,7 @@ def test_a_v6_run_takes_sealed_decisions_behind_its_marker():
     marker after LOCAL_CASE_STORE's); every decision a person sent is a sealed envelope for its case, in the
     name of the person who decided; the roster's check is asked with the seal; an unsealed one is refused
     in the workflow's words. `test_a_recorded_history_replays` replays them, so CI walks the sealed path."""
-    from workflows.case_desk import LOCAL_CASE_STORE, SEALED_DECISIONS
+    from workflows.versions import LOCAL_CASE_STORE, SEALED_DECISIONS
 
     folder = Path(__file__).parent / "histories"
     sealed = ("subpoena_v6_approve", "subpoena_v6_info_then_reject", "national_security_letter_v6_cleared")

@@ -6,8 +6,8 @@ must remember what it switched off. Where LES remembers it:
 
 - the workflow (workflows/surveillance.py): `ActivateTask` has one call site, `_switch_on`, which
   runs once per case before the collection loop, and returns at once when the case carries its
-  switch-off instant (`_deactivated_at`, carried across continue-as-new as `CollectionCarry.
-  deactivated_at`). Temporal stops retrying an activity once it completed, so the workflow itself
+  switch-off instant (`RunState.collection.deactivated_at`, carried across continue-as-new with the
+  rest of the run's state). Temporal stops retrying an activity once it completed, so the workflow itself
   never schedules an activation after `deactivate_task`. The first test proves that, against the real
   simulator process over mutual TLS, from the run's own history.
 - the activity (activities/mediation.py `MediationActivities.activate_task`): an attempt still running

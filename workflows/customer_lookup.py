@@ -17,8 +17,6 @@ with workflow.unsafe.imports_passed_through():
         AcceptQuoteInput,
         AddressInput,
         AuthenticateInput,
-        CustomerAuthentication,
-        FeeQuote,
         QuoteInput,
     )
     from activities.customers import CustomerActivities
@@ -26,30 +24,30 @@ with workflow.unsafe.imports_passed_through():
     from domain.verification import CheckResult
     from domain.vocabulary import RequestType
     from workflows.activity_options import QUICK
-    from workflows.records import RecordsShape
+    from workflows.case_desk import CaseDesk
+    from workflows.handlers import DeskWorkflow, decision_handlers
+    from workflows.records import RecordsSteps, RecordsStory
 
 _SECOND = timedelta(seconds=1)
 
 
-@workflow.defn(name="CustomerCallLookup")
-class CustomerCallLookup(RecordsShape, request_type=RequestType.CUSTOMER_CALL_LOOKUP):
-    """47 CFR 64.2010: the customer's own outgoing calls, after authentication and a fee."""
+class CustomerSteps(RecordsSteps):
+    """The customer authenticated before the gate, the fee quoted and accepted at it, only the
+    account's own numbers searched, the production mailed to the address of record."""
 
-    _authentication: CustomerAuthentication | None = None
-    _quote: FeeQuote | None = None
+    def __init__(self, desk: CaseDesk) -> None:
+        self.desk = desk
+        desk.join(self)
 
-    @workflow.run
-    async def run(self, submission: RequestSubmission) -> CaseOutcome:
-        return await self._story(submission)
-
-    async def _before_gate(self, check: CheckResult) -> str | None:
+    async def before_gate(self, check: CheckResult) -> str | None:
+        desk = self.desk
         auth = await workflow.execute_activity_method(
             CustomerActivities.authenticate_customer,
-            AuthenticateInput(request_id=self._request_id, document=self._document),
+            AuthenticateInput(request_id=desk.request_id, document=desk.document),
             summary="authenticate the customer against the account", **QUICK,
         )
-        self._authentication = auth
-        await self._record_system_event(
+        self.desk.run.authentication = auth
+        await desk.store.record(
             "customer_authenticated" if auth.verified is not False else "customer_authentication_failed",
             note=auth.reason,
             details={"method": str(auth.method), "verified": auth.verified, "own_numbers": len(auth.own_numbers),
@@ -61,71 +59,95 @@ class CustomerCallLookup(RecordsShape, request_type=RequestType.CUSTOMER_CALL_LO
             return "no target is a number on the customer's own account; nothing may be searched"
         return None
 
-    def _identity_confirmed(self) -> bool:
-        return self._authentication is not None and self._authentication.verified is True
+    def identity_confirmed(self) -> bool:
+        authentication = self.desk.run.authentication
+        return authentication is not None and authentication.verified is True
 
-    async def _through_the_gate(self) -> None:
-        await self._wait_for(CaseState.AWAITING_FEE_ACCEPTANCE, CaseState.RETRIEVING)
-        if self._case.closed:
+    async def through_the_gate(self, story: RecordsStory) -> None:
+        desk, case, plan = self.desk, self.desk.case, self.desk.plan
+        await desk.wait_for(CaseState.AWAITING_FEE_ACCEPTANCE, CaseState.RETRIEVING)
+        if case.closed:
             return
-        assert self._authentication is not None and self.plan.fee_quote_validity is not None
+        authentication = desk.run.authentication
+        assert authentication is not None and plan.fee_quote_validity is not None
         quote = await workflow.execute_activity_method(
             CustomerActivities.quote_fee,
-            QuoteInput(request_id=self._request_id, account_number=self._authentication.account_number),
+            QuoteInput(request_id=desk.request_id, account_number=authentication.account_number),
             summary="quote the lookup fee", **QUICK,
         )
-        self._quote = quote
-        self._case.quote_issued(quote.quote_id)
-        await self._record_system_event(
+        desk.run.quote = quote
+        case.quote_issued(quote.quote_id)
+        await desk.store.record(
             "fee_quoted", note=f"quote {quote.quote_id}: {quote.amount_cents / 100:.2f} {quote.currency}",
             details={"quote_id": quote.quote_id, "amount_cents": quote.amount_cents},
         )
-        self._publish_state()
-        expires = quote.quoted_at + self.plan.fee_quote_validity
-        accepted = await self._wait_for(CaseState.RETRIEVING, timeout=max(expires - workflow.now(), _SECOND),
-                                        summary="fee quote lapses")
-        if not accepted and self._case.close(Resolution.QUOTE_EXPIRED,
-                                             f"quote {quote.quote_id} unanswered for 30 days; nothing was searched"):
+        desk.visibility.publish()
+        expires = quote.quoted_at + plan.fee_quote_validity
+        accepted = await desk.wait_for(CaseState.RETRIEVING, timeout=max(expires - workflow.now(), _SECOND),
+                                       summary="fee quote lapses")
+        if not accepted and await desk.closes(
+                Resolution.QUOTE_EXPIRED, f"quote {quote.quote_id} unanswered for 30 days; nothing was searched",
+                unless=lambda: case.state is CaseState.RETRIEVING):  # accepted while the quote lapsed
             return
-        if self._case.state is CaseState.RETRIEVING:
-            self._quote = await workflow.execute_activity_method(
+        if case.state is CaseState.RETRIEVING:
+            desk.run.quote = await workflow.execute_activity_method(
                 CustomerActivities.accept_quote,
-                AcceptQuoteInput(request_id=self._request_id, quote_id=quote.quote_id),
+                AcceptQuoteInput(request_id=desk.request_id, quote_id=quote.quote_id),
                 summary="record the accepted quote", **QUICK,
             )
 
-    def _retrieval_document(self) -> dict[str, Any]:
+    def retrieval_document(self, document: dict[str, Any]) -> dict[str, Any]:
         """The customer's own numbers only; every other target was refused with its reason."""
-        assert self._authentication is not None
-        own = set(self._authentication.own_numbers)
-        targets = [t for t in self._document.get("targets") or [] if t.get("value") in own]
-        return {**self._document, "targets": targets}
+        authentication = self.desk.run.authentication
+        assert authentication is not None
+        own = set(authentication.own_numbers)
+        targets = [t for t in document.get("targets") or [] if t.get("value") in own]
+        return {**document, "targets": targets}
 
-    async def _after_production(self) -> None:
-        assert self._authentication is not None
+    async def after_production(self) -> None:
+        desk = self.desk
+        authentication = desk.run.authentication
+        assert authentication is not None
         address = await workflow.execute_activity_method(
             CustomerActivities.address_of_record,
-            AddressInput(request_id=self._request_id, account_number=self._authentication.account_number),
+            AddressInput(request_id=desk.request_id, account_number=authentication.account_number),
             summary="address the production to the account's address of record", **QUICK,
         )
-        await self._record_system_event(
-            "mailed_to_address_of_record", note=self._productions[-1].path,
+        await desk.store.record(
+            "mailed_to_address_of_record", note=desk.run.productions[-1].path,
             details={"name": address.name, "lines": address.lines},
         )
 
-    def _extra_deadlines(self) -> dict[str, Any]:
-        if self._quote is None or self.plan.fee_quote_validity is None:
+    def extra_deadlines(self) -> dict[str, Any]:
+        validity = self.desk.plan.fee_quote_validity
+        quote = self.desk.run.quote
+        if quote is None or validity is None:
             return {}
-        return {"fee_quote_expires_at": self._quote.quoted_at + self.plan.fee_quote_validity}
+        return {"fee_quote_expires_at": quote.quoted_at + validity}
 
-    def _status_details(self) -> dict[str, Any]:
+    def status_details(self) -> dict[str, Any]:
         details: dict[str, Any] = {}
-        if self._authentication is not None:
+        authentication, quote = self.desk.run.authentication, self.desk.run.quote
+        if authentication is not None:
             details["authentication"] = {
-                "method": str(self._authentication.method), "verified": self._authentication.verified,
-                "refused_targets": [t.model_dump() for t in self._authentication.refused_targets],
+                "method": str(authentication.method), "verified": authentication.verified,
+                "refused_targets": [t.model_dump() for t in authentication.refused_targets],
             }
-        if self._quote is not None:
-            details["fee_quote"] = self._quote.model_dump(mode="json")
+        if quote is not None:
+            details["fee_quote"] = quote.model_dump(mode="json")
         return details
 
+
+@workflow.defn(name="CustomerCallLookup")
+@decision_handlers(RequestType.CUSTOMER_CALL_LOOKUP)
+class CustomerCallLookup(DeskWorkflow):
+    """47 CFR 64.2010: the customer's own outgoing calls, after authentication and a fee."""
+
+    @workflow.init
+    def __init__(self, submission: RequestSubmission) -> None:
+        super().__init__(submission)
+        self.steps = CustomerSteps(self.desk)
+
+    @workflow.run
+    async def run(self, submission: RequestSubmission) -> CaseOutcome:
+        return await RecordsStory(self.desk, self.steps).run(submission)

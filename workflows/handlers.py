@@ -1,4 +1,6 @@
-"""The decision handlers of SPEC §3, made for each workflow class from its type's plan.
+"""The decision handlers of SPEC §3, made for each workflow class from its type's plan by the class
+decorator `@decision_handlers(request_type)`, under the names in `HANDLERS`; and `DeskWorkflow`,
+the one base of the request workflows: their desk, made at init, and the status query.
 
 Every class gets, for every decision, a signal (fire-and-forget, as the Web UI and
 `temporal workflow signal` send it), an update `<name>_sync` (answered) and the update's
@@ -15,12 +17,27 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import DecisionReceipt
-    from domain.plans import Gate, RequestPlan
+    from domain.case import CaseStatus, DecisionReceipt, RequestSubmission
+    from domain.plans import Gate, RequestPlan, plan_for
     from domain.vocabulary import DecisionName, RequestType, Role
     from les.failures import DECISION_FAULT, PERSON_FACING
+    from workflows.case_desk import CaseDesk
 
 D, T = DecisionName, RequestType
+
+HANDLERS: dict[DecisionName, tuple[str, str]] = {
+    D.APPROVE: ("approve", "approve_sync"),
+    D.REJECT: ("reject", "reject_sync"),
+    D.REQUEST_INFO: ("request_info", "request_info_sync"),
+    D.PROVIDE_INFO: ("provide_info", "provide_info_sync"),
+    D.VERIFY_CALLBACK: ("verify_callback", "verify_callback_sync"),
+    D.RECORD_EXTENSION: ("record_extension", "record_extension_sync"),
+    D.RECORD_INTERCEPTION_STARTED: ("record_interception_started", "record_interception_started_sync"),
+    D.CUSTOMER_ACCEPTS_FEE: ("customer_accepts_fee", "customer_accepts_fee_sync"),
+    D.WITHDRAW: ("withdraw", "withdraw_sync"),
+}
+"""Every decision's signal and update, by name: what the Web UI, the CLI and `temporal workflow
+signal|update` send. Each request workflow class has all eighteen (one not for its type is refused)."""
 
 MEANING: dict[DecisionName, str] = {
     D.APPROVE: "Approve the request for production.",
@@ -102,41 +119,66 @@ def _person_facing(err: BaseException) -> bool:
 
 
 def _handlers(name: DecisionName, description: str) -> tuple[Any, Any]:
-    async def signal(self: Any, decision: Any = None) -> None:
-        await self._receive(name, decision, via="signal")
+    signal_name, update_name = HANDLERS[name]
 
-    async def update(self: Any, decision: Any = None) -> DecisionReceipt:
+    async def signal(self: DeskWorkflow, decision: Any = None) -> None:
+        await self.desk.intake.receive(name, decision, via="signal")
+
+    async def update(self: DeskWorkflow, decision: Any = None) -> DecisionReceipt:
         try:
-            return await self._receive(name, decision, via="update")
+            return await self.desk.intake.receive(name, decision, via="update")
         except FailureError as err:  # an activity that failed for good: an update failure, in words
             if _person_facing(err):
                 raise
             raise _fault(name, err, "completed") from None
         # Any other exception fails the workflow task (its trace in the worker's log) and is retried.
 
-    def validator(self: Any, decision: Any = None) -> None:
+    def validator(self: DeskWorkflow, decision: Any = None) -> None:
         try:
-            self._validate(name, decision)
+            self.desk.intake.validate(name, decision)
         except Exception as err:  # a validator's exception rejects the update: never with its trace
             if _person_facing(err):
                 raise
             raise _fault(name, err, "checked") from None
 
-    signal.__name__ = signal.__qualname__ = str(name)
-    update.__name__ = update.__qualname__ = f"{name}_sync"
+    signal.__name__ = signal.__qualname__ = signal_name
+    update.__name__ = update.__qualname__ = update_name
     validator.__name__ = validator.__qualname__ = f"validate_{name}"
     # A decision arrives as raw JSON (Any): a malformed one must be recorded as refused, not
     # dropped by the data converter before the workflow ever sees it.
-    signal_handler = workflow.signal(name=str(name), description=description)(signal)
-    update_handler = workflow.update(name=f"{name}_sync", description=f"{description} Answers whether "
+    signal_handler = workflow.signal(name=signal_name, description=description)(signal)
+    update_handler = workflow.update(name=update_name, description=f"{description} Answers whether "
                                      "it was accepted, and why not.")(update)
     update_handler.validator(validator)
     return signal_handler, update_handler
 
 
-def install_decision_handlers(cls: type, plan: RequestPlan) -> None:
-    """Give the workflow class every decision's signal, update and validator."""
-    for name in DecisionName:
-        signal_handler, update_handler = _handlers(name, describe(plan, name))
-        setattr(cls, str(name), signal_handler)
-        setattr(cls, f"{name}_sync", update_handler)
+def decision_handlers(request_type: RequestType) -> Any:
+    """Class decorator (under `@workflow.defn`): the type's plan, and every decision's signal,
+    update and validator under its names in HANDLERS, described from the plan."""
+    plan = plan_for(request_type)
+
+    def declare(cls: type) -> type:
+        cls.plan = plan  # type: ignore[attr-defined]
+        for name, (signal_name, update_name) in HANDLERS.items():
+            signal_handler, update_handler = _handlers(name, describe(plan, name))
+            setattr(cls, signal_name, signal_handler)
+            setattr(cls, update_name, update_handler)
+        return cls
+
+    return declare
+
+
+class DeskWorkflow:
+    """A request workflow: its desk (made at init, so a decision that arrives before the run
+    starts finds it) and the status query. A class composes its story in its own init and runs it."""
+
+    plan: RequestPlan
+
+    @workflow.init
+    def __init__(self, submission: RequestSubmission) -> None:
+        self.desk = CaseDesk(self.plan, submission)
+
+    @workflow.query(name="status", description="State, open human tasks, deadlines, decisions so far.")
+    def status(self) -> CaseStatus:
+        return self.desk.status()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -36,33 +36,37 @@ with workflow.unsafe.imports_passed_through():
     from domain.identifiers import production_id
     from domain.vocabulary import RecordCategory
     from workflows.activity_options import BULK, QUICK, bulk_task_queue
-    from workflows.case_desk import CaseDesk
+    from workflows.versions import BULK_TASK_QUEUE, WITHDRAW_DURING_RETRIEVAL
 
-WITHDRAW_DURING_RETRIEVAL = "withdraw-during-retrieval"
-"""Patch: a withdrawal while retrieving or packaging cancels that work, discards the production's
-staging and closes the case withdrawn (before, it was refused as too late)."""
-BULK_TASK_QUEUE = "bulk-task-queue"
-"""Patch: retrieval, packaging and collection run on the bulk task queue (Settings.bulk_task_queue)."""
+if TYPE_CHECKING:
+    from workflows.case_desk import CaseDesk
 
 T = TypeVar("T")
 
 
-class ProducesRecords(CaseDesk):
-    """The production steps a request workflow shares."""
+class Production:
+    """The production steps of one desk's case (a records story's one, a surveillance story's every period)."""
 
-    def _bulk(self) -> dict[str, Any]:
+    def __init__(self, desk: CaseDesk) -> None:
+        self._desk = desk
+
+    @property
+    def _case(self) -> Any:
+        return self._desk.case
+
+    def bulk(self) -> dict[str, Any]:
         """BULK, on the bulk task queue (patched runs) and, when a withdrawal may stop the
         production, waiting for the activity's own cleanup when cancelled."""
         options: dict[str, Any] = dict(BULK)
-        if self._patched(BULK_TASK_QUEUE):
+        if self._desk.versions.has(BULK_TASK_QUEUE):
             options["task_queue"] = bulk_task_queue()
         if self._case.withdraw_while_producing:
             options["cancellation_type"] = workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
         return options
 
-    def _allow_withdraw_while_producing(self) -> None:
+    def allow_withdraw_while_producing(self) -> None:
         """From here on a withdrawal stops the production instead of being refused as too late."""
-        if self._patched(WITHDRAW_DURING_RETRIEVAL):
+        if self._desk.versions.has(WITHDRAW_DURING_RETRIEVAL):
             self._case.withdraw_while_producing = True
 
     async def _unless_withdrawn(self, number: int, step: str, work: Awaitable[T]) -> T | None:
@@ -80,27 +84,27 @@ class ProducesRecords(CaseDesk):
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError, ActivityError):
             await task  # cancelled as asked, or failed: either way nothing of it is delivered
-        ref = DiscardInput(request_id=self._request_id, production_id=production_id(self._request_id, number),
+        ref = DiscardInput(request_id=self._desk.request_id, production_id=production_id(self._desk.request_id, number),
                            production_no=number)
-        await self._record_system_event(f"{step}_cancelled", note=f"withdrawn during {step}; nothing delivered",
+        await self._desk.store.record(f"{step}_cancelled", note=f"withdrawn during {step}; nothing delivered",
                                         details={"production_id": ref.production_id, "had_finished": finished})
         await workflow.execute_activity_method(
             ProductionActivities.discard_production, ref,
             summary=f"discard the staging of {ref.production_id}", **QUICK,
         )
-        await self._record_system_event("staging_discarded", note=ref.production_id)
+        await self._desk.store.record("staging_discarded", note=ref.production_id)
         return None
 
-    async def _retrieve(self, number: int, categories: list[RecordCategory],
+    async def retrieve(self, number: int, categories: list[RecordCategory],
                         document: dict[str, Any], **extra: Any) -> list[ProductionFile] | None:
         """The files of production `number`; None when a withdrawal stopped the retrieval."""
-        bulk = self._bulk()
+        bulk = self.bulk()
         retrievals = [
             workflow.execute_activity_method(
                 RecordsActivities.retrieve_records,
                 RetrieveInput(
-                    request_id=self._request_id,
-                    production_id=production_id(self._request_id, number),
+                    request_id=self._desk.request_id,
+                    production_id=production_id(self._desk.request_id, number),
                     production_no=number,
                     category=category,
                     document=document,
@@ -117,49 +121,49 @@ class ProducesRecords(CaseDesk):
 
         return await self._unless_withdrawn(number, "retrieval", gathered())
 
-    async def _package_and_deliver(self, number: int, files: list[ProductionFile], *,
+    async def package_and_deliver(self, number: int, files: list[ProductionFile], *,
                                    advance: bool = True) -> Delivery | None:
         """Package and deliver production `number`; a records case moves through packaging and
         delivering, a collecting case stays collecting (`advance=False`). None when a withdrawal
         stopped the packaging: nothing was delivered."""
-        assert self._check is not None
+        assert self._desk.run.check is not None
         if advance:
-            self._advance(CaseState.PACKAGING)
+            self._desk.advance(CaseState.PACKAGING)
         package = await self._unless_withdrawn(number, "packaging", workflow.execute_activity_method(
             ProductionActivities.package_production,
             PackageInput(
-                request_id=self._request_id,
-                production_id=production_id(self._request_id, number),
+                request_id=self._desk.request_id,
+                production_id=production_id(self._desk.request_id, number),
                 production_no=number,
                 produced_at=workflow.now(),
-                document=self._document,
+                document=self._desk.document,
                 files=files,
                 approved_by=self._approved_by(),
-                refused=[r.model_dump() for r in self._check.refused],
-                targets=self._check.targets,
+                refused=[r.model_dump() for r in self._desk.run.check.refused],
+                targets=self._desk.run.check.targets,
             ),
             summary="write legend, manifest and certificate of authenticity",
-            **self._bulk(),
+            **self.bulk(),
         ))
         if package is None:
             return None
         return await self._deliver(package, "production_delivered", advance=advance)
 
-    async def _deliver_letter(self, number: int) -> Delivery:
+    async def deliver_letter(self, number: int) -> Delivery:
         """No target resolved: the custodian's no-records letter is delivered as production `number`."""
-        assert self._check is not None and self._check.targets is not None
-        self._advance(CaseState.PACKAGING)
+        assert self._desk.run.check is not None and self._desk.run.check.targets is not None
+        self._desk.advance(CaseState.PACKAGING)
         package = await workflow.execute_activity_method(
             ProductionActivities.write_no_records_letter,
             LetterInput(
-                request_id=self._request_id,
-                production_id=production_id(self._request_id, number),
+                request_id=self._desk.request_id,
+                production_id=production_id(self._desk.request_id, number),
                 production_no=number,
                 produced_at=workflow.now(),
-                document=self._document,
-                targets=self._check.targets,
+                document=self._desk.document,
+                targets=self._desk.run.check.targets,
                 confirmed_by=self._approved_by(),
-                refused=[r.model_dump() for r in self._check.refused],
+                refused=[r.model_dump() for r in self._desk.run.check.refused],
             ),
             summary="write the no responsive records letter",
             **QUICK,
@@ -168,14 +172,14 @@ class ProducesRecords(CaseDesk):
 
     async def _deliver(self, package: PackagedProduction, event: str, *, advance: bool = True) -> Delivery:
         if advance:
-            self._advance(CaseState.DELIVERING)
+            self._desk.advance(CaseState.DELIVERING)
         delivery = await workflow.execute_activity_method(
             ProductionActivities.deliver_production,
-            DeliverInput(request_id=self._request_id, **package.model_dump()),
+            DeliverInput(request_id=self._desk.request_id, **package.model_dump()),
             summary="deliver the production into the delivery root", **QUICK,
         )
-        self._productions.append(delivery)
-        await self._record_system_event(
+        self._desk.run.productions.append(delivery)
+        await self._desk.store.record(
             event,
             note=delivery.path,
             details={"manifest_sha256": delivery.manifest_sha256, "rows": package.row_count},
@@ -189,22 +193,22 @@ class ProducesRecords(CaseDesk):
             approved["analyst"] = self._case.fee_accepted_by
         return approved
 
-    async def _bill(self, files: list[ProductionFile], assistance_days: int = 0) -> InvoiceSummary:
-        self._advance(CaseState.BILLING)
-        targets = self._document.get("targets") or []
-        invoice = await self._store(
+    async def bill(self, files: list[ProductionFile], assistance_days: int = 0) -> InvoiceSummary:
+        self._desk.advance(CaseState.BILLING)
+        targets = self._desk.document.get("targets") or []
+        invoice = await self._desk.store.call(
             BillingActivities.bill_request,
             BillInput(
-                request_id=self._request_id,
-                request_type=str(self.plan.request_type),
+                request_id=self._desk.request_id,
+                request_type=str(self._desk.plan.request_type),
                 delivered=[DeliveredCategory(category=f.category, rows=f.rows) for f in files],
                 target_count=len(targets),
                 assistance_days=assistance_days,
             ),
             summary="bill the request (LEGAL.md, Fees)",
         )
-        self._invoice = invoice
-        await self._record_system_event(
+        self._desk.run.invoice = invoice
+        await self._desk.store.record(
             "invoiced", note=f"{invoice.total_cents / 100:.2f} {invoice.currency}"
         )
         return invoice

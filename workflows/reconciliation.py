@@ -21,11 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.collection import liid_for
     from les.codec import RECONCILIATION_WORKFLOW_ID
     from workflows.activity_options import QUICK
+    from workflows.versions import UNREADABLE_IS_A_FAULT, Versions
 
-UNREADABLE_IS_A_FAULT = "reconciliation-unreadable-fault"
-"""Patch: a sweep whose list of active tasks fails (an unreadable answer, a refusal) is recorded
-with its fault and the workflow goes on to the next sweep; before it, that failure failed the run.
-Retire it once no reconciliation run started before it is open (each run lasts 24 sweeps, a day)."""
 RECONCILIATION_ID = RECONCILIATION_WORKFLOW_ID
 """One reconciliation per namespace: every worker makes sure it runs, none starts a second."""
 
@@ -52,6 +49,7 @@ class MediationReconciliation:
 
     def __init__(self) -> None:
         self._sweeps: list[Sweep] = []
+        self._versions = Versions()
 
     @workflow.run
     async def run(self, sweep: ReconciliationInput) -> None:
@@ -69,7 +67,7 @@ class MediationReconciliation:
             active = await workflow.execute_activity_method(
                 MediationActivities.list_active_tasks, ListActiveTasksInput(), **QUICK)
         except ActivityError as err:
-            if not workflow.patched(UNREADABLE_IS_A_FAULT):
+            if not self._versions.has(UNREADABLE_IS_A_FAULT):
                 raise
             cause = err.cause
             kind = cause.type if isinstance(cause, ApplicationError) else type(cause).__name__
