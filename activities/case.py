@@ -11,10 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from activities.contracts_surveillance import OrderLookup
-from domain import case as dto
+from domain import contracts as dto
 from domain import ledger
-from domain.case_machine import ExtensionOrder
+from domain.contracts import ExtensionOrder, OrderLookup
 from domain.identifiers import request_id_fault
 from les.logging import activity_logger
 from les.seals import SealRefused

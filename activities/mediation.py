@@ -18,7 +18,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.heartbeat import Heartbeat
-from activities.mediation_models import (
+from activities.production import production_folder
+from domain.collection import COLLECTION_LEGEND, DeliveryType, delivery_type_for, liid_for
+from domain.contracts import (
     ActivateTaskInput,
     ActiveTasks,
     CollectEventsInput,
@@ -26,13 +28,11 @@ from activities.mediation_models import (
     GetTaskInput,
     ListActiveTasksInput,
     MediationTask,
+    ProductionFile,
     TaskActivation,
     TaskDeactivation,
     TaskState,
 )
-from activities.production import production_folder
-from domain.case import ProductionFile
-from domain.collection import COLLECTION_LEGEND, DeliveryType, delivery_type_for, liid_for
 from domain.vocabulary import RecordCategory
 from les import paths
 from les.config import Settings

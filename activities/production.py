@@ -20,7 +20,7 @@ from temporalio.exceptions import CancelledError
 
 from activities.errors import paths_checked, production_conflict
 from activities.heartbeat import Heartbeat
-from domain.case import (
+from domain.contracts import (
     DeliverInput,
     Delivery,
     DiscardInput,

@@ -24,7 +24,7 @@ from sqlalchemy import text
 from temporalio.testing import ActivityEnvironment
 
 from activities.records import RecordsActivities
-from domain.case import RetrieveInput
+from domain.contracts import RetrieveInput
 from domain.vocabulary import RecordCategory
 from les.config import Settings
 from les.logging import configure_logging

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.case import CaseState, Delivery, InvoiceSummary
+from domain.case import CaseState
 from domain.case_machine import SYSTEM, Case
+from domain.contracts import Delivery, InvoiceSummary
 from domain.findings import Refusal
 from domain.plans import Shape
 from domain.vocabulary import RequestType

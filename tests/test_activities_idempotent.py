@@ -16,7 +16,7 @@ from activities.billing import BillingActivities
 from activities.case import CaseActivities
 from activities.production import ProductionActivities
 from activities.records import RecordsActivities
-from domain.case import (
+from domain.contracts import (
     BillInput,
     CaseEvent,
     DeliveredCategory,

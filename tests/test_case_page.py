@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from domain.case import CaseState, Delivery, InvoiceSummary, Resolution
+from domain.case import CaseState, Resolution
 from domain.case_machine import Case
 from domain.case_page import case_page, static_summary, time_left, waiting_line
 from domain.collection import DeliveryType, delivery_type_for, task_xid
+from domain.contracts import Delivery, InvoiceSummary
 from domain.findings import Refusal
 from domain.targets import TargetMatch, TargetProblem, TargetResolution, manifest_targets, utc_text
 from domain.vocabulary import RequestType, Role

@@ -15,7 +15,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.mediation import MediationActivities
-from activities.mediation_models import (
+from activities.production import legend_csv
+from domain.collection import DeliveryType, delivery_type_for, task_xid
+from domain.contracts import (
     ActivateTaskInput,
     CollectEventsInput,
     DeactivateTaskInput,
@@ -23,8 +25,6 @@ from activities.mediation_models import (
     ListActiveTasksInput,
     TaskState,
 )
-from activities.production import legend_csv
-from domain.collection import DeliveryType, delivery_type_for, task_xid
 from domain.vocabulary import RecordCategory as C
 from mediation.messages import MalformedMessage, TaskDetails, X1Message, parse, render
 from mediation.schema import schema_errors

@@ -20,7 +20,8 @@ from activities.production import ProductionActivities
 from activities.records import RecordsActivities
 from activities.verification import VerificationActivities
 from console.cli import main as starter
-from domain.case import DeliverInput, PackageInput, RequestSubmission, Resolution, RetrieveInput, VerifyInput
+from domain.case import RequestSubmission, Resolution
+from domain.contracts import DeliverInput, PackageInput, RetrieveInput, VerifyInput
 from domain.vocabulary import RecordCategory, Verdict
 from les import paths
 from recordstore.db import create_schema, make_engine, make_session_factory

@@ -22,7 +22,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.production import ProductionActivities
 from activities.records import RecordsActivities
-from domain.case import PackageInput, RetrieveInput
+from domain.contracts import PackageInput, RetrieveInput
 from domain.production import evaluated_cell, plain_signed_number
 from domain.vocabulary import RecordCategory
 from recordstore.db import make_session_factory

@@ -23,7 +23,8 @@ from activities import build_activities
 from activities.heartbeat import Heartbeat
 from activities.production import HASH_CHUNK, ProductionActivities, file_sha256
 from activities.records import RecordsActivities
-from domain.case import CaseEvent, CaseState, PackageInput, Resolution, RetrieveInput
+from domain.case import CaseState, Resolution
+from domain.contracts import CaseEvent, PackageInput, RetrieveInput
 from domain.vocabulary import RecordCategory
 from les.failures import with_readable_failures
 from recordstore.db import make_session_factory

@@ -10,17 +10,18 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.case import CaseActivities
-from activities.contracts_store import (
+from activities.customers import CustomerActivities
+from activities.directory import DirectoryActivities
+from activities.records import RecordsActivities
+from domain.contracts import (
     AcceptQuoteInput,
     AddressInput,
     AuthenticateInput,
     CallbackCheckInput,
+    OpenCaseInput,
     QuoteInput,
+    RetrieveInput,
 )
-from activities.customers import CustomerActivities
-from activities.directory import DirectoryActivities
-from activities.records import RecordsActivities
-from domain.case import OpenCaseInput, RetrieveInput
 from domain.vocabulary import RecordCategory, RequesterKind
 from recordstore.db import make_session_factory
 from tests.conftest import EXAMPLES

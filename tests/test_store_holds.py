@@ -12,15 +12,9 @@ from sqlalchemy import Engine, func, select
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.contracts_store import (
-    ExtendHoldInput,
-    HoldRef,
-    PlaceHoldInput,
-    ReleaseHoldInput,
-)
 from activities.holds import HoldActivities
 from activities.records import RecordsActivities
-from domain.case import RetrieveInput
+from domain.contracts import ExtendHoldInput, HoldRef, PlaceHoldInput, ReleaseHoldInput, RetrieveInput
 from domain.vocabulary import RecordCategory
 from recordstore.models import CallRecord, HeldRecord, HoldState
 from recordstore.retention import purge

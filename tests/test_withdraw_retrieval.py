@@ -24,7 +24,8 @@ import recordstore.csvfile as csvfile_module
 import recordstore.export as export_module
 from activities.records import RecordsActivities
 from console.cli import run_status
-from domain.case import CaseState, Resolution, RetrieveInput
+from domain.case import CaseState, Resolution
+from domain.contracts import RetrieveInput
 from domain.vocabulary import RecordCategory
 from les.paths import delivered_dir, request_staging_dir, staging_dir
 from recordstore.models import CaseEvent as CaseEventRow

@@ -18,23 +18,18 @@ from temporalio.exceptions import TimeoutError as TemporalTimeout
 with workflow.unsafe.imports_passed_through():
     from activities.case import CaseActivities
     from activities.verification import VerificationActivities
-    from domain.case import (
+    from domain.case import CaseOutcome, CaseState, CaseStatus, DecisionReceipt, RequestSubmission, Resolution
+    from domain.case_machine import Case, Decision, Facts, Refused, RosterEntry, parse_decision
+    from domain.case_page import case_page
+    from domain.contracts import (
         AuthorizeInput,
-        CaseOutcome,
-        CaseState,
-        CaseStatus,
         CloseInput,
-        DecisionReceipt,
         Delivery,
         InvoiceSummary,
         NotifyInput,
         OpenCaseInput,
-        RequestSubmission,
-        Resolution,
         VerifyInput,
     )
-    from domain.case_machine import Case, Decision, Facts, Refused, RosterEntry, parse_decision
-    from domain.case_page import case_page
     from domain.plans import RequestPlan, plan_for
     from domain.seals import Seal, SealProblem, as_decision, check_seal, is_refusal, is_sealed, open_envelope
     from domain.verification import CheckResult

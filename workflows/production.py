@@ -19,9 +19,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.billing import BillingActivities
     from activities.production import ProductionActivities
     from activities.records import RecordsActivities
-    from domain.case import (
+    from domain.case import CaseState
+    from domain.contracts import (
         BillInput,
-        CaseState,
         DeliveredCategory,
         DeliverInput,
         Delivery,

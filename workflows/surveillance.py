@@ -22,13 +22,22 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.case import CaseActivities
     from activities.certification import CertificationActivities
-    from activities.contracts_surveillance import CertifyInput, EndCertificationInput, OrderLookup
     from activities.mediation import MediationActivities
-    from activities.mediation_models import ActivateTaskInput, CollectEventsInput, DeactivateTaskInput
-    from domain.case import CaseOutcome, CaseState, Delivery, LinkInput, RequestSubmission, Resolution, RosterEntry
+    from domain.case import CaseOutcome, CaseState, RequestSubmission, Resolution
     from domain.case_machine import Case, Decision, Facts
     from domain.clocks import BRITISH_SPELLING, is_emergency_authorisation
     from domain.collection import task_xid
+    from domain.contracts import (
+        ActivateTaskInput,
+        CertifyInput,
+        CollectEventsInput,
+        DeactivateTaskInput,
+        Delivery,
+        EndCertificationInput,
+        LinkInput,
+        OrderLookup,
+        RosterEntry,
+    )
     from domain.identifiers import production_id
     from domain.plans import Shape
     from domain.surveillance import DELIVERY_PERIOD, INTERCEPT_CATEGORIES, CollectionState, court_order_end
