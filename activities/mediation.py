@@ -206,9 +206,9 @@ class MediationActivities:
     def collect_events(self, window: CollectEventsInput) -> ProductionFile:
         """Stream what the task collected in [window_start, window_end) into `<category>.csv` in the
         production's staging folder: header row, UTC timestamps, hashed as written."""
+        folder = production_folder(paths.staging_dir, self._settings.delivery_root, window)
         log = activity_logger(window.request_id, production_id=window.production_id, xid=window.xid,
                               category=str(window.category))
-        folder = production_folder(paths.staging_dir, self._settings.delivery_root, window)
         columns = [column for column, _ in COLLECTION_LEGEND[window.category]]
         out = folder / f"{window.category}.csv"
         rows = 0

@@ -16,10 +16,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, computed_field, field_validator, model_validator
 
 from domain.collection import DeliveryType
-from domain.identifiers import FIRST_PRODUCTION
+from domain.identifiers import FIRST_PRODUCTION, production_id
 from domain.targets import TargetResolution, TargetRows
 from domain.vocabulary import PROSPECTIVE_CATEGORIES, AuthMethod, RecordCategory, Resolution, Role
 
@@ -136,24 +136,31 @@ class VerifyInput(BaseModel):
 # ---- productions: retrieval, packaging, the no-records letter, delivery ---------------------------
 
 
-class RetrieveInput(BaseModel):
+class ProductionRef(BaseModel):
+    """One production of a request: the request and the production's number, `<request_id>-Pnn`.
+
+    The production's id is derived here, and only here (domain/identifiers.py production_id);
+    nobody gives it. It is written into the JSON, so a history shows which production an activity
+    worked on and a worker of the release before (which read it) still can; read back, it is
+    ignored. An ill-formed request_id has no production id: reading it raises ValueError, and the
+    activities refuse it as an unsafe path before they read it (les/paths.py)."""
+
     request_id: str
-    production_id: str
     production_no: int = FIRST_PRODUCTION
     """The production's number; with request_id it names the production's folders (les/paths.py)."""
+
+    @computed_field(repr=False)
+    @property
+    def production_id(self) -> str:
+        return production_id(self.request_id, self.production_no)
+
+
+class RetrieveInput(ProductionRef):
     category: RecordCategory
     document: dict[str, Any]
     """The request (targets and period are read from it inside the activity)."""
     from_hold: str | None = None
     """The preservation request_id (the demand's `preservation_ref`) whose hold is produced from."""
-
-
-class DiscardInput(BaseModel):
-    """One production whose staging is thrown away (withdrawn before delivery)."""
-
-    request_id: str
-    production_id: str
-    production_no: int = FIRST_PRODUCTION
 
 
 class ProductionFile(BaseModel):
@@ -168,11 +175,7 @@ class ProductionFile(BaseModel):
     """Per target that resolved: the rows of the file it answers and the accounts they came from."""
 
 
-class PackageInput(BaseModel):
-    request_id: str
-    production_id: str
-    production_no: int = FIRST_PRODUCTION
-    """The production's number; with request_id it names the production's folders (les/paths.py)."""
+class PackageInput(ProductionRef):
     produced_at: AwareDatetime
     """The workflow's clock at packaging, so a retried package is byte-identical."""
     document: dict[str, Any]
@@ -185,12 +188,9 @@ class PackageInput(BaseModel):
     in a no-records letter beside the certified files. None in histories from before."""
 
 
-class LetterInput(BaseModel):
+class LetterInput(ProductionRef):
     """A production that is only the custodian's "no responsive records" letter: no target resolved."""
 
-    request_id: str
-    production_id: str
-    production_no: int = FIRST_PRODUCTION
     produced_at: AwareDatetime
     """The workflow's clock, so a retried letter is byte-identical."""
     document: dict[str, Any]
@@ -211,11 +211,7 @@ class PackagedProduction(BaseModel):
     row_count: int
 
 
-class DeliverInput(BaseModel):
-    request_id: str
-    production_id: str
-    production_no: int = FIRST_PRODUCTION
-    """The production's number; with request_id it names the production's folders (les/paths.py)."""
+class DeliverInput(ProductionRef):
     staging_dir: str
     """Informational: delivery rebuilds the staging path from request_id and production_no."""
     manifest_sha256: str
@@ -514,11 +510,9 @@ class ActiveTasks(BaseModel):
     """Every task the mediation function is collecting for now, for the hourly reconciliation."""
 
 
-class CollectEventsInput(BaseModel):
-    request_id: str
-    production_id: str
-    """Must be the one built from request_id and production_no (les/paths.py); otherwise refused."""
-    production_no: int = FIRST_PRODUCTION
+class CollectEventsInput(ProductionRef):
+    """One delivery period of a collection, written as production `production_no`."""
+
     category: RecordCategory
     """pen_trap (X2 events) or intercept_content (X3 content records)."""
     xid: str

@@ -60,10 +60,10 @@ def package(settings, store, request_id: str):
     document = example("subpoena", request_id, targets=[{"kind": "phone_number", "value": TARGET}],
                        records=["subscriber_info"])
     file = env.run(RecordsActivities(settings, store).retrieve_records, RetrieveInput(
-        request_id=request_id, production_id=f"{request_id}-P01", category=RecordCategory.SUBSCRIBER_INFO,
+        request_id=request_id, category=RecordCategory.SUBSCRIBER_INFO,
         document=document))
     packaged = env.run(ProductionActivities(settings, make_session_factory(store)).package_production,
-                       PackageInput(request_id=request_id, production_id=f"{request_id}-P01",
+                       PackageInput(request_id=request_id,
                                     produced_at=PRODUCED_AT, document=document, files=[file],
                                     approved_by={"analyst": "jdoe"}))
     return Path(packaged.staging_dir), packaged

@@ -76,7 +76,7 @@ def retrieve_and_package(settings, prepared_store, request_id: str) -> tuple[lis
     seen = heartbeats_of(env)
     document = example("subpoena", request_id)
     file = env.run(RecordsActivities(settings, prepared_store).retrieve_records, RetrieveInput(
-        request_id=request_id, production_id=f"{request_id}-P01",
+        request_id=request_id,
         category=RecordCategory.CALL_RECORDS_OUTGOING, document=document))
     with open(settings.delivery_root / ".staging" / request_id / f"{request_id}-P01" / file.file_name,
               newline="") as handle:
@@ -88,7 +88,7 @@ def retrieve_and_package(settings, prepared_store, request_id: str) -> tuple[lis
         assert retrieval[-1]["bytes"] == file.bytes
     seen.clear()
     env.run(ProductionActivities(settings, make_session_factory(prepared_store)).package_production,
-            PackageInput(request_id=request_id, production_id=f"{request_id}-P01", produced_at=PRODUCED_AT,
+            PackageInput(request_id=request_id, produced_at=PRODUCED_AT,
                          document=document, files=[file], approved_by={"analyst": "jdoe"}))
     return retrieval, list(seen)
 

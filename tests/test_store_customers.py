@@ -83,7 +83,7 @@ def test_the_lookup_retrieves_only_calls_made_while_the_account_held_the_number(
 
     def outgoing(document) -> int:
         return env.run(records.retrieve_records, RetrieveInput(
-            request_id=document["request_id"], production_id=f"{document['request_id']}-P01",
+            request_id=document["request_id"],
             category=RecordCategory.CALL_RECORDS_OUTGOING, document=document)).rows
 
     assert outgoing(lookup("CCL-5")) == 45 + 2  # October's calls plus the edge seconds

@@ -59,7 +59,7 @@ def retrieve(parts, document, category: RecordCategory, from_hold: str | None = 
     _, records, env = parts
     request_id = document["request_id"]
     return env.run(records.retrieve_records, RetrieveInput(
-        request_id=request_id, production_id=f"{request_id}-P{production:02d}", production_no=production,
+        request_id=request_id, production_no=production,
         category=category, document=document, from_hold=from_hold))
 
 

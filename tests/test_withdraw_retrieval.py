@@ -189,7 +189,7 @@ def test_a_cancelled_retrieval_removes_its_partial_file_and_ends_cancelled(setti
     env.on_heartbeat = on_heartbeat
     with pytest.raises(CancelledError):
         env.run(RecordsActivities(settings, prepared_store).retrieve_records, RetrieveInput(
-            request_id="CANCEL-RETRIEVE", production_id="CANCEL-RETRIEVE-P01",
+            request_id="CANCEL-RETRIEVE",
             category=RecordCategory.CALL_RECORDS_OUTGOING, document=example("subpoena", "CANCEL-RETRIEVE")))
     assert beats[-1]["rows"] >= 2
     staging = staging_dir(settings.delivery_root, "CANCEL-RETRIEVE", 1)

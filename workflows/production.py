@@ -25,15 +25,14 @@ with workflow.unsafe.imports_passed_through():
         DeliveredCategory,
         DeliverInput,
         Delivery,
-        DiscardInput,
         InvoiceSummary,
         LetterInput,
         PackagedProduction,
         PackageInput,
         ProductionFile,
+        ProductionRef,
         RetrieveInput,
     )
-    from domain.identifiers import production_id
     from domain.vocabulary import RecordCategory
     from workflows.activity_options import BULK, QUICK, bulk_task_queue
     from workflows.case_desk import CaseDesk
@@ -80,8 +79,7 @@ class ProducesRecords(CaseDesk):
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError, ActivityError):
             await task  # cancelled as asked, or failed: either way nothing of it is delivered
-        ref = DiscardInput(request_id=self._request_id, production_id=production_id(self._request_id, number),
-                           production_no=number)
+        ref = ProductionRef(request_id=self._request_id, production_no=number)
         await self._record_system_event(f"{step}_cancelled", note=f"withdrawn during {step}; nothing delivered",
                                         details={"production_id": ref.production_id, "had_finished": finished})
         await workflow.execute_activity_method(
@@ -100,7 +98,6 @@ class ProducesRecords(CaseDesk):
                 RecordsActivities.retrieve_records,
                 RetrieveInput(
                     request_id=self._request_id,
-                    production_id=production_id(self._request_id, number),
                     production_no=number,
                     category=category,
                     document=document,
@@ -129,7 +126,6 @@ class ProducesRecords(CaseDesk):
             ProductionActivities.package_production,
             PackageInput(
                 request_id=self._request_id,
-                production_id=production_id(self._request_id, number),
                 production_no=number,
                 produced_at=workflow.now(),
                 document=self._document,
@@ -153,7 +149,6 @@ class ProducesRecords(CaseDesk):
             ProductionActivities.write_no_records_letter,
             LetterInput(
                 request_id=self._request_id,
-                production_id=production_id(self._request_id, number),
                 production_no=number,
                 produced_at=workflow.now(),
                 document=self._document,

@@ -38,7 +38,6 @@ with workflow.unsafe.imports_passed_through():
         OrderLookup,
         RosterEntry,
     )
-    from domain.identifiers import production_id
     from domain.plans import Shape
     from domain.surveillance import DELIVERY_PERIOD, INTERCEPT_CATEGORIES, CollectionState, court_order_end
     from domain.verification import CheckResult
@@ -276,8 +275,7 @@ class SurveillanceShape(ProducesRecords):
         files = [
             await workflow.execute_activity_method(
                 MediationActivities.collect_events,
-                CollectEventsInput(request_id=self._request_id, production_id=production_id(self._request_id, number),
-                                   production_no=number, category=category, xid=self._xid,
+                CollectEventsInput(request_id=self._request_id, production_no=number, category=category, xid=self._xid,
                                    window_start=start, window_end=until),
                 summary=f"collect {category} for the delivery period", **self._bulk(),
             )
