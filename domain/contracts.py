@@ -37,6 +37,7 @@ class AuthorizeInput(BaseModel):
     request_id: str
     actor: str
     role: str
+    """The role the decision is taken in (the activity's summary names it; the answer holds every role)."""
     sealed: dict[str, Any] | None = None
     """The sealed envelope the decision arrived in (SPEC §6): its signature is checked here, with the
     public seal keys, so the answer is recorded and replays without them."""
@@ -52,14 +53,19 @@ class RosterEntry(BaseModel):
 
 
 class Authorization(BaseModel):
-    authorized: bool
-    """Active on the roster and holding the role asked for."""
-    reason: str = ""
-    display_name: str | None = None
+    """The roster activity's answer: what the roster says of the actor, and whether the decision's
+    seal verifies. Facts, not a verdict: whether they let the actor take the decision is the case's
+    rule, told in the case's words (domain/case_machine.py Case.check_roster)."""
+
     roster: RosterEntry | None = None
-    """Everything the roster says of the actor (None in histories recorded before it was asked)."""
+    """Everything the roster says of the actor (None only in histories recorded before it was asked)."""
     seal_refused: str | None = None
     """Why the decision's seal does not verify (None: it verifies, or none was asked about)."""
+    authorized: bool | None = None
+    """Histories recorded before the roster answered with the roles held (`roster` None): whether the
+    activity then found the actor active and holding the role. Not set since."""
+    reason: str = ""
+    """Histories recorded before the roster answered with the roles held: why the activity then refused."""
 
 
 class CaseEvent(BaseModel):
