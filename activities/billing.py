@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
 from activities.errors import invalid_request
-from domain.case import BillInput, InvoiceSummary
+from domain.contracts import BillInput, InvoiceSummary
 from domain.fees import InvoiceQuote, quote_invoice
 from domain.vocabulary import IssuerKind, RequesterKind, RequestType, TargetKind
 from les.logging import activity_logger

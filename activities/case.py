@@ -11,10 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from activities.contracts_surveillance import OrderLookup
-from domain import case as dto
+from domain import contracts as dto
 from domain import ledger
-from domain.case_machine import ExtensionOrder
+from domain.contracts import ExtensionOrder, OrderLookup
 from domain.identifiers import request_id_fault
 from les.logging import activity_logger
 from les.seals import SealRefused
@@ -54,31 +53,21 @@ class CaseActivities:
 
     @activity.defn
     def authorize_decision(self, asked: dto.AuthorizeInput) -> dto.Authorization:
-        """What the roster says of this actor: known, active, the roles held (cleared included);
-        and, for a sealed decision, whether its seal verifies (a refusal then, whatever the roster says)."""
+        """What the roster says of this actor: known, active, every role held (cleared included);
+        and, for a sealed decision, whether its seal verifies (the roster is not read when it does not).
+        Whether that lets the actor decide is the case's rule (domain/case_machine.py Case.check_roster)."""
         if asked.sealed is not None:
             try:
                 verify_seal(asked.sealed, self._seal_keys)
             except SealRefused as refused:
-                return dto.Authorization(authorized=False, reason=str(refused), seal_refused=str(refused),
-                                         roster=dto.RosterEntry(known=False))
+                return dto.Authorization(seal_refused=str(refused), roster=dto.RosterEntry(known=False))
         with self._sessions() as session:
             actor = session.get(Actor, asked.actor)
             if actor is None:
-                return dto.Authorization(authorized=False, reason=f"{asked.actor} is not on the roster",
-                                         roster=dto.RosterEntry(known=False))
+                return dto.Authorization(roster=dto.RosterEntry(known=False))
             roles = sorted(session.scalars(select(ActorRole.role).where(ActorRole.actor_id == asked.actor)))
-        roster = dto.RosterEntry(known=True, active=actor.active, roles=roles, display_name=actor.display_name)
-        if not actor.active:
-            return dto.Authorization(authorized=False, reason=f"{asked.actor} is no longer active on the roster",
-                                     roster=roster)
-        if asked.role not in roles:
-            held = ", ".join(roles) or "none"
-            return dto.Authorization(
-                authorized=False, reason=f"{asked.actor} does not hold the {asked.role} role (holds: {held})",
-                roster=roster,
-            )
-        return dto.Authorization(authorized=True, display_name=actor.display_name, roster=roster)
+        return dto.Authorization(roster=dto.RosterEntry(
+            known=True, active=actor.active, roles=roles, display_name=actor.display_name))
 
     @activity.defn
     def record_case_event(self, event: dto.CaseEvent) -> dto.CaseEvent:

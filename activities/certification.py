@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
-from activities.contracts_surveillance import (
+from activities.errors import invalid_request
+from domain.contracts import (
     Certification,
     CertifyInput,
     EndCertificationInput,
@@ -18,7 +19,6 @@ from activities.contracts_surveillance import (
     RunningInterceptions,
     UnauthorisedReport,
 )
-from activities.errors import invalid_request
 from les import metrics
 from les.logging import activity_logger
 from recordstore.models import InterceptionCertification, UnauthorisedInterceptionReport

@@ -10,7 +10,8 @@ from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 
-from activities.contracts_store import (
+from activities.errors import invalid_request, parse_or_refuse, quote_mismatch
+from domain.contracts import (
     AcceptQuoteInput,
     AddressInput,
     AuthenticateInput,
@@ -20,7 +21,6 @@ from activities.contracts_store import (
     QuoteInput,
     RefusedTarget,
 )
-from activities.errors import invalid_request, parse_or_refuse, quote_mismatch
 from domain.fees import CUSTOMER_BASIS, CUSTOMER_LOOKUP_FEE_CENTS
 from domain.request import LegalRequest
 from domain.vocabulary import AuthMethod, RequestType, TargetKind

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 from temporalio import activity
 
-from activities.contracts_store import CallbackCheck, CallbackCheckInput
+from domain.contracts import CallbackCheck, CallbackCheckInput
 from les.logging import activity_logger
 from recordstore.db import make_session_factory
 from recordstore.models import AgencyDirectoryEntry

@@ -8,14 +8,8 @@ from sqlalchemy import Engine, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 
-from activities.contracts_store import (
-    ExtendHoldInput,
-    HoldRef,
-    HoldSummary,
-    PlaceHoldInput,
-    ReleaseHoldInput,
-)
 from activities.errors import hold_unavailable, invalid_request, parse_or_refuse
+from domain.contracts import ExtendHoldInput, HoldRef, HoldSummary, PlaceHoldInput, ReleaseHoldInput
 from domain.vocabulary import PROSPECTIVE_CATEGORIES
 from les.logging import activity_logger
 from recordstore.db import make_session_factory

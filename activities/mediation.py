@@ -18,7 +18,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.heartbeat import Heartbeat
-from activities.mediation_models import (
+from activities.production import production_folder
+from domain.collection import COLLECTION_LEGEND, DeliveryType, delivery_type_for, liid_for
+from domain.contracts import (
     ActivateTaskInput,
     ActiveTasks,
     CollectEventsInput,
@@ -26,13 +28,11 @@ from activities.mediation_models import (
     GetTaskInput,
     ListActiveTasksInput,
     MediationTask,
+    ProductionFile,
     TaskActivation,
     TaskDeactivation,
     TaskState,
 )
-from activities.production import production_folder
-from domain.case import ProductionFile
-from domain.collection import COLLECTION_LEGEND, DeliveryType, delivery_type_for, liid_for
 from domain.vocabulary import RecordCategory
 from les import paths
 from les.config import Settings
@@ -206,9 +206,9 @@ class MediationActivities:
     def collect_events(self, window: CollectEventsInput) -> ProductionFile:
         """Stream what the task collected in [window_start, window_end) into `<category>.csv` in the
         production's staging folder: header row, UTC timestamps, hashed as written."""
+        folder = production_folder(paths.staging_dir, self._settings.delivery_root, window)
         log = activity_logger(window.request_id, production_id=window.production_id, xid=window.xid,
                               category=str(window.category))
-        folder = production_folder(paths.staging_dir, self._settings.delivery_root, window)
         columns = [column for column, _ in COLLECTION_LEGEND[window.category]]
         out = folder / f"{window.category}.csv"
         rows = 0

@@ -20,14 +20,13 @@ from temporalio.exceptions import CancelledError
 
 from activities.errors import paths_checked, production_conflict
 from activities.heartbeat import Heartbeat
-from domain.case import (
+from domain.contracts import (
     DeliverInput,
     Delivery,
-    DiscardInput,
     LetterInput,
     PackagedProduction,
     PackageInput,
-    RetrieveInput,
+    ProductionRef,
 )
 from domain.letter import letter_text
 from domain.production import (
@@ -51,21 +50,16 @@ from recordstore.export import legend_for
 from recordstore.models import Production
 from recordstore.textcopy import FileScan, scan_file, write_text_copy
 
-ProductionRef = RetrieveInput | PackageInput | DeliverInput | LetterInput | DiscardInput
-
 
 def production_folder(build: Callable[[Path, str, int], Path], delivery_root: Path, ref: ProductionRef) -> Path:
     """`build` (les/paths.py staging_dir or delivered_dir) for this production, refused as a
-    non-retryable UnsafePath unless the request id is well-formed and the production id the
-    workflow gave is exactly the one built from it and the production number."""
+    non-retryable UnsafePath unless the request id is well-formed and the number 1-999. Call it
+    before reading `ref.production_id`, which has no value for an ill-formed request id."""
     with paths_checked():
-        built = paths.production_id_of(ref.request_id, ref.production_no)
-        if ref.production_id != built:
-            raise paths.PathRefused(f"production_id {ref.production_id!r} is not {built!r}")
         return build(delivery_root, ref.request_id, ref.production_no)
 
 
-def discard_staging(delivery_root: Path, ref: DeliverInput | DiscardInput) -> None:
+def discard_staging(delivery_root: Path, ref: ProductionRef) -> None:
     """Remove exactly this production's staging folder, then its request's folder if now empty."""
     staging = production_folder(paths.staging_dir, delivery_root, ref)  # no symlink on the way
     with paths_checked():
@@ -126,7 +120,7 @@ class ProductionActivities:
         self._sessions = session_factory
 
     @activity.defn
-    def discard_production(self, ref: DiscardInput) -> None:
+    def discard_production(self, ref: ProductionRef) -> None:
         """A withdrawn production: remove its staging folder (exactly that production's), never
         anything delivered. Safe to retry."""
         discard_staging(self._settings.delivery_root, ref)
@@ -211,8 +205,8 @@ class ProductionActivities:
     @activity.defn
     def write_no_records_letter(self, letter: LetterInput) -> PackagedProduction:
         """No target resolved: stage the custodian's letter and a manifest naming it, no certificate."""
-        log = activity_logger(letter.request_id, production_id=letter.production_id)
         folder = production_folder(paths.staging_dir, self._settings.delivery_root, letter)
+        log = activity_logger(letter.request_id, production_id=letter.production_id)
         paths.make_delivery_dir(self._settings.delivery_root, folder)
         entry = self._write_letter(folder, letter.document, letter.production_id, letter.produced_at,
                                    letter.targets, letter.confirmed_by, produced_for_others=False)
@@ -250,10 +244,10 @@ class ProductionActivities:
 
     @activity.defn
     def deliver_production(self, delivery: DeliverInput) -> Delivery:
-        log = activity_logger(delivery.request_id, production_id=delivery.production_id)
         root = self._settings.delivery_root
         staging = production_folder(paths.staging_dir, root, delivery)
         final = production_folder(paths.delivered_dir, root, delivery)
+        log = activity_logger(delivery.request_id, production_id=delivery.production_id)
         if not final.exists():
             if not staging.is_dir():
                 raise production_conflict(f"{staging} holds no packaged production to deliver")

@@ -12,7 +12,7 @@ from temporalio import activity
 from activities.errors import hold_scope_mismatch, hold_unavailable, invalid_request, parse_or_refuse
 from activities.heartbeat import Heartbeat
 from activities.production import cancelled_cleanly, production_folder
-from domain.case import ProductionFile, RetrieveInput
+from domain.contracts import ProductionFile, RetrieveInput
 from domain.request import LegalRequest
 from domain.vocabulary import PROSPECTIVE_CATEGORIES, RecordCategory, RequestType
 from les import metrics, paths

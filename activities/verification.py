@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 from temporalio import activity
 
-from domain.case import VerifyInput
 from domain.clocks import PRESERVATION_PERIOD, preservation_expiry
+from domain.contracts import VerifyInput
 from domain.findings import Problem, warning
 from domain.identifiers import request_id_fault
 from domain.pending import (

@@ -24,7 +24,7 @@ from sqlalchemy import text
 from temporalio.testing import ActivityEnvironment
 
 from activities.records import RecordsActivities
-from domain.case import RetrieveInput
+from domain.contracts import RetrieveInput
 from domain.vocabulary import RecordCategory
 from les.config import Settings
 from les.logging import configure_logging
@@ -50,7 +50,7 @@ def main() -> None:
     settings = replace(Settings.from_env(), database_url=args.url, delivery_root=args.out.parent / "activity")
     activities = RecordsActivities(settings, engine)
     retrieval = RetrieveInput(
-        request_id="BENCH-1", production_id="BENCH-1-P01", category=RecordCategory.CALL_RECORDS_OUTGOING,
+        request_id="BENCH-1", category=RecordCategory.CALL_RECORDS_OUTGOING,
         document=bench_request(args.number, args.start, args.end),
     )
     if not args.idle:

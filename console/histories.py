@@ -13,7 +13,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
 from temporalio.converter import PayloadCodec
 
-from domain.case import CaseEvent
+from domain.contracts import CaseEvent
 from domain.ledger import entry_body
 
 FILING_ACTIVITY = "record_case_event"

@@ -22,8 +22,9 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationError
 
-from domain.case import OPEN_FOR_DECISION, CaseEvent, CaseState, Resolution, RosterEntry
+from domain.case import OPEN_FOR_DECISION, CaseState, Resolution
 from domain.clocks import preservation_expiry, title3_expiry
+from domain.contracts import CaseEvent, ExtensionOrder, RosterEntry
 from domain.decisions import DECISION_ROLES, DecisionPayload, missing_fields
 from domain.findings import article
 from domain.plans import Gate, RequestPlan, Shape, plan_for
@@ -80,19 +81,6 @@ class Decision(BaseModel):
     """The decision's own fields beyond actor, role and note (question, quote_id, ...)."""
     via: str = "update"
     """signal or update."""
-
-
-class ExtensionOrder(BaseModel):
-    """What the case store says of the order a record_extension names."""
-
-    request_id: str
-    found: bool
-    request_type: str | None = None
-    extension_of: str | None = None
-    verdict: str | None = None
-    """The order's own verification verdict; None while it has not been verified."""
-    duration_days: int | None = None
-    issued_at: datetime | None = None
 
 
 class Facts(BaseModel):

@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.case import CaseEvent, CaseState, CaseStatus, Delivery, InvoiceSummary
+from domain.case import CaseState, CaseStatus
 from domain.case_machine import SYSTEM, Case
+from domain.contracts import CaseEvent, Delivery, InvoiceSummary
 from domain.findings import Refusal
 from domain.plans import Shape
 from domain.production import utc_text

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from domain.case import CaseEvent
+from domain.contracts import CaseEvent
 
 HASH_VERSION = "les-ledger-v1"
 

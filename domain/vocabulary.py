@@ -103,6 +103,40 @@ class DecisionName(StrEnum):
     WITHDRAW = "withdraw"
 
 
+class Resolution(StrEnum):
+    """How a case ended (SPEC §3 status): the workflow's result, the close_case activity's input."""
+
+    DELIVERED = "delivered"
+    """The certified production was delivered and the request billed."""
+    NO_RESPONSIVE_RECORDS = "no_responsive_records"
+    """No target matched a subscriber; an analyst confirmed it and the custodian's letter saying
+    so was delivered instead of a production (not billed)."""
+    REJECTED_ON_VERIFICATION = "rejected_on_verification"
+    """The legal process failed verification: nothing may be produced."""
+    REJECTED_BY_ANALYST = "rejected_by_analyst"
+    WITHDRAWN = "withdrawn"
+    QUOTE_EXPIRED = "quote_expired"
+    """customer_call_lookup: the fee quote went unanswered for 30 days; nothing was searched."""
+    FOLLOW_UP_MISSING = "follow_up_missing"
+    """emergency: no legal process followed within 48 h; escalated to legal."""
+    HOLD_EXPIRED = "hold_expired"
+    """preservation: the hold lapsed (90 days, or 180 after the one renewal)."""
+    HOLD_RELEASED = "hold_released"
+    """preservation: withdrawn by the requester; the hold is released."""
+    PRODUCED = "produced"
+    """preservation: a demand naming the hold in preservation_ref took its records."""
+    EXPIRED = "expired"
+    """surveillance: switched off automatically at the order's end."""
+    VACATED = "vacated"
+    """surveillance: withdrawn; switched off at once."""
+    FILED_AS_FOLLOW_UP = "filed_as_follow_up"
+    """A court order whose follow_up_of names an emergency authorisation's collection: verified and
+    filed there; the running collection continues under it (18 U.S.C. 3125(a), 2518(7))."""
+    FILED_AS_EXTENSION = "filed_as_extension"
+    """An order whose extension_of names a running order: verified and filed; it takes effect when an
+    analyst records it there with record_extension."""
+
+
 CONTENT_CATEGORIES = frozenset({RecordCategory.VOICEMAIL_CONTENT, RecordCategory.INTERCEPT_CONTENT})
 PROSPECTIVE_CATEGORIES = frozenset({RecordCategory.PEN_TRAP, RecordCategory.INTERCEPT_CONTENT})
 STORED_CATEGORIES = frozenset(set(RecordCategory) - PROSPECTIVE_CATEGORIES)

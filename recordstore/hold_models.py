@@ -8,20 +8,14 @@ purge never reads or deletes these tables.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.contracts import HoldState
 from recordstore.base import Base, BigId, JsonDocument
 from recordstore.records_models import enum_type
-
-
-class HoldState(StrEnum):
-    ACTIVE = "active"
-    RELEASED = "released"
-    EXPIRED = "expired"
 
 
 class PreservationHold(Base):

@@ -16,7 +16,7 @@ from activities.billing import BillingActivities
 from activities.case import CaseActivities
 from activities.production import ProductionActivities
 from activities.records import RecordsActivities
-from domain.case import (
+from domain.contracts import (
     BillInput,
     CaseEvent,
     DeliveredCategory,
@@ -55,11 +55,11 @@ def produce(parts, request_id: str):
                                                    workflow_id=f"case-{request_id}", document=document))
     files = [
         env.run(parts["records"].retrieve_records, RetrieveInput(
-            request_id=request_id, production_id=f"{request_id}-P01", category=category, document=document))
+            request_id=request_id, category=category, document=document))
         for category in (RecordCategory.SUBSCRIBER_INFO, RecordCategory.CALL_RECORDS_OUTGOING)
     ]
     package = env.run(parts["production"].package_production, PackageInput(
-        request_id=request_id, production_id=f"{request_id}-P01", produced_at=PRODUCED_AT, document=document,
+        request_id=request_id, produced_at=PRODUCED_AT, document=document,
         files=files, approved_by={"analyst": "jdoe"}))
     return env, files, package
 

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.case import CaseState, Resolution, RosterEntry
+from domain.case import CaseState, Resolution
 from domain.case_machine import WITHDRAWAL, WITHDRAWN_WHILE_PRODUCING, Case, Decision, Facts, Refused, parse_decision
+from domain.contracts import RosterEntry
 from domain.plans import Gate, Shape, plan_for
 from domain.vocabulary import DecisionName, RequestType, Role
 

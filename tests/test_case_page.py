@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from domain.case import CaseState, Delivery, InvoiceSummary, Resolution
+from domain.case import CaseState, Resolution
 from domain.case_machine import Case
 from domain.case_page import case_page, static_summary, time_left, waiting_line
 from domain.collection import DeliveryType, delivery_type_for, task_xid
+from domain.contracts import Delivery, InvoiceSummary
 from domain.findings import Refusal
 from domain.targets import TargetMatch, TargetProblem, TargetResolution, manifest_targets, utc_text
 from domain.vocabulary import RequestType, Role
@@ -356,7 +357,8 @@ def test_a_task_serial_is_a_positive_integer(serial, shown):
 # --- the terminal: `status` and the audit timeline share the page's renderer -----------------------
 
 def status_of(**fields):
-    from domain.case import CaseEvent, CaseStatus
+    from domain.case import CaseStatus
+    from domain.contracts import CaseEvent
 
     decided = CaseEvent(request_id="LES-2026-000105", seq=2, at=NOW, name="customer_accepts_fee", actor="jdoe",
                         role="analyst", via="update", note="by phone", details={"quote_id": "Q-1"})

@@ -13,16 +13,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from domain.case import CaseState, Resolution, RosterEntry
-from domain.case_machine import (
-    SYSTEM,
-    Case,
-    Decision,
-    ExtensionOrder,
-    Facts,
-    Refused,
-    parse_decision,
-)
+from domain.case import CaseState, Resolution
+from domain.case_machine import SYSTEM, Case, Decision, Facts, Refused, parse_decision
+from domain.contracts import ExtensionOrder, RosterEntry
 from domain.plans import plan_for
 from domain.surveillance import extension_end, interception_start_problem
 from domain.vocabulary import DecisionName, RequestType, Role

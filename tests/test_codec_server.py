@@ -21,7 +21,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.case import CaseActivities
 from console.codec_server import MAX_BODY, CodecService
 from console.oidc_provider import development_password
-from domain.case import OpenCaseInput
+from domain.contracts import OpenCaseInput
 from domain.seals import open_envelope
 from les.codec import BOUND_TO, EncryptionCodec, decrypt, key_id_of
 from les.keyring import Compartment

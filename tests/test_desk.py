@@ -13,9 +13,10 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from domain.case import CaseState, Delivery
+from domain.case import CaseState
 from domain.case_machine import Case
 from domain.case_page import case_page, static_summary, time_left
+from domain.contracts import Delivery
 from domain.findings import Refusal
 from domain.vocabulary import RequestType
 from tests.workflow_support import dated, example, running_worker, submit, wait_for_state

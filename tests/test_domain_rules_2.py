@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from domain.case import CaseState, RosterEntry
+from domain.case import CaseState
 from domain.case_machine import Case, Decision
 from domain.clocks import deadlines, is_emergency_authorisation, period_problems
+from domain.contracts import RosterEntry
 from domain.fees import quote_invoice
 from domain.request import parse_request
 from domain.screening import legal_process_problems

@@ -13,7 +13,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.case import CaseActivities
 from console.histories import filed_events
-from domain.case import CaseEvent, OpenCaseInput
+from domain.contracts import CaseEvent, OpenCaseInput
 from domain.ledger import (
     StoredEntry,
     backfill_body,

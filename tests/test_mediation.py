@@ -15,7 +15,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.mediation import MediationActivities
-from activities.mediation_models import (
+from activities.production import legend_csv
+from domain.collection import DeliveryType, delivery_type_for, task_xid
+from domain.contracts import (
     ActivateTaskInput,
     CollectEventsInput,
     DeactivateTaskInput,
@@ -23,8 +25,6 @@ from activities.mediation_models import (
     ListActiveTasksInput,
     TaskState,
 )
-from activities.production import legend_csv
-from domain.collection import DeliveryType, delivery_type_for, task_xid
 from domain.vocabulary import RecordCategory as C
 from mediation.messages import MalformedMessage, TaskDetails, X1Message, parse, render
 from mediation.schema import schema_errors
@@ -173,7 +173,7 @@ def test_faults_are_transient_and_the_slow_activation_is_not_doubled(mediation, 
 
 def test_collected_events_become_a_production_file(mediation, env, mediation_simulator, settings) -> None:
     env.run(mediation.activate_task, wiretap())
-    day = CollectEventsInput(request_id="LES-2026-000104", production_id="LES-2026-000104-P02", production_no=2,
+    day = CollectEventsInput(request_id="LES-2026-000104", production_no=2,
                              category=C.PEN_TRAP, xid=WIRE_XID, window_start=T0 + timedelta(days=1),
                              window_end=T0 + timedelta(days=2))
     staging = settings.delivery_root / ".staging" / "LES-2026-000104" / "LES-2026-000104-P02"
@@ -201,7 +201,7 @@ def test_collected_events_become_a_production_file(mediation, env, mediation_sim
 
 def test_a_pen_register_never_yields_content(mediation, env, settings) -> None:
     env.run(mediation.activate_task, pen_register())
-    window = CollectEventsInput(request_id="LES-2026-000103", production_id="LES-2026-000103-P01",
+    window = CollectEventsInput(request_id="LES-2026-000103",
                                 category=C.INTERCEPT_CONTENT, xid=PEN_XID, window_start=T0,
                                 window_end=T0 + timedelta(days=1))
     with pytest.raises(ApplicationError, match="is X2Only: it delivers no content") as refused:
@@ -209,8 +209,8 @@ def test_a_pen_register_never_yields_content(mediation, env, settings) -> None:
     assert (refused.value.type, refused.value.non_retryable) == ("MediationRefused", True)
     staging = settings.delivery_root / ".staging" / "LES-2026-000103" / "LES-2026-000103-P01"
     assert list(staging.iterdir()) == []  # the refused file was never left behind
-    with pytest.raises(ApplicationError, match="is not 'LES-2026-000103-P01'") as unsafe:
-        env.run(mediation.collect_events, window.model_copy(update={"production_id": "../P01"}))
+    with pytest.raises(ApplicationError, match=r"'\.\./P01' is not well-formed; a request_id is") as unsafe:
+        env.run(mediation.collect_events, window.model_copy(update={"request_id": "../P01"}))
     assert unsafe.value.type == "UnsafePath"
     with pytest.raises(ApplicationError, match="no task") as unknown:
         env.run(mediation.collect_events, window.model_copy(update={"xid": task_xid("nobody"),

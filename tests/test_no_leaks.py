@@ -38,7 +38,7 @@ IDENTIFYING_PATHS = (
     ("emergency", "justification"), ("emergency", "callback", "number"),
 )
 PLANTED = ("ZZ-310044", "Daniel Reyes", "+13035550123 Daniel Reyes")
-"""Values the failing activities are given (an account not on file, a name as a production id)."""
+"""Values the failing activities are given (an account not on file, a name as a request id)."""
 
 
 def identifying_values(document: dict[str, Any]) -> set[str]:
@@ -131,7 +131,7 @@ def failing_calls(hold_id: str, hold: dict[str, Any], now) -> list[dict[str, Any
                                                      "staging_dir": "/nowhere", "manifest_sha256": "0" * 64,
                                                      "file_count": 1, "row_count": 1}},
         {"activity": "package_production", "input": {
-            "request_id": rid, "production_id": PLANTED[1], "produced_at": now.isoformat(), "document": subpoena,
+            "request_id": PLANTED[1], "production_no": 1, "produced_at": now.isoformat(), "document": subpoena,
             "files": [], "approved_by": {"analyst": "jdoe"}}},
         {"activity": "retrieve_records", "input": {**retrieve, "document": subpoena, "from_hold": "LEAK-NO-HOLD"}},
         {"activity": "retrieve_records", "input": {**retrieve, "category": hold["records"][0],

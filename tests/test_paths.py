@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,8 @@ from activities.production import ProductionActivities
 from activities.records import RecordsActivities
 from activities.verification import VerificationActivities
 from console.cli import main as starter
-from domain.case import DeliverInput, PackageInput, RequestSubmission, Resolution, RetrieveInput, VerifyInput
+from domain.case import RequestSubmission, Resolution
+from domain.contracts import DeliverInput, PackageInput, RetrieveInput, VerifyInput
 from domain.vocabulary import RecordCategory, Verdict
 from les import paths
 from recordstore.db import create_schema, make_engine, make_session_factory
@@ -182,7 +184,7 @@ def test_the_verification_activity_refuses_a_hostile_workflow_id(sandbox, activi
 @CASES
 def test_retrieval_refuses_a_hostile_id(sandbox, activities, hostile):
     hostile = materialised(hostile, sandbox)
-    retrieval = RetrieveInput(request_id=hostile, production_id=f"{hostile}-P01",
+    retrieval = RetrieveInput(request_id=hostile,
                               category=RecordCategory.SUBSCRIBER_INFO, document=example("subpoena", hostile))
     refused_as_unsafe(lambda: ActivityEnvironment().run(activities["records"].retrieve_records, retrieval))
 
@@ -190,7 +192,7 @@ def test_retrieval_refuses_a_hostile_id(sandbox, activities, hostile):
 @CASES
 def test_packaging_refuses_a_hostile_id(sandbox, activities, hostile):
     hostile = materialised(hostile, sandbox)
-    package = PackageInput(request_id=hostile, production_id=f"{hostile}-P01", produced_at=PRODUCED_AT,
+    package = PackageInput(request_id=hostile, produced_at=PRODUCED_AT,
                            document=example("subpoena", hostile), files=[], approved_by={"analyst": "jdoe"})
     refused_as_unsafe(lambda: ActivityEnvironment().run(activities["production"].package_production, package))
 
@@ -198,7 +200,7 @@ def test_packaging_refuses_a_hostile_id(sandbox, activities, hostile):
 @CASES
 def test_delivery_refuses_a_hostile_id(sandbox, activities, hostile):
     hostile = materialised(hostile, sandbox)
-    delivery = DeliverInput(request_id=hostile, production_id=f"{hostile}-P01",
+    delivery = DeliverInput(request_id=hostile,
                             staging_dir=str(sandbox["top"] / "outside" / "x"), manifest_sha256="0" * 64,
                             file_count=0, row_count=0)
     refused_as_unsafe(lambda: ActivityEnvironment().run(activities["production"].deliver_production, delivery))
@@ -232,16 +234,27 @@ def test_every_file_name_builder_refuses_a_hostile_name(sandbox, hostile):
             build()
 
 
-def test_a_production_id_the_workflow_did_not_build_is_refused(sandbox, activities):
-    package = PackageInput(request_id="LES-PATHS-1", production_id="LES-PATHS-1-P01/../../x", produced_at=PRODUCED_AT,
-                           document=example("subpoena", "LES-PATHS-1"), files=[], approved_by={})
-    error = refused_as_unsafe(lambda: ActivityEnvironment().run(activities["production"].package_production, package))
-    assert "is not 'LES-PATHS-1-P01'" in error.message
+def test_a_production_id_in_the_input_names_nothing(sandbox, activities):
+    """The production id is derived from the request and the number (domain/contracts.py
+    ProductionRef): one in the input, as activities scheduled by the release before carry it, is
+    not read, so a traversal written there reaches no folder."""
+    package = PackageInput.model_validate({
+        "request_id": "LES-PATHS-1", "production_no": 1, "production_id": "LES-PATHS-1-P01/../../x",
+        "produced_at": PRODUCED_AT, "document": example("subpoena", "LES-PATHS-1"), "files": [], "approved_by": {}})
+    assert package.production_id == "LES-PATHS-1-P01"
+    packaged = ActivityEnvironment().run(activities["production"].package_production, package)
+    staging = sandbox["settings"].delivery_root / ".staging"
+    assert packaged.production_id == "LES-PATHS-1-P01"
+    assert Path(packaged.staging_dir) == (staging / "LES-PATHS-1" / "LES-PATHS-1-P01").resolve()
+    written = set(snapshot(sandbox["tmp"])) - set(sandbox["before"])
+    folder = str((staging / "LES-PATHS-1" / "LES-PATHS-1-P01").relative_to(sandbox["tmp"]))
+    assert written and all(path.startswith(folder) or folder.startswith(path) for path in written)
+    shutil.rmtree(staging)  # leave the tree as the fixture found it
 
 
 def test_a_staging_dir_given_by_the_caller_names_nothing(sandbox, activities):
     """Delivery rebuilds the staging folder from the ids: a path in the input is never removed."""
-    delivery = DeliverInput(request_id="LES-PATHS-2", production_id="LES-PATHS-2-P01",
+    delivery = DeliverInput(request_id="LES-PATHS-2",
                             staging_dir=str(sandbox["top"] / "outside" / "canary.txt"),
                             manifest_sha256="0" * 64, file_count=0, row_count=0)
     with pytest.raises(ApplicationError, match="holds no packaged production") as refused:
@@ -257,7 +270,7 @@ def test_a_symlink_inside_the_delivery_root_pointing_outside_is_refused(sandbox,
     os.symlink(outside, link)
     with pytest.raises(paths.PathRefused, match="outside"):
         paths.delivered_dir(settings.delivery_root, "LES-PATHS-LINK", 1)
-    delivery = DeliverInput(request_id="LES-PATHS-LINK", production_id="LES-PATHS-LINK-P01", staging_dir="",
+    delivery = DeliverInput(request_id="LES-PATHS-LINK", staging_dir="",
                             manifest_sha256="0" * 64, file_count=0, row_count=0)
     refused_as_unsafe(lambda: ActivityEnvironment().run(activities["production"].deliver_production, delivery))
     os.unlink(link)  # leave the tree as the fixture found it
@@ -267,7 +280,7 @@ def test_a_symlink_inside_the_delivery_root_pointing_outside_is_refused(sandbox,
 def test_a_staging_root_that_is_a_symlink_is_refused_even_pointing_inside(sandbox, activities):
     settings = sandbox["settings"]
     os.symlink(settings.delivery_root, settings.delivery_root / ".staging")  # staging would alias deliveries
-    package = PackageInput(request_id="LES-PATHS-3", production_id="LES-PATHS-3-P01", produced_at=PRODUCED_AT,
+    package = PackageInput(request_id="LES-PATHS-3", produced_at=PRODUCED_AT,
                            document=example("subpoena", "LES-PATHS-3"), files=[], approved_by={})
     error = refused_as_unsafe(lambda: ActivityEnvironment().run(activities["production"].package_production, package))
     assert "passes through a symlink" in error.message

@@ -11,7 +11,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.case import CaseActivities
 from activities.verification import VerificationActivities
-from domain.case import OpenCaseInput, VerifyInput
+from domain.contracts import OpenCaseInput, VerifyInput
 from domain.verification import CheckResult
 from recordstore.db import make_session_factory
 from tests.store_support import own_store

@@ -22,7 +22,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.production import ProductionActivities
 from activities.records import RecordsActivities
-from domain.case import PackageInput, RetrieveInput
+from domain.contracts import PackageInput, RetrieveInput
 from domain.production import evaluated_cell, plain_signed_number
 from domain.vocabulary import RecordCategory
 from recordstore.db import make_session_factory
@@ -60,10 +60,10 @@ def package(settings, store, request_id: str):
     document = example("subpoena", request_id, targets=[{"kind": "phone_number", "value": TARGET}],
                        records=["subscriber_info"])
     file = env.run(RecordsActivities(settings, store).retrieve_records, RetrieveInput(
-        request_id=request_id, production_id=f"{request_id}-P01", category=RecordCategory.SUBSCRIBER_INFO,
+        request_id=request_id, category=RecordCategory.SUBSCRIBER_INFO,
         document=document))
     packaged = env.run(ProductionActivities(settings, make_session_factory(store)).package_production,
-                       PackageInput(request_id=request_id, production_id=f"{request_id}-P01",
+                       PackageInput(request_id=request_id,
                                     produced_at=PRODUCED_AT, document=document, files=[file],
                                     approved_by={"analyst": "jdoe"}))
     return Path(packaged.staging_dir), packaged

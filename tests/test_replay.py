@@ -14,7 +14,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from activities.case import CaseActivities
-from domain.case import CaseOutcome, CloseInput, OpenCaseInput, RequestSubmission, Resolution
+from domain.case import CaseOutcome, RequestSubmission, Resolution
+from domain.contracts import CloseInput, OpenCaseInput
 from les.temporal import data_converter
 from workflows import ALL_WORKFLOWS
 

@@ -14,8 +14,9 @@ import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.verification import VerificationActivities
-from domain.case import CaseState, RosterEntry, VerifyInput
+from domain.case import CaseState
 from domain.case_machine import Case, Decision, Facts
+from domain.contracts import RosterEntry, VerifyInput
 from domain.pending import pending_checks
 from domain.request import parse_request
 from domain.requesters import (

@@ -23,7 +23,8 @@ from activities import build_activities
 from activities.heartbeat import Heartbeat
 from activities.production import HASH_CHUNK, ProductionActivities, file_sha256
 from activities.records import RecordsActivities
-from domain.case import CaseEvent, CaseState, PackageInput, Resolution, RetrieveInput
+from domain.case import CaseState, Resolution
+from domain.contracts import CaseEvent, PackageInput, RetrieveInput
 from domain.vocabulary import RecordCategory
 from les.failures import with_readable_failures
 from recordstore.db import make_session_factory
@@ -75,7 +76,7 @@ def retrieve_and_package(settings, prepared_store, request_id: str) -> tuple[lis
     seen = heartbeats_of(env)
     document = example("subpoena", request_id)
     file = env.run(RecordsActivities(settings, prepared_store).retrieve_records, RetrieveInput(
-        request_id=request_id, production_id=f"{request_id}-P01",
+        request_id=request_id,
         category=RecordCategory.CALL_RECORDS_OUTGOING, document=document))
     with open(settings.delivery_root / ".staging" / request_id / f"{request_id}-P01" / file.file_name,
               newline="") as handle:
@@ -87,7 +88,7 @@ def retrieve_and_package(settings, prepared_store, request_id: str) -> tuple[lis
         assert retrieval[-1]["bytes"] == file.bytes
     seen.clear()
     env.run(ProductionActivities(settings, make_session_factory(prepared_store)).package_production,
-            PackageInput(request_id=request_id, production_id=f"{request_id}-P01", produced_at=PRODUCED_AT,
+            PackageInput(request_id=request_id, produced_at=PRODUCED_AT,
                          document=document, files=[file], approved_by={"analyst": "jdoe"}))
     return retrieval, list(seen)
 

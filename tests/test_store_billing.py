@@ -13,9 +13,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.billing import BillingActivities
 from activities.case import CaseActivities
-from activities.contracts_store import AcceptQuoteInput, QuoteInput
 from activities.customers import CustomerActivities
-from domain.case import BillInput, DeliveredCategory, OpenCaseInput
+from domain.contracts import AcceptQuoteInput, BillInput, DeliveredCategory, OpenCaseInput, QuoteInput
 from domain.fees import CIVIL_BASIS
 from domain.vocabulary import RecordCategory
 from recordstore.db import make_session_factory

@@ -10,17 +10,18 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.case import CaseActivities
-from activities.contracts_store import (
+from activities.customers import CustomerActivities
+from activities.directory import DirectoryActivities
+from activities.records import RecordsActivities
+from domain.contracts import (
     AcceptQuoteInput,
     AddressInput,
     AuthenticateInput,
     CallbackCheckInput,
+    OpenCaseInput,
     QuoteInput,
+    RetrieveInput,
 )
-from activities.customers import CustomerActivities
-from activities.directory import DirectoryActivities
-from activities.records import RecordsActivities
-from domain.case import OpenCaseInput, RetrieveInput
 from domain.vocabulary import RecordCategory, RequesterKind
 from recordstore.db import make_session_factory
 from tests.conftest import EXAMPLES
@@ -82,7 +83,7 @@ def test_the_lookup_retrieves_only_calls_made_while_the_account_held_the_number(
 
     def outgoing(document) -> int:
         return env.run(records.retrieve_records, RetrieveInput(
-            request_id=document["request_id"], production_id=f"{document['request_id']}-P01",
+            request_id=document["request_id"],
             category=RecordCategory.CALL_RECORDS_OUTGOING, document=document)).rows
 
     assert outgoing(lookup("CCL-5")) == 45 + 2  # October's calls plus the edge seconds

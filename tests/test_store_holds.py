@@ -12,15 +12,9 @@ from sqlalchemy import Engine, func, select
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.contracts_store import (
-    ExtendHoldInput,
-    HoldRef,
-    PlaceHoldInput,
-    ReleaseHoldInput,
-)
 from activities.holds import HoldActivities
 from activities.records import RecordsActivities
-from domain.case import RetrieveInput
+from domain.contracts import ExtendHoldInput, HoldRef, PlaceHoldInput, ReleaseHoldInput, RetrieveInput
 from domain.vocabulary import RecordCategory
 from recordstore.models import CallRecord, HeldRecord, HoldState
 from recordstore.retention import purge
@@ -65,7 +59,7 @@ def retrieve(parts, document, category: RecordCategory, from_hold: str | None = 
     _, records, env = parts
     request_id = document["request_id"]
     return env.run(records.retrieve_records, RetrieveInput(
-        request_id=request_id, production_id=f"{request_id}-P{production:02d}", production_no=production,
+        request_id=request_id, production_no=production,
         category=category, document=document, from_hold=from_hold))
 
 

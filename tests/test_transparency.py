@@ -227,7 +227,7 @@ def test_partial_responses_with_each_refused_category_and_its_rule():
 def file_case(activities, env, request_id: str, kind: str, received: str, *, targets=(), extension_of=None,
               verdict="accept", refused=(), problems=(), events=(), resolution=None) -> None:
     """A case filed the way the workflow files it: open_case, the `verified` event, decisions, close."""
-    from domain.case import CaseEvent, CloseInput, OpenCaseInput
+    from domain.contracts import CaseEvent, CloseInput, OpenCaseInput
 
     document = {"request_id": request_id, "type": kind, "received_at": received,
                 "targets": [{"kind": k, "value": v} for k, v in targets],

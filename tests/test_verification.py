@@ -14,7 +14,7 @@ import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.verification import VerificationActivities
-from domain.case import VerifyInput
+from domain.contracts import VerifyInput
 from domain.verification import (
     CheckResult,
     UnreadableRequest,

@@ -24,7 +24,8 @@ import recordstore.csvfile as csvfile_module
 import recordstore.export as export_module
 from activities.records import RecordsActivities
 from console.cases import run_status
-from domain.case import CaseState, Resolution, RetrieveInput
+from domain.case import CaseState, Resolution
+from domain.contracts import RetrieveInput
 from domain.vocabulary import RecordCategory
 from les.paths import delivered_dir, request_staging_dir, staging_dir
 from recordstore.models import CaseEvent as CaseEventRow
@@ -188,7 +189,7 @@ def test_a_cancelled_retrieval_removes_its_partial_file_and_ends_cancelled(setti
     env.on_heartbeat = on_heartbeat
     with pytest.raises(CancelledError):
         env.run(RecordsActivities(settings, prepared_store).retrieve_records, RetrieveInput(
-            request_id="CANCEL-RETRIEVE", production_id="CANCEL-RETRIEVE-P01",
+            request_id="CANCEL-RETRIEVE",
             category=RecordCategory.CALL_RECORDS_OUTGOING, document=example("subpoena", "CANCEL-RETRIEVE")))
     assert beats[-1]["rows"] >= 2
     staging = staging_dir(settings.delivery_root, "CANCEL-RETRIEVE", 1)

@@ -35,8 +35,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.mediation import MediationActivities
-from activities.mediation_models import ActivateTaskInput
 from domain.case import Resolution
+from domain.contracts import ActivateTaskInput
 from tests.test_surveillance import decide, start, switched_on, wired  # noqa: F401 - fixture
 from tests.workflow_support import finish, running_worker, status
 

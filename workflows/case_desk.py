@@ -20,18 +20,10 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.case import CaseActivities
     from activities.verification import VerificationActivities
-    from domain.case import (
-        CaseOutcome,
-        CaseState,
-        CaseStatus,
-        CloseInput,
-        OpenCaseInput,
-        RequestSubmission,
-        Resolution,
-        VerifyInput,
-    )
-    from domain.case_machine import Case, Decision, Facts, RosterEntry
+    from domain.case import CaseOutcome, CaseState, CaseStatus, RequestSubmission, Resolution
+    from domain.case_machine import Case, Decision, Facts
     from domain.case_page import case_page
+    from domain.contracts import CloseInput, OpenCaseInput, RosterEntry, VerifyInput
     from domain.plans import RequestPlan
     from domain.verification import CheckResult
     from domain.vocabulary import DecisionName

@@ -11,13 +11,11 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.case import CaseActivities
-    from activities.contracts_surveillance import OrderLookup
     from activities.mediation import MediationActivities
-    from activities.mediation_models import ActivateTaskInput
-    from domain.case import LinkInput, RosterEntry
     from domain.case_machine import Decision, Facts
     from domain.clocks import BRITISH_SPELLING, is_emergency_authorisation
     from domain.collection import task_xid
+    from domain.contracts import ActivateTaskInput, LinkInput, OrderLookup, RosterEntry
     from domain.surveillance import INTERCEPT_CATEGORIES, CollectionState, court_order_end
     from domain.vocabulary import DecisionName
     from workflows.activity_options import DECISION, QUICK

@@ -13,14 +13,14 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts_store import (
+    from activities.customers import CustomerActivities
+    from domain.case import CaseOutcome, CaseState, RequestSubmission, Resolution
+    from domain.contracts import (
         AcceptQuoteInput,
         AddressInput,
         AuthenticateInput,
         QuoteInput,
     )
-    from activities.customers import CustomerActivities
-    from domain.case import CaseOutcome, CaseState, RequestSubmission, Resolution
     from domain.verification import CheckResult
     from domain.vocabulary import RequestType
     from workflows.activity_options import QUICK

@@ -15,10 +15,10 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.case import CaseActivities
-    from activities.contracts_store import CallbackCheckInput
     from activities.directory import DirectoryActivities
-    from domain.case import CaseOutcome, CaseState, LinkInput, RequestSubmission, Resolution, RosterEntry
+    from domain.case import CaseOutcome, CaseState, RequestSubmission, Resolution
     from domain.case_machine import Decision, Facts
+    from domain.contracts import CallbackCheckInput, LinkInput, RosterEntry
     from domain.vocabulary import DecisionName, RequestType, Role
     from workflows.activity_options import DECISION, QUICK
     from workflows.case_desk import CaseDesk

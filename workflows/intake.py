@@ -10,8 +10,9 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.case import CaseActivities
-    from domain.case import AuthorizeInput, DecisionReceipt
-    from domain.case_machine import Decision, Facts, Refused, RosterEntry, parse_decision
+    from domain.case import DecisionReceipt
+    from domain.case_machine import Decision, Facts, Refused, parse_decision
+    from domain.contracts import AuthorizeInput, RosterEntry
     from domain.seals import Seal, SealProblem, as_decision, check_seal, is_refusal, is_sealed, open_envelope
     from domain.vocabulary import DecisionName
     from les import metrics

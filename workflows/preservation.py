@@ -15,10 +15,10 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.case import CaseActivities
-    from activities.contracts_store import ExtendHoldInput, HoldRef, PlaceHoldInput, ReleaseHoldInput
     from activities.holds import HoldActivities
-    from domain.case import CaseOutcome, CaseState, LinkInput, RequestSubmission, Resolution
+    from domain.case import CaseOutcome, CaseState, RequestSubmission, Resolution
     from domain.case_machine import Decision
+    from domain.contracts import ExtendHoldInput, HoldRef, LinkInput, PlaceHoldInput, ReleaseHoldInput
     from domain.vocabulary import STORED_CATEGORIES, DecisionName, RequestType
     from workflows.activity_options import QUICK
     from workflows.case_desk import CaseDesk, DeskPart

@@ -19,21 +19,20 @@ with workflow.unsafe.imports_passed_through():
     from activities.billing import BillingActivities
     from activities.production import ProductionActivities
     from activities.records import RecordsActivities
-    from domain.case import (
+    from domain.case import CaseState
+    from domain.contracts import (
         BillInput,
-        CaseState,
         DeliveredCategory,
         DeliverInput,
         Delivery,
-        DiscardInput,
         InvoiceSummary,
         LetterInput,
         PackagedProduction,
         PackageInput,
         ProductionFile,
+        ProductionRef,
         RetrieveInput,
     )
-    from domain.identifiers import production_id
     from domain.vocabulary import RecordCategory
     from workflows.activity_options import BULK, QUICK, bulk_task_queue
     from workflows.versions import BULK_TASK_QUEUE, WITHDRAW_DURING_RETRIEVAL
@@ -84,8 +83,7 @@ class Production:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError, ActivityError):
             await task  # cancelled as asked, or failed: either way nothing of it is delivered
-        ref = DiscardInput(request_id=self._desk.request_id, production_id=production_id(self._desk.request_id, number),
-                           production_no=number)
+        ref = ProductionRef(request_id=self._desk.request_id, production_no=number)
         await self._desk.store.record(f"{step}_cancelled", note=f"withdrawn during {step}; nothing delivered",
                                         details={"production_id": ref.production_id, "had_finished": finished})
         await workflow.execute_activity_method(
@@ -104,7 +102,6 @@ class Production:
                 RecordsActivities.retrieve_records,
                 RetrieveInput(
                     request_id=self._desk.request_id,
-                    production_id=production_id(self._desk.request_id, number),
                     production_no=number,
                     category=category,
                     document=document,
@@ -133,7 +130,6 @@ class Production:
             ProductionActivities.package_production,
             PackageInput(
                 request_id=self._desk.request_id,
-                production_id=production_id(self._desk.request_id, number),
                 production_no=number,
                 produced_at=workflow.now(),
                 document=self._desk.document,
@@ -157,7 +153,6 @@ class Production:
             ProductionActivities.write_no_records_letter,
             LetterInput(
                 request_id=self._desk.request_id,
-                production_id=production_id(self._desk.request_id, number),
                 production_no=number,
                 produced_at=workflow.now(),
                 document=self._desk.document,

@@ -15,10 +15,9 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.certification import CertificationActivities
-    from activities.contracts_surveillance import UnauthorisedReport
     from activities.mediation import MediationActivities
-    from activities.mediation_models import DeactivateTaskInput, ListActiveTasksInput
     from domain.collection import liid_for
+    from domain.contracts import DeactivateTaskInput, ListActiveTasksInput, UnauthorisedReport
     from les.codec import RECONCILIATION_WORKFLOW_ID
     from workflows.activity_options import QUICK
     from workflows.versions import UNREADABLE_IS_A_FAULT, Versions

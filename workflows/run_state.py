@@ -15,10 +15,9 @@ from pydantic import BaseModel, Field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts_store import CustomerAuthentication, FeeQuote, HoldSummary
-    from domain.case import Delivery, InvoiceSummary
     from domain.case_machine import Case
     from domain.collection import task_xid
+    from domain.contracts import CustomerAuthentication, Delivery, FeeQuote, HoldSummary, InvoiceSummary
     from domain.surveillance import CollectionState
     from domain.verification import CheckResult
 

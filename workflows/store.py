@@ -12,7 +12,7 @@ from temporalio.exceptions import TimeoutError as TemporalTimeout
 
 with workflow.unsafe.imports_passed_through():
     from activities.case import CaseActivities
-    from domain.case import NotifyInput
+    from domain.contracts import NotifyInput
     from domain.vocabulary import Role
     from workflows.activity_options import QUICK
     from workflows.versions import LOCAL_CASE_STORE

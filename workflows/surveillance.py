@@ -20,11 +20,15 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.certification import CertificationActivities
-    from activities.contracts_surveillance import CertifyInput, EndCertificationInput
     from activities.mediation import MediationActivities
-    from activities.mediation_models import ActivateTaskInput, CollectEventsInput, DeactivateTaskInput
     from domain.case import CaseOutcome, CaseState, RequestSubmission, Resolution
-    from domain.identifiers import production_id
+    from domain.contracts import (
+        ActivateTaskInput,
+        CertifyInput,
+        CollectEventsInput,
+        DeactivateTaskInput,
+        EndCertificationInput,
+    )
     from domain.plans import Shape
     from domain.surveillance import DELIVERY_PERIOD, CollectionState
     from domain.vocabulary import STORED_CATEGORIES, Role
@@ -215,8 +219,8 @@ class SurveillanceStory:
         files = [
             await workflow.execute_activity_method(
                 MediationActivities.collect_events,
-                CollectEventsInput(request_id=desk.request_id, production_id=production_id(desk.request_id, number),
-                                   production_no=number, category=category, xid=collection.xid,
+                CollectEventsInput(request_id=desk.request_id, production_no=number, category=category,
+                                   xid=collection.xid,
                                    window_start=start, window_end=until),
                 summary=f"collect {category} for the delivery period", **self.production.bulk(),
             )

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.case import CaseState, Resolution, RosterEntry
+from domain.case import CaseState, Resolution
 from domain.case_machine import RULES, Case, Decision
+from domain.contracts import RosterEntry
 from domain.vocabulary import DecisionName, RequestType, Role
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)

@@ -12,7 +12,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
-from domain.case import CaseEvent, CaseState, CaseStatus
+from domain.case import CaseState, CaseStatus
+from domain.contracts import CaseEvent
 from domain.request import parse_request
 from domain.schema import SCHEMA_FOLDER, SCHEMAS, main, stale_files
 from tests.conftest import EXAMPLES, REPO
