@@ -104,7 +104,7 @@ class DecisionName(StrEnum):
 
 
 class Resolution(StrEnum):
-    """How a case ended (SPEC §3 status): the workflow's result, the close_case activity's input."""
+    """How a case ended (`status` shows it): the workflow's result, the close_case activity's input."""
 
     DELIVERED = "delivered"
     """The certified production was delivered and the request billed."""
