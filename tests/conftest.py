@@ -148,7 +148,7 @@ async def time_skipping_env(request, keyring, seal_dir):
     attributes registered: no test sees a clock another test moved. Starting one takes ~0.1 s.
 
     Parametrized indirectly with a timedelta, its clock is first moved that far ahead, as if the
-    suite ran that much later (`tests/test_subpoena_workflow.py` runs every test a year ahead)."""
+    suite ran that much later (`tests/workflow/test_subpoena_workflow.py` runs every test a year ahead)."""
     from temporalio.testing import WorkflowEnvironment
 
     from les.temporal import register_search_attributes
