@@ -46,6 +46,8 @@ def command_line(pid: int) -> str:
         return ""
 
 
+@pytest.mark.devserver
+@pytest.mark.postgres
 def test_ctrl_c_on_the_scale_benchmark_stops_its_worker_and_server_and_drops_its_database(tmp_path):
     url = os.environ.get("LES_TEST_DATABASE_URL", "")
     if not url.startswith("postgresql"):

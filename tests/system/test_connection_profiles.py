@@ -63,6 +63,7 @@ async def starter_here(monkeypatch, capsys, env: dict[str, str], request_id: str
     return code, out, err
 
 
+@pytest.mark.devserver
 async def test_the_starter_finds_its_server_and_namespace_in_a_profile_file(
         tmp_path, keyring, keyring_dir, prepared_store, database_url, settings, monkeypatch, capsys, jdoe):
     from dataclasses import replace

@@ -42,7 +42,7 @@ from tests.seal_support import sealing_data_converter
 from tests.workflow_support import dated, decision, example, finish, running_worker, status, submit, wait_for_state
 from workflows import SubpoenaWorkflow
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.devserver]
 
 HEAVY_NUMBER = "+13035559101"
 HEAVY_CALLS = 260_000

@@ -39,7 +39,7 @@ from tests.browser_support import (
 from tests.conftest import REPO, SimulatorProcess, free_port, running_dev_server, worker_settings
 from tests.workflow_support import dated, example, running_worker, status, submit, wait_for_state
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.devserver]
 
 CLEARED = frozenset({"tnguyen", "rcruz", "dokafor"})
 """The demo roster's cleared people: they work at the UI through the cleared codec server."""

@@ -17,7 +17,7 @@ from domain.case import CaseState, Resolution
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, person_at_the_ui, require_browser, type_and_submit
 from tests.workflow_support import dated, example, running_worker, status, submit, wait_for_state
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.devserver]
 
 
 @pytest.fixture

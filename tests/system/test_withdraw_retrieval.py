@@ -61,6 +61,7 @@ async def status_json(settings, request_id: str, capsys) -> dict:
     return json.JSONDecoder().raw_decode(out, out.index('{\n  "request_id"'))[0]
 
 
+@pytest.mark.devserver
 async def test_a_withdrawal_during_retrieval_stops_it_and_nothing_is_delivered_or_billed(
     keyring, settings, prepared_store, slow_retrieval, capsys, oidc_provider, codec_servers, monkeypatch, tmp_path
 ):
@@ -133,6 +134,7 @@ async def test_a_withdrawal_during_retrieval_stops_it_and_nothing_is_delivered_o
     assert len(withdrawals) == 1 and withdrawals[0]["actor"] == "jdoe" and withdrawals[0]["accepted"]
 
 
+@pytest.mark.devserver
 async def test_a_withdrawal_during_packaging_stops_it_and_nothing_is_delivered(
     keyring, settings, prepared_store, monkeypatch
 ):

@@ -30,14 +30,13 @@ from recordstore.migrations import (
     head_revision,
 )
 from recordstore.models import Actor, ActorRole, Base, Case, CaseEvent, LedgerEntry, Subscriber
-
-from .conftest import REPO
+from tests.conftest import REPO
 
 FIXTURES = REPO / "tests" / "fixtures"
 RECEIVED = datetime(2026, 11, 2, 14, 5, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def empty_store(request, tmp_path):
     """An empty database of this test's own: a SQLite file, or a PostgreSQL database created on
     LES_TEST_DATABASE_URL's server and dropped after."""
@@ -158,6 +157,7 @@ def test_every_revision_runs_up_and_down(empty_store):
         assert inspect(conn).get_table_names() in ([], ["alembic_version"])
 
 
+@pytest.mark.postgres
 def test_workers_started_together_upgrade_a_postgresql_store_once(empty_store):
     """Replicas upgrade at start: on PostgreSQL an advisory lock makes the second wait, then find
     the store at head (on SQLite only the local stack upgrades before its workers start)."""
