@@ -3,7 +3,9 @@
 
     python3 stack.py up     create .venv on first use, start Temporal (Web UI :8233), fill the
                             records store, start the worker, submit the sample subpoena
-    python3 stack.py test   run the whole test suite (pytest arguments may follow)
+    python3 stack.py test   run the whole test suite, as CI does (pytest arguments may follow);
+                            `test --fast` runs tests/unit and tests/workflow only; `test --help`
+                            says more
 
 Only the standard library is used here; everything else runs inside .venv."""
 
@@ -40,6 +42,47 @@ def ensure_venv() -> None:
 
 USAGE = "usage: python3 stack.py {up,test} [ARGS...]   (python3 stack.py --help says more)"
 
+TEST_HELP = """usage: python3 stack.py test [--fast] [pytest arguments ...]
+
+Run the test suite with pytest in .venv (created on first use; docs/testing.md).
+
+  (nothing)    every tier, as CI runs it (.ci/run): tests/unit, tests/workflow, tests/system
+  --fast       tests/unit and tests/workflow only (the developer's loop): no dev server, worker
+               process, codec server, OIDC provider, browser or fault injection
+  -h, --help   show this help and exit
+
+Every other argument goes to pytest as it is: files or folders, -k EXPR, -x, -q, --durations=N.
+With --fast a -m EXPR of yours is joined to the tiers': -m "(unit or workflow) and (EXPR)".
+Markers: unit, workflow, system (by folder), postgres, devserver, browser, faults; for example
+`python3 stack.py test -m "system and not faults"`. pytest's own options:
+`.venv/bin/python -m pytest --help`."""
+
+FAST_TIERS = "unit or workflow"
+FAST_FOLDERS = ["tests/unit", "tests/workflow"]
+
+
+def pytest_arguments(args: list[str]) -> list[str]:
+    """The pytest command line for `stack.py test ARGS`: ARGS as they are, or, with --fast, the
+    unit and workflow tiers only (their folders too when no file or folder is named, so the
+    system tier is not even imported)."""
+    if "--fast" not in args:
+        return list(args)
+    rest, marker, index = [], None, 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--fast":
+            pass
+        elif arg == "-m" and index + 1 < len(args):
+            marker, index = args[index + 1], index + 1
+        elif arg.startswith("-m") and len(arg) > 2:
+            marker = arg[2:]
+        else:
+            rest.append(arg)
+        index += 1
+    tiers = f"({FAST_TIERS}) and ({marker})" if marker else FAST_TIERS
+    named = any(not arg.startswith("-") and (ROOT / arg.split("::")[0]).exists() for arg in rest)
+    return ["-m", tiers, *rest, *([] if named else FAST_FOLDERS)]
+
 
 def main() -> None:
     if len(sys.argv) == 2 and sys.argv[1] in {"-h", "--help", "help"}:
@@ -50,13 +93,16 @@ def main() -> None:
         print(f"{USAGE}\nstack.py: {problem}", file=sys.stderr)
         sys.exit(2)
     command, rest = sys.argv[1], sys.argv[2:]
+    if command == "test" and ("-h" in rest or "--help" in rest):
+        print(TEST_HELP)
+        return
     try:
         ensure_venv()
     except subprocess.CalledProcessError as err:
         sys.exit(f"stack.py: installing into .venv failed ({err}); see pip's message above")
     os.chdir(ROOT)
     if command == "test":
-        os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *rest])
+        os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *pytest_arguments(rest)])
     os.execv(str(PYTHON), [str(PYTHON), "-m", "console.stack", *rest])
 
 

@@ -1,5 +1,7 @@
 """Shared fixtures: the records store under test (SQLite by default, PostgreSQL when
-LES_TEST_DATABASE_URL names one, as CI does) and the repository's paths."""
+LES_TEST_DATABASE_URL names one, as CI does) and the repository's paths; and the tiers: every test
+file lives in tests/unit, tests/workflow or tests/system and is marked with its tier's name
+(docs/testing.md)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,31 @@ pytest_plugins = ["tests.oidc_support"]  # the OIDC provider's session fixtures
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 BIN = Path(sys.executable).parent
+
+
+TIERS = ("unit", "workflow", "system")
+"""tests/unit: no Temporal server; tests/workflow: the time-skipping test server and the Replayer;
+tests/system: the dev server, worker processes, codec servers, the OIDC provider, the browser, faults."""
+
+
+def tier_of(path: Path) -> str | None:
+    """The tier of a test file: the folder under tests/ it lies in (None outside the three)."""
+    parts = path.resolve().relative_to(REPO / "tests").parts
+    return parts[0] if len(parts) > 1 and parts[0] in TIERS else None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test with its tier (`-m unit`, `-m "not system"`); a test file outside the tiers is an error."""
+    outside = set()
+    for item in items:
+        tier = tier_of(Path(item.path))
+        if tier is None:
+            outside.add(str(Path(item.path).relative_to(REPO)))
+        else:
+            item.add_marker(getattr(pytest.mark, tier))
+    if outside:
+        raise pytest.UsageError(f"{', '.join(sorted(outside))}: every test file belongs in tests/unit, "
+                                "tests/workflow or tests/system (docs/testing.md says which)")
 
 
 def pytest_report_header(config):
@@ -148,7 +175,7 @@ async def time_skipping_env(request, keyring, seal_dir):
     attributes registered: no test sees a clock another test moved. Starting one takes ~0.1 s.
 
     Parametrized indirectly with a timedelta, its clock is first moved that far ahead, as if the
-    suite ran that much later (`tests/test_subpoena_workflow.py` runs every test a year ahead)."""
+    suite ran that much later (`tests/workflow/test_subpoena_workflow.py` runs every test a year ahead)."""
     from temporalio.testing import WorkflowEnvironment
 
     from les.temporal import register_search_attributes

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ class Terminal:
     """The codec servers (tests/codec_support.py): starter.py and the Temporal CLI go through them."""
     cleared_people: frozenset[str] = frozenset({"tnguyen", "rcruz", "dokafor"})
     """Who uses the cleared codec server (the demo roster's cleared people)."""
+    tokens: dict[str, str] = field(default_factory=dict)
+    """Each person's bearer token, as `starter.py token` first printed it (it lives an hour)."""
 
     @classmethod
     def for_server(cls, address: str, database_url: str, folder: Path, task_queue: str,
@@ -87,10 +89,13 @@ class Terminal:
         return env
 
     def token(self, person: str) -> str:
-        """`starter.py token` of `person`: the bearer token other clients (the Temporal CLI) pass on."""
-        shown = self.starter("token", person=person)
-        assert shown.returncode == 0, shown.stderr
-        return shown.stdout.strip()
+        """`starter.py token` of `person`: the bearer token other clients (the Temporal CLI) pass on. Asked
+        once per person, as a shell keeps `TOKEN=$(starter.py token)`: the token lives an hour, a test minutes."""
+        if person not in self.tokens:
+            shown = self.starter("token", person=person)
+            assert shown.returncode == 0 and shown.stdout.strip(), shown.stderr
+            self.tokens[person] = shown.stdout.strip()
+        return self.tokens[person]
 
     def submit(self, document: dict[str, Any], person: str | None = None) -> subprocess.CompletedProcess[str]:
         """Write the document to a file, as it arrived, and `starter.py submit` it (a national security

@@ -1,6 +1,6 @@
 """`python -m tests.leak_worker`: a worker process set up as worker.py sets one up (its logging, the
 project's data converter with the readable failure converter, every product activity), that also runs
-tests/leak_workflow.py's FailEachKind on `<LES_TASK_QUEUE>-leaks`. Used by tests/test_no_leaks.py."""
+tests/leak_workflow.py's FailEachKind on `<LES_TASK_QUEUE>-leaks`. Used by tests/system/test_no_leaks.py."""
 
 from __future__ import annotations
 

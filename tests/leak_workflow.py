@@ -1,5 +1,5 @@
 """A test-only workflow that runs activities of the product by name with inputs that make each fail
-(tests/test_no_leaks.py): one attempt each, and what each failed with, as codes."""
+(tests/system/test_no_leaks.py): one attempt each, and what each failed with, as codes."""
 
 from __future__ import annotations
 

@@ -112,7 +112,7 @@ async def hold_renew_release(env, handle, settings):
 
 @contextmanager
 def slow_retrieval(seconds_per_row: float = 0.25):
-    """TEST-ONLY THROTTLE (as tests/test_withdraw_retrieval.py): every row a retrieval writes takes
+    """TEST-ONLY THROTTLE (as tests/system/test_withdraw_retrieval.py): every row a retrieval writes takes
     this long, so a withdrawal finds it running; the worker runs in this process."""
     import time
 
