@@ -31,7 +31,7 @@ log = structlog.get_logger("les.worker")
 
 ACTIVITY_THREADS = 24
 """Activities are synchronous (database, files, HTTP): each runs on a thread of this pool, local
-activities (the case store's quick steps, workflows/case_desk.py LOCAL_CASE_STORE) too: 16 for
+activities (the case store's quick steps, workflows/versions.py LOCAL_CASE_STORE) too: 16 for
 activities from the task queue, 8 for local activities (`activity_slots`)."""
 BULK_THREADS = 4
 """The bulk worker's own pool (and slots): at most this many exports at once per worker process,

@@ -36,7 +36,7 @@ def noop(step: str) -> str:
 
 LOCAL_STEPS = frozenset({"before-0", "before-2", "decision-0", "decision-1", "after-2", "after-3", "after-4",
                          "after-5", "after-6"})
-"""The steps a subpoena runs as local activities (workflows/case_desk.py LOCAL_CASE_STORE): open,
+"""The steps a subpoena runs as local activities (workflows/versions.py LOCAL_CASE_STORE): open,
 file `verified`, the roster, file `approve`, file `production_delivered`, bill, file `invoiced`,
 close, file `closed`. BareCaseLocal runs these locally too."""
 

@@ -10,7 +10,7 @@ sends), wait for the result. At most C cases are in flight. The rate is N / (fir
 last close). The product runs `python worker.py` (pydantic converter, AES-GCM codec, PostgreSQL
 case store, the real activities); the bare one `python -m bench.bare` (default converter, no-op
 activities, same number of activities, the same 24 threads and slots). The product runs 9 of its 15
-steps as local activities (workflows/case_desk.py LOCAL_CASE_STORE); the bare workflow, as the
+steps as local activities (workflows/versions.py LOCAL_CASE_STORE); the bare workflow, as the
 goal defines it, runs all 15 as activities, or with `--bare local` the same 9 locally too. Each
 worker is a subprocess, started for its phase alone; its CPU seconds per case are printed too.
 
@@ -196,7 +196,7 @@ async def bare_phase(env: Any, folder: Path, label: str, count: int, concurrency
 
 async def activity_steps(handle: WorkflowHandle) -> dict[str, int]:
     """One case's activities: those scheduled through the server and those run as local activities
-    (their markers; workflows/case_desk.py LOCAL_CASE_STORE). Both count as steps of its shape."""
+    (their markers; workflows/versions.py LOCAL_CASE_STORE). Both count as steps of its shape."""
     from console.histories import LOCAL_ACTIVITY_MARKER
 
     events = (await handle.fetch_history()).events

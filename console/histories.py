@@ -83,7 +83,7 @@ LOCAL_ACTIVITY_MARKER = "core_local_activity"
 """The marker a local activity leaves in the history: its type in `data`, its answer in `result`."""
 PATCH_MARKER = "core_patch"
 LOCAL_FILING_PATCH = "case-store-local-activities"
-"""workflows/case_desk.py LOCAL_CASE_STORE: a run so patched files its case events as local activities."""
+"""workflows/versions.py LOCAL_CASE_STORE: a run so patched files its case events as local activities."""
 _CLOSINGS = frozenset({
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,

@@ -286,7 +286,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[dict], dict], Scenario]] = {
     "preservation_v3_rejected": ("preservation", lambda d: d, reject),
 }
 
-# v4: search attributes once per step (workflows/case_desk.py PER_STEP_ATTRIBUTES), the request type
+# v4: search attributes once per step (workflows/versions.py PER_STEP_ATTRIBUTES), the request type
 # with the start, no marker of an earlier patch: the same scenarios again, recorded under v4 names.
 V4_OF = ("subpoena_v1_approve", "subpoena_v1_overdue_then_withdraw", "subpoena_v2_civil_notice",
          "subpoena_v3_withdraw_while_retrieving", "court_order_v1_approve", "search_warrant_v2_rejected",
@@ -294,7 +294,7 @@ V4_OF = ("subpoena_v1_approve", "subpoena_v1_overdue_then_withdraw", "subpoena_v
          "emergency_v1_callback_follow_up", "preservation_v1_renew_then_release",
          "pen_register_v2_extended_continued_expires", "title3_wiretap_v1_interception_then_vacated")
 SCENARIOS.update({re.sub(r"_v\d_", "_v4_", name, count=1): SCENARIOS[name] for name in V4_OF})
-# v5: the case store's quick steps as local activities (workflows/case_desk.py LOCAL_CASE_STORE),
+# v5: the case store's quick steps as local activities (workflows/versions.py LOCAL_CASE_STORE),
 # one marker: the same scenarios again, recorded under v5 names.
 SCENARIOS.update({re.sub(r"_v\d_", "_v5_", name, count=1): SCENARIOS[name] for name in V4_OF})
 

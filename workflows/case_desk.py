@@ -33,17 +33,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.intake import DecisionIntake
     from workflows.run_state import RunState
     from workflows.store import CaseStore
-    from workflows.versions import (
-        DECISIONS_BEFORE_CLOCKS,
-        LOCAL_CASE_STORE,
-        PER_STEP_ATTRIBUTES,
-        SEALED_DECISIONS,
-        Versions,
-    )
-    from workflows.visibility import UNPUBLISHED_STATES, Visibility
-
-__all__ = ["LOCAL_CASE_STORE", "PER_STEP_ATTRIBUTES", "SEALED_DECISIONS", "UNPUBLISHED_STATES", "CaseDesk",
-           "DeskPart"]  # the patch ids where tests and tools found them before workflows/versions.py
+    from workflows.versions import DECISIONS_BEFORE_CLOCKS, Versions
+    from workflows.visibility import Visibility
 
 LINK_SIGNALS = {"follow_up_of": "follow_up_received", "preservation_ref": "hold_produced"}
 """A request that names another case tells that case's workflow, by these signals."""

@@ -34,7 +34,7 @@ from tests.workflow_support import (
     wait_for_state,
 )
 from workflows import ALL_WORKFLOWS, SubpoenaWorkflow
-from workflows.case_desk import LOCAL_CASE_STORE, SEALED_DECISIONS
+from workflows.versions import DECISIONS_BEFORE_CLOCKS, LOCAL_CASE_STORE, SEALED_DECISIONS
 
 
 def json_payload(value) -> Payload:
@@ -205,7 +205,7 @@ PLAIN_SEARCH_ATTRIBUTES = {"PLAIN LesRequestType", "PLAIN LesResponseDue", "PLAI
 
 LOCAL_ACTIVITY_BOOKKEEPING = {"seq", "attempt", "activity_id", "activity_type", "complete_time", "backoff",
                               "original_schedule_time", "activation_index"}
-"""What the SDK's core writes, plain, in a local activity's marker (workflows/case_desk.py LOCAL_CASE_STORE)."""
+"""What the SDK's core writes, plain, in a local activity's marker (workflows/versions.py LOCAL_CASE_STORE)."""
 
 
 async def run_case(keyring, settings, name: str, request_id: str, decisions: list[dict]) -> str:
@@ -242,11 +242,13 @@ async def test_histories_hold_only_ciphertext_and_replay_after_a_rotation(tmp_pa
                  if name == "payloads" and "encryption-key-id" not in p["metadata"]]
         # What stays plain in the markers names code and steps, nothing about the case: the patch
         # markers (LOCAL_CASE_STORE, which implies every patch before it, which leave none; and since
-        # issue 20 SEALED_DECISIONS, asked at the run's first decision), and each local activity's
+        # issue 20 SEALED_DECISIONS, asked at the run's first decision; DECISIONS_BEFORE_CLOCKS, asked
+        # when the case closes), and each local activity's
         # bookkeeping (its type, number, attempt, times). Its answer is sealed.
         patches = [p for p in plain if "activity_type" not in p]
         assert patches == [{"id": LOCAL_CASE_STORE, "deprecated": False},
-                           {"id": SEALED_DECISIONS, "deprecated": False}]
+                           {"id": SEALED_DECISIONS, "deprecated": False},
+                           {"id": DECISIONS_BEFORE_CLOCKS, "deprecated": False}]
         local = [p for p in plain if "activity_type" in p]
         assert {p["activity_type"] for p in local} >= {"open_case", "record_case_event", "close_case"}
         assert all(set(p) <= LOCAL_ACTIVITY_BOOKKEEPING for p in local), [set(p) for p in local]

@@ -179,8 +179,8 @@ def test_a_v4_run_upserts_once_per_step_behind_one_marker():
     (the patch's own TemporalChangeVersion; awaiting approval with its due date and queues;
     production under way; closed), not 13; the request type came with the start; the production's
     quick steps are never published; and no earlier patch leaves a marker (each run has one)."""
-    from workflows.case_desk import UNPUBLISHED_STATES
     from workflows.versions import PER_STEP_ATTRIBUTES
+    from workflows.visibility import UNPUBLISHED_STATES
 
     folder = Path(__file__).parents[1] / "histories"
     assert upserted(folder / "subpoena_v4_approve.json") == [
@@ -283,7 +283,7 @@ def test_a_v7_run_waits_for_decisions_behind_one_marker_more_and_the_same_comman
     what its v6 (where recorded) did, and every v7 run that closes holds the marker, after v6's two."""
     from workflows.versions import DECISIONS_BEFORE_CLOCKS, LOCAL_CASE_STORE, SEALED_DECISIONS
 
-    folder = Path(__file__).parent / "histories"
+    folder = Path(__file__).parents[1] / "histories"
     v7 = sorted(folder.glob("*_v7_*.json"))
     assert len(v7) >= 16
     compared = 0
