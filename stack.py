@@ -53,6 +53,8 @@ Run the test suite with pytest in .venv (created on first use; docs/testing.md).
 
 Every other argument goes to pytest as it is: files or folders, -k EXPR, -x, -q, --durations=N.
 With --fast a -m EXPR of yours is joined to the tiers': -m "(unit or workflow) and (EXPR)".
+The test files run on one process per core (pytest-xdist: -n CORES --dist loadfile); -n 0 runs
+them all in one process, -n N on N.
 Markers: unit, workflow, system (by folder), postgres, devserver, browser, faults; for example
 `python3 stack.py test -m "system and not faults"`. pytest's own options:
 `.venv/bin/python -m pytest --help`."""
@@ -61,12 +63,21 @@ FAST_TIERS = "unit or workflow"
 FAST_FOLDERS = ["tests/unit", "tests/workflow"]
 
 
-def pytest_arguments(args: list[str]) -> list[str]:
-    """The pytest command line for `stack.py test ARGS`: ARGS as they are, or, with --fast, the
-    unit and workflow tiers only (their folders too when no file or folder is named, so the
-    system tier is not even imported)."""
-    if "--fast" not in args:
+def in_parallel(args: list[str], cores: int | None) -> list[str]:
+    """One pytest process per core (pytest-xdist), each test file whole on one of them (`--dist
+    loadfile`: a file's module-scoped servers are started once); none added when ARGS choose (-n)."""
+    chosen = any(arg == "-n" or arg.startswith(("-n", "--numprocesses", "--dist")) for arg in args)
+    if chosen or not cores or cores < 2:
         return list(args)
+    return ["-n", str(cores), "--dist", "loadfile", *args]
+
+
+def pytest_arguments(args: list[str], cores: int | None = None) -> list[str]:
+    """The pytest command line for `stack.py test ARGS`: ARGS, on `cores` processes; with --fast, the
+    unit and workflow tiers only (their folders too when no file or folder is named, so the system
+    tier is not even imported)."""
+    if "--fast" not in args:
+        return in_parallel(args, cores)
     rest, marker, index = [], None, 0
     while index < len(args):
         arg = args[index]
@@ -81,7 +92,7 @@ def pytest_arguments(args: list[str]) -> list[str]:
         index += 1
     tiers = f"({FAST_TIERS}) and ({marker})" if marker else FAST_TIERS
     named = any(not arg.startswith("-") and (ROOT / arg.split("::")[0]).exists() for arg in rest)
-    return ["-m", tiers, *rest, *([] if named else FAST_FOLDERS)]
+    return in_parallel(["-m", tiers, *rest, *([] if named else FAST_FOLDERS)], cores)
 
 
 def main() -> None:
@@ -102,7 +113,7 @@ def main() -> None:
         sys.exit(f"stack.py: installing into .venv failed ({err}); see pip's message above")
     os.chdir(ROOT)
     if command == "test":
-        os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *pytest_arguments(rest)])
+        os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *pytest_arguments(rest, os.cpu_count())])
     os.execv(str(PYTHON), [str(PYTHON), "-m", "console.stack", *rest])
 
 

@@ -35,6 +35,22 @@ def test_fast_joins_a_marker_expression_to_the_tiers(given):
         "-m", "(unit or workflow) and (postgres)", "tests/unit", "tests/workflow"]
 
 
+def test_the_files_run_on_one_process_per_core_each_file_whole_on_one():
+    assert pytest_arguments([], cores=2) == ["-n", "2", "--dist", "loadfile"]
+    assert pytest_arguments(["--fast"], cores=4) == [
+        "-n", "4", "--dist", "loadfile", "-m", "unit or workflow", "tests/unit", "tests/workflow"]
+
+
+@pytest.mark.parametrize("given", [["-n", "0"], ["-n0"], ["--numprocesses=3"], ["--dist", "load"]])
+def test_a_process_count_given_is_kept_as_given(given):
+    assert pytest_arguments(["-x", *given], cores=2) == ["-x", *given]
+
+
+def test_one_core_runs_one_process():
+    assert pytest_arguments(["-x"], cores=1) == ["-x"]
+    assert pytest_arguments(["-x"], cores=None) == ["-x"]
+
+
 @pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_help_says_what_runs_on_stdout_and_exits_0(flag):
     shown = subprocess.run([sys.executable, "stack.py", "test", flag], cwd=REPO, capture_output=True, text=True,
@@ -43,6 +59,7 @@ def test_help_says_what_runs_on_stdout_and_exits_0(flag):
     assert shown.stdout.startswith("usage: python3 stack.py test [--fast] [pytest arguments ...]\n")
     assert "  --fast       tests/unit and tests/workflow only (the developer's loop)" in shown.stdout
     assert "Every other argument goes to pytest as it is" in shown.stdout
+    assert "-n 0 runs\nthem all in one process" in shown.stdout
 
 
 def test_a_test_is_marked_with_the_tier_of_its_folder(request):
