@@ -5,7 +5,7 @@ tests of the workflows send plain decision objects through a client whose codec 
 codec server would: for the actor the decision names (standing in for the person who signed in), on
 the case of the workflow it is sent to, at the server's own clock, with a seal key of the run's own.
 It holds the codec servers' private key, so it is a harness, never a person's tool; the identity
-tests (tests/test_identity.py, tests/test_codec_server.py) go through the real OIDC provider and the
+tests (tests/system/test_identity.py, tests/system/test_codec_server.py) go through the real OIDC provider and the
 real codec servers."""
 
 from __future__ import annotations

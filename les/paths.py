@@ -147,7 +147,7 @@ def make_private_file(path: Path) -> Path:
     An existing file is never opened: closing any descriptor of a file drops every POSIX lock the
     process holds on it, SQLite's included. A worker that opened a second engine on its SQLite
     store that way lost its locks; another process closing the store then took its write-ahead
-    log away, and the worker's later commits went into a deleted file (tests/test_recordstore.py)."""
+    log away, and the worker's later commits went into a deleted file (tests/unit/test_recordstore.py)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():

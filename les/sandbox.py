@@ -14,7 +14,7 @@ worker CPU per subpoena (bench/README.md, 2026-12-04). `off` runs the same code 
 (absent) guard without that cost.
 
 The guard stays where code changes are checked: the test suite's workers and every replay of
-recorded histories (`audit replay`, tests/test_replay.py) run `strict`, where the sandbox refuses
+recorded histories (`audit replay`, tests/workflow/test_replay.py) run `strict`, where the sandbox refuses
 such a call and the workflow modules are imported per instance. Nothing in the project's
 workflow modules holds state that an instance changes (module-level values are constants, the
 decision handlers are generated once per class), which `shared` and `off` both rely on."""
