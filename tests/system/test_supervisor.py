@@ -194,7 +194,7 @@ def test_n_workers_on_one_queue(tmp_path: Path, monkeypatch):
 
 def test_stack_up_says_in_one_line_when_temporal_stops_answering_on_the_way_up(monkeypatch, capsys):
     """A server already on the port whose state is gone answers "shard status unknown" to the
-    sample's submission: `stack.py up` says so in one line and exits 1, no traceback."""
+    sample's submission: `stack.py up` says so in one line and exits 3 (unavailable), no traceback."""
     import console.stack
     from les.temporal import TemporalUnavailable
 
@@ -203,7 +203,7 @@ def test_stack_up_says_in_one_line_when_temporal_stops_answering_on_the_way_up(m
 
     monkeypatch.setattr(console.stack, "up", up)
     monkeypatch.setattr("sys.argv", ["stack.py up"])
-    assert console.stack.main() == 1
+    assert console.stack.main() == 3
     err = capsys.readouterr().err
     assert err.splitlines() == ["stack.py up: the Temporal server at localhost:7233 did not answer (shard status "
                                 "unknown); everything this run started is stopped"]
