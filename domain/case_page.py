@@ -351,3 +351,23 @@ def restricted_text(request_type: str | None, request_id: str, state: str, *, ov
                       *deadline_lines({"response_due": due} if due else {}),
                       "contents withheld: a national security case is shown only to cleared people "
                       f"({person}, signed in, is not a cleared person on the roster)"])
+
+
+def case_facts(case: Case) -> list[str]:
+    """The case's own lines on its page: a quote to accept, a verified callback, a hold, the
+    follow-ups, an open question (a type's desk parts add theirs: the collection's)."""
+    facts: list[str] = []
+    if case.fee_quote_id:
+        accepted = f", accepted (recorded by {case.fee_accepted_by})" if case.fee_accepted_by else \
+            ": send its id in customer_accepts_fee once the customer accepts"
+        facts.append(f"**Fee quote:** `{case.fee_quote_id}`{accepted}")
+    if case.callback_verified:
+        facts.append(f"**Callback verified** to the agency's directory number {case.callback_verified}")
+    if case.hold_expires_at is not None:
+        facts.append(f"**Hold:** in place until {case.hold_expires_at:%Y-%m-%d %H:%M} UTC; "
+                     f"renewals recorded: {case.renewals} of 1")
+    if case.follow_ups:
+        facts.append(f"**Follow-up legal process:** {', '.join(case.follow_ups)}")
+    if case.open_question:
+        facts.append(f"**Open question to the requester:** {case.open_question}")
+    return facts

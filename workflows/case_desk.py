@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.verification import VerificationActivities
     from domain.case import CaseOutcome, CaseState, CaseStatus, RequestSubmission, Resolution
     from domain.case_machine import Case, Decision, Facts
-    from domain.case_page import case_page
+    from domain.case_page import case_facts, case_page
     from domain.contracts import CloseInput, OpenCaseInput, RosterEntry, VerifyInput
     from domain.plans import RequestPlan
     from domain.verification import CheckResult
@@ -275,7 +275,7 @@ class CaseDesk:
         """The case's page (Current Details in the Web UI)."""
         run = self.run
         check = run.check
-        facts = self._facts()
+        facts = case_facts(self.case)
         for part in self.parts:
             facts += part.details_facts()
         return case_page(
@@ -284,21 +284,3 @@ class CaseDesk:
             refused=list(check.refused) if check else [],
             productions=run.productions, invoice=run.invoice, overdue=run.overdue, facts=facts,
         )
-
-    def _facts(self) -> list[str]:
-        """The case's own lines on its page: a quote to accept, a verified callback, a hold."""
-        case, facts = self.case, []
-        if case.fee_quote_id:
-            accepted = f", accepted (recorded by {case.fee_accepted_by})" if case.fee_accepted_by else \
-                ": send its id in customer_accepts_fee once the customer accepts"
-            facts.append(f"**Fee quote:** `{case.fee_quote_id}`{accepted}")
-        if case.callback_verified:
-            facts.append(f"**Callback verified** to the agency's directory number {case.callback_verified}")
-        if case.hold_expires_at is not None:
-            facts.append(f"**Hold:** in place until {case.hold_expires_at:%Y-%m-%d %H:%M} UTC; "
-                         f"renewals recorded: {case.renewals} of 1")
-        if case.follow_ups:
-            facts.append(f"**Follow-up legal process:** {', '.join(case.follow_ups)}")
-        if case.open_question:
-            facts.append(f"**Open question to the requester:** {case.open_question}")
-        return facts
