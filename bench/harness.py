@@ -55,14 +55,31 @@ def run_benchmark(main: Coroutine[Any, Any, Any]) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, interrupted)
+    stopped = False
     try:
         loop.run_until_complete(task)
     except asyncio.CancelledError:
         print("interrupted; everything the benchmark started is stopped and removed", flush=True)
-        raise SystemExit(130) from None
+        stopped = True
     finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()  # gives SIGINT back its default handler
+            if stopped:
+                _ignore_late_signals()
+        except KeyboardInterrupt:
+            if not stopped:
+                raise
+            _ignore_late_signals()  # a Ctrl-C once the clean-up is done: nothing is left to stop
+    if stopped:
+        raise SystemExit(130)
+
+
+def _ignore_late_signals() -> None:
+    """On the way out after an interrupted run: a further Ctrl-C would kill the interpreter with
+    SIGINT's own status instead of 130 (seen when the second Ctrl-C came after the clean-up)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def free_port() -> int:
