@@ -314,10 +314,15 @@ SCENARIOS.update({re.sub(r"_v\d_", "_v6_", name, count=1): SCENARIOS[name] for n
 V7_OF = (*V4_OF, "subpoena_v1_info_then_reject", "customer_call_lookup_v2_quote_lapses", "preservation_v2_hold_lapses")
 SCENARIOS.update({re.sub(r"_v\d_", "_v7_", name, count=1): SCENARIOS[name] for name in V7_OF})
 
+# v8: one patch marker per run (workflows/versions.py SINGLE_MARKER, issue 26): a new run's first
+# workflow task makes the one marker (and the SDK core's one TemporalChangeVersion upsert) that
+# stands for every patch since v5; the commands otherwise those of v7. The v7 paths again.
+SCENARIOS.update({re.sub(r"_v\d_", "_v8_", name, count=1): SCENARIOS[name] for name in V7_OF})
+
 # Scenarios whose submission continues as new after this many productions (the recorder saves every run).
 CONTINUE_AFTER = {"pen_register_v2_extended_continued_expires": 2, "pen_register_v4_extended_continued_expires": 2,
                   "pen_register_v5_extended_continued_expires": 2, "pen_register_v6_extended_continued_expires": 2,
-                  "pen_register_v7_extended_continued_expires": 2}
+                  "pen_register_v7_extended_continued_expires": 2, "pen_register_v8_extended_continued_expires": 2}
 
 
 

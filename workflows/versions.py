@@ -44,6 +44,7 @@ X1_IDS_PER_CASE = "x1-ids-per-case"
 EMERGENCY_AUTHORISATION_SPELLING = "emergency-authorisation-spelling"
 UNREADABLE_IS_A_FAULT = "reconciliation-unreadable-fault"
 DECISIONS_BEFORE_CLOCKS = "decisions-before-clocks"
+SINGLE_MARKER = "single-patch-marker"
 
 RECORDS_TYPES = "records cases (no bound: query)"
 UNTIL_NONE_OPEN = "deprecate once no open run started before it; remove with the histories recorded before it"
@@ -124,6 +125,15 @@ PATCHES: tuple[Patch, ...] = (
           "workflows/case_desk.py (`CaseDesk.closes`, `decisions_settled`), at the run's first close "
           "outside a decision or its order's end: every run that ends reaches one",
           f"every case type: {RECORDS_TYPES}"),
+    Patch(SINGLE_MARKER, "v8",
+          "a new run makes one patch marker instead of one per patch it asks: Temporal's SDK core adds a "
+          "TemporalChangeVersion upsert (a visibility write) to every marker, so a subpoena went from 3 "
+          "markers and 3 such upserts to 1 (issue 26); the run takes every path of the patches it implies",
+          (LOCAL_CASE_STORE, SEALED_DECISIONS, DECISIONS_BEFORE_CLOCKS, X1_IDS_PER_CASE,
+           EMERGENCY_AUTHORISATION_SPELLING),
+          "through what it implies: at the run's first case-store call or first search attribute "
+          "(`has(LOCAL_CASE_STORE)` asks it first), in the run's first workflow task",
+          f"every case type: {RECORDS_TYPES}"),
 )
 
 TABLE: dict[str, Patch] = {patch.id: patch for patch in PATCHES}
@@ -144,9 +154,11 @@ class Versions:
     """What one run answers to each patch, asked once and remembered.
 
     A patch implied by another is asked after that other: a run that has the implying patch
-    has it without a marker of its own. So `has(BULK_TASK_QUEUE)` asks LOCAL_CASE_STORE, then
-    PER_STEP_ATTRIBUTES, then BULK_TASK_QUEUE, stopping at the first yes, the order the runs
-    recorded since v4 made their markers in. `patched` is `workflow.patched` (a test passes its own)."""
+    has it without a marker of its own. So `has(BULK_TASK_QUEUE)` asks SINGLE_MARKER, then
+    LOCAL_CASE_STORE, then PER_STEP_ATTRIBUTES, then BULK_TASK_QUEUE, stopping at the first yes,
+    the order the runs recorded since v4 made their markers in (a patch asked in replay whose
+    marker the history lacks answers no and adds nothing to the run's commands). `patched` is
+    `workflow.patched` (a test passes its own)."""
 
     def __init__(self, patched: Callable[[str], bool] | None = None) -> None:
         self._patched = patched or workflow.patched

@@ -10,9 +10,12 @@ import pytest
 from workflows import versions
 from workflows.versions import (
     BULK_TASK_QUEUE,
+    DECISIONS_BEFORE_CLOCKS,
+    IMPLIED_BY,
     LOCAL_CASE_STORE,
     PER_STEP_ATTRIBUTES,
     SEALED_DECISIONS,
+    SINGLE_MARKER,
     TABLE,
     Versions,
     implied,
@@ -40,8 +43,13 @@ def asked_ids() -> dict[str, list[str]]:
 
 
 def test_every_patch_the_workflows_ask_is_in_the_table_and_every_row_is_asked():
-    asked = asked_ids()
-    assert set(asked) == set(TABLE)
+    """Asked by name, or through a patch it implies (`has` asks the implying patch first)."""
+    asked = set(asked_ids())
+    assert asked <= set(TABLE)
+    through = set(asked)
+    while missing := {IMPLIED_BY[i] for i in through if i in IMPLIED_BY} - through:
+        through |= missing
+    assert through == set(TABLE)
     for patch in TABLE.values():
         assert patch.changes and patch.asked and patch.horizon and patch.retire, patch.id
         assert all(i in TABLE for i in patch.implies), patch.id
@@ -68,7 +76,23 @@ def test_a_run_with_the_implying_patch_asks_nothing_more():
     temporal = Recorded({LOCAL_CASE_STORE})
     run = Versions(temporal)
     assert run.has(BULK_TASK_QUEUE) and run.has(PER_STEP_ATTRIBUTES) and run.has(LOCAL_CASE_STORE)
-    assert temporal.asked == [LOCAL_CASE_STORE]  # one marker: the implied patches leave none
+    assert temporal.asked == [SINGLE_MARKER, LOCAL_CASE_STORE]  # one marker: the implied patches leave none
+
+
+def test_a_new_run_makes_one_marker_for_every_patch_it_asks():
+    """A run started on this release: every patch it asks answers yes behind the one marker of
+    SINGLE_MARKER (the SDK core adds a TemporalChangeVersion upsert per marker: one, not three)."""
+    temporal = Recorded({SINGLE_MARKER})
+    run = Versions(temporal)
+    assert all(run.has(p) for p in (LOCAL_CASE_STORE, SEALED_DECISIONS, BULK_TASK_QUEUE, DECISIONS_BEFORE_CLOCKS))
+    assert temporal.asked == [SINGLE_MARKER]
+
+
+def test_a_v7_run_still_answers_each_patch_by_its_own_marker():
+    temporal = Recorded({LOCAL_CASE_STORE, SEALED_DECISIONS, DECISIONS_BEFORE_CLOCKS})
+    run = Versions(temporal)
+    assert run.has(PER_STEP_ATTRIBUTES) and run.has(SEALED_DECISIONS) and run.has(DECISIONS_BEFORE_CLOCKS)
+    assert temporal.asked == [SINGLE_MARKER, LOCAL_CASE_STORE, SEALED_DECISIONS, DECISIONS_BEFORE_CLOCKS]
 
 
 def test_an_older_run_asks_down_the_chain_in_order_and_once_each():
@@ -77,7 +101,7 @@ def test_an_older_run_asks_down_the_chain_in_order_and_once_each():
     assert run.asked(BULK_TASK_QUEUE) is None
     assert run.has(BULK_TASK_QUEUE) and run.has(BULK_TASK_QUEUE)
     assert not run.has(PER_STEP_ATTRIBUTES)
-    assert temporal.asked == [LOCAL_CASE_STORE, PER_STEP_ATTRIBUTES, BULK_TASK_QUEUE]
+    assert temporal.asked == [SINGLE_MARKER, LOCAL_CASE_STORE, PER_STEP_ATTRIBUTES, BULK_TASK_QUEUE]
     assert run.asked(BULK_TASK_QUEUE) is True
 
 

@@ -34,7 +34,7 @@ from tests.workflow_support import (
     wait_for_state,
 )
 from workflows import ALL_WORKFLOWS, SubpoenaWorkflow
-from workflows.versions import DECISIONS_BEFORE_CLOCKS, LOCAL_CASE_STORE, SEALED_DECISIONS
+from workflows.versions import SINGLE_MARKER
 
 
 def json_payload(value) -> Payload:
@@ -240,15 +240,11 @@ async def test_histories_hold_only_ciphertext_and_replay_after_a_rotation(tmp_pa
     for history in (subpoena, nsl):
         plain = [json.loads(base64.b64decode(p["data"])) for name, p in payloads_in(history)
                  if name == "payloads" and "encryption-key-id" not in p["metadata"]]
-        # What stays plain in the markers names code and steps, nothing about the case: the patch
-        # markers (LOCAL_CASE_STORE, which implies every patch before it, which leave none; and since
-        # issue 20 SEALED_DECISIONS, asked at the run's first decision; DECISIONS_BEFORE_CLOCKS, asked
-        # when the case closes), and each local activity's
-        # bookkeeping (its type, number, attempt, times). Its answer is sealed.
+        # What stays plain in the markers names code and steps, nothing about the case: the one patch
+        # marker a new run makes (SINGLE_MARKER, which implies every patch before it: issue 26), and
+        # each local activity's bookkeeping (its type, number, attempt, times). Its answer is sealed.
         patches = [p for p in plain if "activity_type" not in p]
-        assert patches == [{"id": LOCAL_CASE_STORE, "deprecated": False},
-                           {"id": SEALED_DECISIONS, "deprecated": False},
-                           {"id": DECISIONS_BEFORE_CLOCKS, "deprecated": False}]
+        assert patches == [{"id": SINGLE_MARKER, "deprecated": False}]
         local = [p for p in plain if "activity_type" in p]
         assert {p["activity_type"] for p in local} >= {"open_case", "record_case_event", "close_case"}
         assert all(set(p) <= LOCAL_ACTIVITY_BOOKKEEPING for p in local), [set(p) for p in local]

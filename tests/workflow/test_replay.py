@@ -303,3 +303,27 @@ def test_a_v7_run_waits_for_decisions_behind_one_marker_more_and_the_same_comman
             assert set(patch_markers(v6)) <= set(markers[:-1]), path.name
             compared += 1
     assert compared >= 4
+
+
+def test_a_v8_run_makes_one_marker_and_one_version_upsert_and_the_same_commands():
+    """v8 histories (SINGLE_MARKER, issue 26): the run's first workflow task writes one marker that
+    answers every patch before it, so a new run makes one marker and one TemporalChangeVersion upsert
+    where v7 made three of each; every other command is v7's, in v7's order."""
+    from workflows.versions import SINGLE_MARKER
+
+    folder = Path(__file__).parents[1] / "histories"
+    v8 = sorted(folder.glob("*_v8_*.json"))
+    assert len(v8) >= 16
+    compared = 0
+    for path in v8:
+        assert patch_markers(path) == [SINGLE_MARKER], path.name
+        versions = [u for u in upserted(path) if "TemporalChangeVersion" in u]
+        assert versions == [{"TemporalChangeVersion": [SINGLE_MARKER]}], path.name
+        v7 = folder / path.name.replace("_v8_", "_v7_")
+        if v7.exists():
+            assert commands(path) == commands(v7), path.name
+            compared += 1
+    assert compared >= 16
+    subpoena = upserted(folder / "subpoena_v8_approve.json")
+    assert len(subpoena) == 4  # the case's visibility writes: was 6 in v7
+    assert len(upserted(folder / "subpoena_v7_approve.json")) == 6
