@@ -233,7 +233,7 @@ def report(name: str, count: int, figures: dict[str, Any]) -> float:
           f"persistence requests per case ({top})")
     if "transactions" in figures:
         print(f"            case store: {figures['transactions'] / count:.1f} PostgreSQL transactions per case "
-              "(pre-ping checks included)")
+              "(idle-connection pings included)")
     return rate
 
 
@@ -255,7 +255,7 @@ async def run(args: argparse.Namespace) -> None:
                 print(f"round {round_no + 1}:")
                 rates["bare"].append(report("bare", args.count, bare))
                 rates["product"].append(report("product", args.count, product))
-                print(f"  ratio product / bare: {rates['product'][-1] / rates['bare'][-1]:.2f}  (goal >= 0.95)")
+                print(f"  ratio product / bare: {rates['product'][-1] / rates['bare'][-1]:.2f}  (goal >= 0.9)")
             if args.rounds > 1:
                 bare_rate, product_rate = statistics.median(rates["bare"]), statistics.median(rates["product"])
                 print(f"median of {args.rounds}: bare {bare_rate:.2f}, product {product_rate:.2f} cases/s, "
