@@ -5,7 +5,8 @@ an `approve_sync` update that runs 2 (the roster, filing the decision) and lets 
 then 3 retrievals in parallel and 7 activities one after another: 15 in all. The activities do
 nothing; the data converter is the SDK's default (no pydantic, no encryption); the worker has
 the same 24 activity threads and slots as worker.py's (`activity_slots`: 16 for activities, 8 for
-local activities). BareCase runs all 15 as activities;
+local activities) and the same workflow cache (LES_WORKFLOW_CACHE, as worker.py reads it; 1,000 by
+default). BareCase runs all 15 as activities;
 BareCaseLocal runs the 9 the product runs locally (LOCAL_STEPS) as local activities.
 
     python -m bench.bare --address HOST:PORT --task-queue QUEUE
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -107,7 +109,8 @@ async def main() -> None:
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         async with Worker(client, task_queue=args.task_queue, workflows=[BareCase, BareCaseLocal], activities=[noop],
-                          activity_executor=executor, **activity_slots(ACTIVITY_THREADS)):
+                          activity_executor=executor, **activity_slots(ACTIVITY_THREADS),
+                          max_cached_workflows=int(os.environ.get("LES_WORKFLOW_CACHE", "1000"))):
             await stop.wait()
 
 
