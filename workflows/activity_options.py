@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from temporalio.common import RetryPolicy
+from temporalio.common import Priority, RetryPolicy
 
 from les.config import DEFAULT_BULK_TASK_QUEUE
 
@@ -45,6 +45,19 @@ BULK = {"start_to_close_timeout": timedelta(hours=2), "heartbeat_timeout": timed
 heartbeat (activities/heartbeat.py: rows done so far, at least every 10 s), so a worker that dies mid-export is
 noticed within 30 s (three missed beats), not two hours, and the retry starts over on another worker. The timeout is
 an attribute of the scheduled activity, not a command of its own: changing it keeps old histories replaying."""
+
+FINISHING = Priority(priority_key=1)
+"""Packaging and delivering a production: ahead of every other task waiting in its task queue.
+A case whose records are in is finished before another case's retrieval starts, so under a
+backlog the cases in flight stay few: each stays in the worker's workflow cache from retrieval
+to close instead of being evicted and replayed at every step (issue 26: 10,000 approved at once).
+Priority orders tasks within a task queue only when they wait (Temporal's task queue priority;
+keys 1-5, unset is 3); it is an attribute of the scheduled activity, not a command of its own:
+old histories replay unchanged."""
+
+RETRIEVING = Priority(priority_key=2)
+"""Retrieving an approved case's records: after finishing steps, before anything unset (intake
+and the rest), so an approved case moves on ahead of checks that nobody waits on yet."""
 
 BULK_ACTIVITIES = frozenset({"retrieve_records", "package_production", "collect_events"})
 """The activities that stream records (retrieval, packaging, collection): a workflow patched with

@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         RetrieveInput,
     )
     from domain.vocabulary import RecordCategory
-    from workflows.activity_options import BULK, QUICK, bulk_task_queue
+    from workflows.activity_options import BULK, FINISHING, QUICK, RETRIEVING, bulk_task_queue
     from workflows.versions import BULK_TASK_QUEUE, WITHDRAW_DURING_RETRIEVAL
 
 if TYPE_CHECKING:
@@ -108,6 +108,7 @@ class Production:
                     **extra,
                 ),
                 summary=f"retrieve {category}",
+                priority=RETRIEVING,
                 **bulk,
             )
             for category in categories
@@ -139,6 +140,7 @@ class Production:
                 targets=self._desk.run.check.targets,
             ),
             summary="write legend, manifest and certificate of authenticity",
+            priority=FINISHING,
             **self.bulk(),
         ))
         if package is None:
@@ -161,6 +163,7 @@ class Production:
                 refused=[r.model_dump() for r in self._desk.run.check.refused],
             ),
             summary="write the no responsive records letter",
+            priority=FINISHING,
             **QUICK,
         )
         return await self._deliver(package, "no_records_letter_delivered")
@@ -171,7 +174,7 @@ class Production:
         delivery = await workflow.execute_activity_method(
             ProductionActivities.deliver_production,
             DeliverInput(request_id=self._desk.request_id, **package.model_dump()),
-            summary="deliver the production into the delivery root", **QUICK,
+            summary="deliver the production into the delivery root", priority=FINISHING, **QUICK,
         )
         self._desk.run.productions.append(delivery)
         await self._desk.store.record(

@@ -353,6 +353,20 @@ def test_the_schema_job_sets_up_both_temporal_databases():
     assert (env["DBNAME"], env["VISIBILITY_DBNAME"]) == ("temporal", "temporal_visibility")
 
 
+def test_the_server_orders_task_queues_by_priority():
+    """The workflows schedule packaging and delivery ahead of retrieval (workflows/activity_options.py
+    FINISHING, RETRIEVING); server 1.29 honours that only with the priority-enabled matcher, which
+    the mounted dynamic config turns on."""
+    from workflows.activity_options import FINISHING, RETRIEVING
+
+    assert FINISHING.priority_key < RETRIEVING.priority_key < 3  # 3: an activity with none
+    env = environment(SERVICES["temporal"])
+    path = env["DYNAMIC_CONFIG_FILE_PATH"]
+    mounts = [v.split(":") for v in SERVICES["temporal"]["volumes"]]
+    host = next(h for h, inside, *_ in mounts if path.startswith(inside + "/"))
+    config = yaml.safe_load((REPO / host / Path(path).name).read_text())
+    assert config["matching.useNewMatcher"] == [{"value": True}]
+
 ANNOUNCED = {
     "LES_OIDC_ISSUER", "LES_OIDC_AUDIENCE", "LES_SEAL_KEY_FILE", "LES_SEAL_PUBLIC_KEYS_DIR",  # issue 20 (identity)
     "LES_MEDIATION_NE_ID", "LES_X1_CLIENT_CERT", "LES_X1_CLIENT_KEY", "LES_X1_CA",  # issue 21 (X1 over TLS)
