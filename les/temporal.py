@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from typing import Any
@@ -9,7 +10,13 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
+from temporalio.converter import (
+    DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
+    PayloadCodec,
+    SerializationContext,
+    WithSerializationContext,
+)
 from temporalio.runtime import Runtime
 
 from les.codec import NATIONAL_SECURITY_WORKFLOW_TYPES, EncryptionCodec
@@ -66,6 +73,29 @@ class TemporalMisconfigured(TemporalUnavailable):
 FAILURE_CONVERTER = DefaultFailureConverterWithEncodedAttributes
 
 
+@dataclasses.dataclass(frozen=True)
+class ContextDataConverter(DataConverter):
+    """The SDK's DataConverter, cloned for a serialization context without building its payload and
+    failure converters again. The SDK asks `with_context` for every payload of every command and
+    activity (the codec picks its key by the context, so every call clones); its clone runs
+    `dataclasses.replace`, whose `__post_init__` builds a new pydantic payload converter and
+    failure converter only to replace them at once: about 3% of the worker's Python time under
+    bench/throughput.py (issue 26). Here the clone is a shallow copy given the context's
+    components, what the SDK's clone ends with."""
+
+    def with_context(self, context: SerializationContext) -> ContextDataConverter:
+        parts = {name: getattr(self, name) for name in
+                 ("payload_converter", "payload_codec", "failure_converter", "external_storage")}
+        changed = {name: part.with_context(context) for name, part in parts.items()
+                   if isinstance(part, WithSerializationContext)}
+        if all(changed[name] is parts[name] for name in changed):
+            return self
+        cloned = copy.copy(self)
+        for name, part in changed.items():
+            object.__setattr__(cloned, name, part)
+        return cloned
+
+
 def data_converter(keyring: Keyring | None = None, *, codec: PayloadCodec | None = None,
                    refuse_plain_decisions: bool = False) -> DataConverter:
     """THE data converter of every process: pydantic JSON, every payload AES-256-GCM encrypted,
@@ -74,11 +104,12 @@ def data_converter(keyring: Keyring | None = None, *, codec: PayloadCodec | None
     codec servers' (les/remote_codec.py), and hold no key. The worker refuses a sealed decision
     that reaches it unencrypted (`refuse_plain_decisions`); a replayer of histories stored decoded
     (tests/histories, `audit export`) must not."""
-    return dataclasses.replace(
-        pydantic_data_converter,
+    return ContextDataConverter(
+        payload_converter_class=pydantic_data_converter.payload_converter_class,
         payload_codec=codec if codec is not None else EncryptionCodec(
             keyring, refuse_plain_decisions=refuse_plain_decisions),
         failure_converter_class=FAILURE_CONVERTER,
+        external_storage=pydantic_data_converter.external_storage,
     )
 
 
