@@ -135,7 +135,7 @@ async def dev_server(folder: Path, data_converter: Any = None):
     the project's search attributes registered; `env.database_file` is that file."""
     from temporalio.testing import WorkflowEnvironment
 
-    from les.temporal import SEARCH_ATTRIBUTES
+    from les.temporal import DEV_SERVER_SETTINGS, SEARCH_ATTRIBUTES
 
     database_file = folder / "temporal.db"
     options: dict[str, Any] = {} if data_converter is None else {"data_converter": data_converter}
@@ -146,7 +146,7 @@ async def dev_server(folder: Path, data_converter: Any = None):
         ui=False,
         dev_server_log_level="error",
         dev_server_database_filename=str(database_file),
-        dev_server_extra_args=["--metrics-port", str(metrics_port)],
+        dev_server_extra_args=["--metrics-port", str(metrics_port), *DEV_SERVER_SETTINGS],
         **options,
     )
     env.database_file = database_file

@@ -30,7 +30,7 @@ from les.keyring import KeyringError, ensure_local_keyring
 from les.oidc import OidcConfigurationError, OidcSettings, ProviderUnreachable
 from les.paths import make_delivery_dir, make_private_dir, make_private_file, state_file
 from les.seals import SealError, ensure_seal_keys
-from les.temporal import TemporalUnavailable, connect, search_attribute_flags, workflow_id_for
+from les.temporal import TemporalUnavailable, connect, dev_server_flags, workflow_id_for
 
 BIN = Path(sys.executable).parent
 SAMPLE = PROJECT_ROOT / "examples" / "subpoena.json"
@@ -100,7 +100,7 @@ def temporal_service(settings: Settings, ui_port: int, codec_endpoint: str) -> S
         "--ip", "127.0.0.1", "--port", port, "--ui-port", str(ui_port),
         "--namespace", settings.temporal_namespace, "--log-level", "warn",
         "--ui-codec-endpoint", codec_endpoint,
-        *search_attribute_flags(),
+        *dev_server_flags(),
     ]
     # Its SQLite file (and WAL) must be 0600: created by the server itself (it sets up a new file's
     # schema only when the file is missing), so the process runs under umask 077.

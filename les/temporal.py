@@ -50,6 +50,19 @@ def search_attribute_flags() -> list[str]:
     return flags
 
 
+DEV_SERVER_SETTINGS = ["--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=false"]
+"""The Temporal CLI's dev server re-reads the search attributes on every read (the cluster
+metadata and the namespace from its SQLite file), so that one added while it runs is usable at
+once. Ours are registered by its flags before it serves (`search_attribute_flags`), so the dev
+servers this project starts (console/stack.py, bench/harness.py) read them from cache, as a
+production server does: about 20 fewer persistence requests per case (issue 26)."""
+
+
+def dev_server_flags() -> list[str]:
+    """`temporal server start-dev` flags: the project's search attributes and DEV_SERVER_SETTINGS."""
+    return [*search_attribute_flags(), *DEV_SERVER_SETTINGS]
+
+
 def start_attributes(request_type: str) -> TypedSearchAttributes:
     """The search attributes a request's workflow starts with: its type, so the queues find it
     from its first moment and the workflow need not upsert it (workflows/case_desk.py)."""

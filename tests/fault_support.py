@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from les.temporal import search_attribute_flags
+from les.temporal import dev_server_flags
 from recordstore.models import Case as CaseRow
 from recordstore.models import CaseEvent, Invoice, LedgerEntry, Production
 from tests.conftest import BIN, REPO, environ_without_les, free_port
@@ -89,7 +89,7 @@ class DevServer:
     def start(self) -> DevServer:
         command = [str(BIN / "temporal"), "server", "start-dev", "--db-filename", str(self.db_file),
                    "--ip", "127.0.0.1", "--port", str(self.port), "--headless", "--log-level", "error",
-                   *search_attribute_flags()]
+                   *dev_server_flags()]
         self.process = self._reaper.popen(command, self.log)
         wait_until(lambda: port_open(self.port) or self.process.poll() is not None, 30, "the dev server's port")
         assert self.process.poll() is None, f"the dev server exited; see {self.log}"
