@@ -46,6 +46,12 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     idle_since = record.info.get("idle_since")
     if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
         return
+    _ping(dbapi_connection)
+
+
+def _ping(dbapi_connection: Any) -> None:
+    """`SELECT 1` on the driver's connection; a dead one raises DisconnectionError (the pool
+    then connects anew). Looked up at each checkout, so a test can count the pings."""
     try:
         cursor = dbapi_connection.cursor()
         try:

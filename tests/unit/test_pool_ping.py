@@ -43,16 +43,30 @@ def test_an_idle_connection_the_server_dropped_is_replaced_before_use(engine, da
     assert pid_of(engine) != first  # the ping found it gone: a new connection, no error
 
 
-def test_a_busy_connection_is_not_pinged_and_a_dropped_one_fails_once(engine, database_url, monkeypatch):
-    statements: list[str] = []
-    from sqlalchemy import event
+def counted_pings(monkeypatch) -> list[object]:
+    pings: list[object] = []
+    real = db._ping
+    monkeypatch.setattr(db, "_ping", lambda connection: (pings.append(connection), real(connection)))
+    return pings
 
-    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+def test_only_a_connection_idle_long_enough_is_pinged(engine, monkeypatch):
+    pings = counted_pings(monkeypatch)
+    pid_of(engine)
+    pid_of(engine)
+    assert pings == []  # used a moment ago: no round trip before the statement
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)
+    pid_of(engine)
+    assert len(pings) == 1
+
+
+def test_a_busy_connection_is_not_pinged_and_a_dropped_one_fails_once(engine, database_url, monkeypatch):
+    pings = counted_pings(monkeypatch)
     first = pid_of(engine)
     pid_of(engine)
-    assert statements == ["SELECT pg_backend_pid()"] * 2  # no SELECT 1 between uses
     drop_backend(database_url, first)
     monkeypatch.setattr(db, "IDLE_PING_SECONDS", 3600.0)  # used a moment ago: no ping
     with pytest.raises(OperationalError):
         pid_of(engine)  # the activity's attempt fails; its retry gets a new connection
     assert pid_of(engine) != first
+    assert pings == []
