@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -97,6 +96,7 @@ class BareCaseLocal(BareCase):
 
 
 async def main() -> None:
+    from les.config import Settings  # the worker's LES_WORKFLOW_CACHE, read as worker.py reads it
     from worker import activity_slots  # the product worker's split of its threads (here, not in the sandbox)
 
     parser = argparse.ArgumentParser()
@@ -110,7 +110,7 @@ async def main() -> None:
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         async with Worker(client, task_queue=args.task_queue, workflows=[BareCase, BareCaseLocal], activities=[noop],
                           activity_executor=executor, **activity_slots(ACTIVITY_THREADS),
-                          max_cached_workflows=int(os.environ.get("LES_WORKFLOW_CACHE", "1000"))):
+                          max_cached_workflows=Settings.from_env().workflow_cache):
             await stop.wait()
 
 
